@@ -1,0 +1,210 @@
+"""Consistency checking, as ``bbolt check`` does it, and the free page set.
+
+The check walks every bucket's pages once, noting which pages are reachable,
+and compares that with the freelist.  It reports what bbolt 1.3.6's
+``tx.Check`` reports, in bbolt's words, plus what newer bbolt adds (keys out
+of order) and what a reader that must not crash has to add (pages it cannot
+read at all).  Findings are data: the walk never stops at the first one and
+never raises on corrupt input.
+
+The same walk serves the freelist of a NoFreelistSync file, which bbolt
+rebuilds as every page in [2, high-water mark) that the tree does not reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from boltview.bolt.bucket import Bucket, open_bucket
+from boltview.bolt.file import BoltFile
+from boltview.bolt.layout import BUCKET_LEAF_FLAG
+from boltview.bolt.page import Page
+from boltview.errors import BoltviewError
+from boltview.render.text import show_path
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the file, as data."""
+
+    code: str
+    pgid: int | None
+    message: str
+    path: tuple[bytes, ...] = ()
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class _Walk:
+    """What a walk over the trees has learned so far."""
+
+    freed: frozenset[int]
+    reachable: set[int] = field(default_factory=set)
+
+
+def free_page_ids(db: BoltFile) -> list[int]:
+    """The pages bbolt counts as free (or pending) at this transaction, sorted."""
+    if db.meta.no_freelist_sync:
+        walk = _Walk(frozenset())
+        for _ in _walk_bucket(db, db.root, walk):
+            pass
+        return [pgid for pgid in range(2, db.high_water_mark) if pgid not in walk.reachable]
+    return db.page(db.meta.freelist).freelist_ids()
+
+
+def check(db: BoltFile) -> Iterator[Finding]:
+    """Every problem ``bbolt check`` would report, and a few it cannot."""
+    try:
+        free_ids = free_page_ids(db)
+    except BoltviewError as error:
+        yield Finding("freelist-unreadable", db.meta.freelist, f"freelist: {error}")
+        free_ids = []
+
+    freed: set[int] = set()
+    for pgid in free_ids:
+        if pgid in freed:
+            yield Finding("already-freed", pgid, f"page {pgid}: already freed")
+        freed.add(pgid)
+
+    walk = _Walk(frozenset(freed))
+    walk.reachable.update((0, 1))
+    if not db.meta.no_freelist_sync:
+        walk.reachable.update(_freelist_run(db))
+
+    yield from _walk_bucket(db, db.root, walk)
+
+    for pgid in range(db.high_water_mark):
+        if pgid not in walk.reachable and pgid not in freed:
+            yield Finding("unreachable-unfreed", pgid, f"page {pgid}: unreachable unfreed")
+
+
+def _freelist_run(db: BoltFile) -> range:
+    try:
+        page = db.raw_page(db.meta.freelist)
+    except BoltviewError:
+        return range(db.meta.freelist, db.meta.freelist + 1)
+    return range(db.meta.freelist, db.meta.freelist + page.overflow + 1)
+
+
+def _walk_bucket(db: BoltFile, bucket: Bucket, walk: _Walk) -> Iterator[Finding]:
+    """Check one bucket's pages, then its sub-buckets (inline ones are skipped, as bbolt)."""
+    if bucket.is_inline:
+        return
+    sub_buckets: list[Bucket] = []
+    yield from _walk_page(db, bucket, bucket.root, walk, (), None, sub_buckets)
+    for child in sub_buckets:
+        yield from _walk_bucket(db, child, walk)
+
+
+def _walk_page(
+    db: BoltFile,
+    bucket: Bucket,
+    pgid: int,
+    walk: _Walk,
+    ancestors: tuple[int, ...],
+    bounds: tuple[bytes | None, bytes | None] | None,
+    sub_buckets: list[Bucket],
+) -> Iterator[Finding]:
+    path = bucket.path
+    where = show_path(path)
+    if pgid >= db.high_water_mark:
+        yield Finding(
+            "out-of-bounds", pgid, f"page {pgid}: out of bounds: {db.high_water_mark}", path
+        )
+    try:
+        page = db.raw_page(pgid)
+    except BoltviewError as error:
+        yield Finding("unreadable", pgid, f"{error} (in bucket {where})", path)
+        return
+
+    already = any(pgid + i in walk.reachable for i in range(page.overflow + 1))
+    for i in range(page.overflow + 1):
+        if pgid + i in walk.reachable:
+            yield Finding(
+                "multiple-references", pgid + i, f"page {pgid + i}: multiple references", path
+            )
+        walk.reachable.add(pgid + i)
+
+    if pgid in walk.freed:
+        yield Finding("reachable-freed", pgid, f"page {pgid}: reachable freed", path)
+    elif not (page.is_branch or page.is_leaf):
+        yield Finding("invalid-type", pgid, f"page {pgid}: invalid type: {page.type}", path)
+        return
+    if already or pgid in ancestors:
+        # A page seen before is not walked twice: that is how a cycle ends.
+        return
+    if page.header_id != pgid:
+        yield Finding(
+            "wrong-page-id", pgid, f"page {pgid}: header says page {page.header_id}", path
+        )
+
+    try:
+        keys = _keys(page)
+    except BoltviewError as error:
+        yield Finding("unreadable", pgid, f"{error} (in bucket {where})", path)
+        return
+    yield from _check_order(pgid, keys, bounds, path)
+
+    if page.is_branch:
+        children = page.branch_records()
+        trail = ancestors + (pgid,)
+        for index, (_, _, child) in enumerate(children):
+            upper = keys[index + 1] if index + 1 < len(keys) else (bounds or (None, None))[1]
+            yield from _walk_page(
+                db, bucket, child, walk, trail, (keys[index], upper), sub_buckets
+            )
+        return
+
+    data = page.data
+    for flags, ks, ke, vs, ve in page.leaf_records():
+        if flags & BUCKET_LEAF_FLAG:
+            try:
+                sub_buckets.append(open_bucket(db, path + (data[ks:ke],), data[vs:ve]))
+            except BoltviewError as error:
+                yield Finding("unreadable", pgid, f"{error}", path + (data[ks:ke],))
+
+
+def _keys(page: Page) -> list[bytes]:
+    data = page.data
+    if page.is_branch:
+        return [data[ks:ke] for ks, ke, _ in page.branch_records()]
+    return [data[ks:ke] for _, ks, ke, _, _ in page.leaf_records()]
+
+
+def _check_order(
+    pgid: int,
+    keys: list[bytes],
+    bounds: tuple[bytes | None, bytes | None] | None,
+    path: tuple[bytes, ...],
+) -> Iterator[Finding]:
+    """Keys strictly ascending, and inside the range the parent branch gives (newer bbolt)."""
+    for index in range(1, len(keys)):
+        if keys[index - 1] >= keys[index]:
+            yield Finding(
+                "keys-out-of-order",
+                pgid,
+                f"page {pgid}: key {index} ({keys[index].hex()}) is not after "
+                f"key {index - 1} ({keys[index - 1].hex()})",
+                path,
+            )
+    if bounds is None or not keys:
+        return
+    lower, upper = bounds
+    if lower is not None and keys[0] < lower:
+        yield Finding(
+            "keys-out-of-order",
+            pgid,
+            f"page {pgid}: first key {keys[0].hex()} is before its parent's key {lower.hex()}",
+            path,
+        )
+    if upper is not None and keys[-1] >= upper:
+        yield Finding(
+            "keys-out-of-order",
+            pgid,
+            f"page {pgid}: last key {keys[-1].hex()} is not before the next sibling's key "
+            f"{upper.hex()}",
+            path,
+        )

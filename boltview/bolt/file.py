@@ -1,0 +1,265 @@
+"""A bolt database opened for reading: the entry point of the engine.
+
+``BoltFile.open(path)`` checks that the file is a bolt database, finds its page
+size and byte order, decodes both meta pages and picks the one bbolt would
+use.  Nothing else is read until it is asked for: opening a 10 GB file costs
+the same as opening a 32 KB one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from boltview.bolt import meta as metas
+from boltview.bolt.bucket import Bucket
+from boltview.bolt.layout import (
+    MAGIC_BYTES,
+    META_SIZE,
+    PAGE_HEADER_SIZE,
+    PROBE_PAGE_SIZES,
+    Layout,
+    layout,
+    page_type_name,
+)
+from boltview.bolt.meta import Meta
+from boltview.bolt.page import Page
+from boltview.bolt.source import Source
+from boltview.errors import InvalidDatabaseError, PageError
+
+_META_END = PAGE_HEADER_SIZE + META_SIZE
+_CACHED_PAGES = 1024
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Where a page sits and how far it reaches, without its bytes."""
+
+    pgid: int
+    type: str
+    count: int
+    overflow: int
+
+
+class BoltFile:
+    """A read-only view of one bolt file at one transaction (one meta page)."""
+
+    def __init__(
+        self,
+        source: Source,
+        order: str,
+        page_size: int,
+        meta0: Meta,
+        meta1: Meta,
+        use_meta: int | None = None,
+    ) -> None:
+        self.source = source
+        self.path = source.path
+        self.order = order
+        self.layout: Layout = layout(order)
+        self.page_size = page_size
+        self.metas = (meta0, meta1)
+        if use_meta is None:
+            try:
+                self.meta, self.meta_reason = metas.choose(meta0, meta1)
+            except ValueError:
+                raise InvalidDatabaseError(
+                    f"{self.path}: both meta pages are invalid "
+                    f"(meta 0: {meta0.problem}; meta 1: {meta1.problem})"
+                ) from None
+        else:
+            chosen = self.metas[use_meta]
+            if chosen.magic != metas.MAGIC:
+                raise InvalidDatabaseError(
+                    f"{self.path}: meta {use_meta} cannot be used: {chosen.problem}"
+                )
+            self.meta = chosen
+            self.meta_reason = f"meta {use_meta} chosen by the user (--meta {use_meta})"
+            if chosen.problem:
+                self.meta_reason += f"; bbolt would refuse it: {chosen.problem}"
+        self._pages: OrderedDict[int, Page] = OrderedDict()
+
+    # -- opening ----------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str, *, meta: int | None = None, snapshot: bool = False) -> BoltFile:
+        """Open ``path`` read-only.  ``meta`` forces meta page 0 or 1.
+
+        With ``snapshot`` the whole file is copied into memory first, so a
+        live writer cannot change what we read halfway through.
+        """
+        if meta not in (None, 0, 1):
+            raise InvalidDatabaseError(f"{path}: --meta must be 0 or 1, not {meta}")
+        source = Source(path, snapshot=snapshot)
+        try:
+            return cls._from_source(source, meta)
+        except BaseException:
+            source.close()
+            raise
+
+    @classmethod
+    def _from_source(cls, source: Source, use_meta: int | None) -> BoltFile:
+        path = source.path
+        size = source.size
+        if size == 0:
+            raise InvalidDatabaseError(f"{path}: file is empty (0 bytes), not a bolt database")
+        head = source.read(0, _META_END)
+        if len(head) < _META_END:
+            raise InvalidDatabaseError(
+                f"{path}: only {size} bytes, too short for a bolt meta page (truncated?)"
+            )
+        order = _byte_order(head)
+        if order is None:
+            order = _probe_byte_order(source)
+        if order is None:
+            raise InvalidDatabaseError(f"{path}: not a bolt database (no bolt magic number)")
+        lay = layout(order)
+        meta0 = metas.decode_meta(0, head, lay)
+        page_size = meta0.page_size if meta0.valid else _probe_page_size(source, lay)
+        if page_size is None or page_size < _META_END or page_size & (page_size - 1):
+            raise InvalidDatabaseError(
+                f"{path}: both meta pages are invalid (meta 0: {meta0.problem}; "
+                "no valid meta 1 at any page size)"
+            )
+        second = source.read(page_size, _META_END)
+        if len(second) < _META_END:
+            raise InvalidDatabaseError(
+                f"{path}: truncated: {size} bytes, but meta 1 should end at "
+                f"{page_size + _META_END} (page size {page_size})"
+            )
+        meta1 = metas.decode_meta(1, second, lay)
+        return cls(source, order, page_size, meta0, meta1, use_meta)
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> BoltFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def with_meta(self, index: int) -> BoltFile:
+        """The same file seen at the other meta page's transaction."""
+        return BoltFile(self.source, self.order, self.page_size, *self.metas, use_meta=index)
+
+    # -- facts ------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return self.source.size
+
+    @property
+    def byte_order(self) -> str:
+        return "little-endian" if self.order == "<" else "big-endian"
+
+    @property
+    def txid(self) -> int:
+        return self.meta.txid
+
+    @property
+    def high_water_mark(self) -> int:
+        return self.meta.pgid
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        offset, size = 0, self.size
+        while offset < size:
+            chunk = self.source.read(offset, min(1 << 20, size - offset))
+            if not chunk:
+                break
+            digest.update(chunk)
+            offset += len(chunk)
+        return digest.hexdigest()
+
+    # -- pages ------------------------------------------------------------
+
+    def page(self, pgid: int) -> Page:
+        """Page ``pgid`` with its overflow pages; checks its header names it."""
+        cached = self._pages.get(pgid)
+        if cached is not None:
+            self._pages.move_to_end(pgid)
+            return cached
+        page = self._read_page(pgid)
+        if page.header_id != pgid:
+            raise PageError(
+                pgid, f"header says page {page.header_id} (a torn read or a corrupt pointer)"
+            )
+        if page.overflow == 0:
+            self._pages[pgid] = page
+            if len(self._pages) > _CACHED_PAGES:
+                self._pages.popitem(last=False)
+        return page
+
+    def raw_page(self, pgid: int) -> Page:
+        """Page ``pgid`` as it is on disk, whatever its header says."""
+        return self._read_page(pgid)
+
+    def _read_page(self, pgid: int) -> Page:
+        page_size = self.page_size
+        offset = pgid * page_size
+        if pgid < 0 or offset + PAGE_HEADER_SIZE > self.size:
+            raise PageError(
+                pgid, f"past the end of the file ({self.size} bytes, {self.size // page_size} pages)"
+            )
+        first = self.source.read(offset, page_size)
+        page = Page(pgid, first, self.layout)
+        if page.overflow:
+            length = (page.overflow + 1) * page_size
+            if offset + length > self.size:
+                raise PageError(
+                    pgid, f"overflow of {page.overflow} pages runs past the end of the file"
+                )
+            page = Page(pgid, self.source.read(offset, length), self.layout)
+        return page
+
+    def page_spans(self) -> Iterator[PageSpan]:
+        """Every page below the high-water mark, an overflow run counted once."""
+        pgid, end = 0, min(self.high_water_mark, self.size // self.page_size)
+        while pgid < end:
+            header = self.source.read(pgid * self.page_size, PAGE_HEADER_SIZE)
+            _, flags, count, overflow = self.layout.fast_page_header.unpack_from(header)
+            yield PageSpan(pgid, page_type_name(flags), count, overflow)
+            pgid += 1 + overflow
+
+    # -- buckets ----------------------------------------------------------
+
+    @property
+    def root(self) -> Bucket:
+        """The root bucket: its keys are the top-level buckets."""
+        return Bucket(self, (), self.meta.root, self.meta.sequence, None)
+
+    def bucket(self, *path: bytes) -> Bucket:
+        """The bucket at ``path`` (names from the root down)."""
+        return self.root.bucket(*path)
+
+
+def _byte_order(head: bytes) -> str | None:
+    magic = head[PAGE_HEADER_SIZE : PAGE_HEADER_SIZE + 4]
+    for order, expected in MAGIC_BYTES.items():
+        if magic == expected:
+            return order
+    return None
+
+
+def _probe_byte_order(source: Source) -> str | None:
+    """Meta 0 is unreadable: look for meta 1's magic at every page size bbolt allows."""
+    for page_size in PROBE_PAGE_SIZES:
+        order = _byte_order(source.read(page_size, _META_END))
+        if order is not None:
+            return order
+    return None
+
+
+def _probe_page_size(source: Source, lay: Layout) -> int | None:
+    """Find meta 1 as bbolt does: a valid meta at 1024 << i whose page size is that."""
+    for page_size in PROBE_PAGE_SIZES:
+        head = source.read(page_size, _META_END)
+        if len(head) < _META_END:
+            return None
+        candidate = metas.decode_meta(1, head, lay)
+        if candidate.valid and candidate.page_size == page_size:
+            return page_size
+    return None

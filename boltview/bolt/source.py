@@ -1,0 +1,100 @@
+"""Read-only access to the bytes of a file, and nothing more.
+
+boltview's first promise is that it never changes the file it reads: it never
+creates it, never writes it, never locks it (no flock, no fcntl), never even
+updates its access time when the kernel lets us say so (``O_NOATIME``).  All of
+that is kept here, in one small class, so it can be read and checked at once.
+
+Pages are read with ``pread`` rather than ``mmap``: a live database that its
+writer truncates or regrows under a mapping kills the reader with SIGBUS, while
+``pread`` just returns fewer bytes.  It also keeps the reader's resident memory
+small, because the page cache is not counted against the process.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from boltview.errors import InvalidDatabaseError
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+class Source:
+    """The bytes of a bolt file: a read-only descriptor, or an in-memory copy."""
+
+    def __init__(self, path: str, *, snapshot: bool = False) -> None:
+        self.path = path
+        self._fd = _open_read_only(path)
+        self._data: bytes | None = None
+        try:
+            info = os.fstat(self._fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise InvalidDatabaseError(f"{path}: is a directory, not a bolt file")
+            if not stat.S_ISREG(info.st_mode) and not stat.S_ISBLK(info.st_mode):
+                raise InvalidDatabaseError(f"{path}: not a regular file")
+            self.stat = info
+            if snapshot:
+                self._data = self._read_all()
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def size(self) -> int:
+        if self._data is not None:
+            return len(self._data)
+        return os.fstat(self._fd).st_size if self._fd >= 0 else 0
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes at ``offset``; fewer only at the end of the file."""
+        if self._data is not None:
+            return self._data[offset : offset + length]
+        chunks = []
+        while length > 0:
+            chunk = os.pread(self._fd, length, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+            length -= len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _read_all(self) -> bytes:
+        size = os.fstat(self._fd).st_size
+        data = self.read(0, size)
+        # A writer may have grown the file meanwhile: take what is there now.
+        while True:
+            more = os.pread(self._fd, 1 << 20, len(data))
+            if not more:
+                return data
+            data += more
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _open_read_only(path: str) -> int:
+    try:
+        try:
+            return os.open(path, _READ_FLAGS | _NOATIME)
+        except PermissionError:
+            if not _NOATIME:
+                raise
+            # O_NOATIME is refused on files we do not own: read without it.
+            return os.open(path, _READ_FLAGS)
+    except FileNotFoundError:
+        raise InvalidDatabaseError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidDatabaseError(f"{path}: is a directory, not a bolt file") from None
+    except PermissionError:
+        raise InvalidDatabaseError(f"{path}: permission denied") from None
+    except OSError as error:
+        if error.errno == errno.ENOTDIR:
+            raise InvalidDatabaseError(f"{path}: no such file") from None
+        raise InvalidDatabaseError(f"{path}: cannot open: {error.strerror}") from None
