@@ -30,7 +30,7 @@ from boltview.bolt.source import Source
 from boltview.errors import InvalidDatabaseError, PageError
 
 _META_END = PAGE_HEADER_SIZE + META_SIZE
-_CACHED_PAGES = 1024
+_CACHED_PAGES = 256
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,8 @@ class BoltFile:
             raise PageError(
                 pgid, f"header says page {page.header_id} (a torn read or a corrupt pointer)"
             )
-        if page.overflow == 0:
+        if page.is_branch and page.overflow == 0:
+            # Branch pages are what every seek re-reads; leaves are read once per walk.
             self._pages[pgid] = page
             if len(self._pages) > _CACHED_PAGES:
                 self._pages.popitem(last=False)

@@ -1,0 +1,68 @@
+"""Shared test fixtures: the committed bolt files, and the real bbolt when it is here.
+
+The committed fixtures carry bbolt's own answers, so most tests need nothing
+but Python.  Tests that write fresh databases need the real writer (Go and
+bbolt from Debian); where they are missing those tests are skipped, except
+under ``BOLTVIEW_REQUIRE_GO=1`` (set by .ci/run), where a missing writer is a
+failure: CI must really run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BOLT_FIXTURES = ROOT / "fixtures" / "bolt"
+GO_SOURCE = ROOT / "fixtures" / "go" / "bboltref"
+GOPATH = "/usr/share/gocode"
+BBOLT_SOURCE = Path(GOPATH) / "src" / "go.etcd.io" / "bbolt"
+
+
+def bolt_fixture_names() -> list[str]:
+    return sorted(p.stem for p in BOLT_FIXTURES.glob("*.db"))
+
+
+def golden(name: str, kind: str) -> Any:
+    """A committed answer of bbolt's: ``kind`` is dump, info or check."""
+    return json.loads((BOLT_FIXTURES / f"{name}.{kind}.json").read_text())
+
+
+def go_available() -> bool:
+    return shutil.which("go") is not None and BBOLT_SOURCE.is_dir()
+
+
+def build_go(package: Path, output: Path, goarch: str | None = None) -> Path:
+    """Build a Go program of ours against Debian's bbolt, offline, in GOPATH mode."""
+    env = dict(os.environ, GO111MODULE="off", GOPATH=GOPATH, GOFLAGS="")
+    if goarch:
+        env["GOARCH"] = goarch
+    env.setdefault("GOCACHE", str(ROOT / ".cache" / "go-build"))
+    subprocess.run(
+        ["go", "build", "-o", str(output), "."], cwd=package, env=env, check=True
+    )
+    return output
+
+
+@pytest.fixture(scope="session")
+def bboltref(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference program built on real bbolt (writer and reader)."""
+    if not go_available():
+        if os.environ.get("BOLTVIEW_REQUIRE_GO") == "1":
+            pytest.fail("Go and bbolt are required here (BOLTVIEW_REQUIRE_GO=1) but missing")
+        pytest.skip("Go and Debian's bbolt source are not installed")
+    return build_go(GO_SOURCE, tmp_path_factory.mktemp("go") / "bboltref")
+
+
+def run_ref(bboltref: Path, *args: str | Path) -> Any:
+    """Run bboltref and parse its JSON answer."""
+    done = subprocess.run(
+        [str(bboltref), *map(str, args)], capture_output=True, check=True
+    )
+    return json.loads(done.stdout)
