@@ -21,9 +21,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from boltview import __version__
 from boltview.bolt.bucket import Bucket
@@ -50,7 +47,10 @@ class UserError(click.ClickException):
         click.echo(f"boltview: error: {escape(self.format_message())}", err=True)
 
 
-def console() -> Console:
+def console() -> Any:
+    """A rich console for tables; rich is imported only by the verbs that draw them."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
@@ -167,6 +167,9 @@ def info(path: str, meta: int | None, snapshot: bool, as_json: bool) -> None:
     if as_json:
         print_json(document)
         return
+    from rich.table import Table
+    from rich.text import Text
+
     out = console()
     out.print(Text(f"file        {escape(db.path)}"))
     for label, key in (
@@ -418,6 +421,8 @@ def stats(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool, 
     if as_json:
         print_json(document)
         return
+    from rich.table import Table
+
     out = console()
     table = Table(title=f"statistics of {show_path(target.path)}", title_justify="left")
     table.add_column("statistic")
@@ -522,7 +527,10 @@ def check_command(path: str, meta: int | None, snapshot: bool, as_json: bool) ->
 def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | None, snapshot: bool) -> None:
     """The tree below BUCKET as one JSON object, streamed."""
     with open_db(path, meta, snapshot) as db:
-        dump(resolve_bucket(db, bucket), sys.stdout, encoding)
+        target = resolve_bucket(db, bucket)
+        sys.stdout.flush()
+        dump(target, sys.stdout.buffer, encoding)
+        sys.stdout.buffer.flush()
 
 
 # -- entry point ---------------------------------------------------------------------

@@ -5,17 +5,18 @@ encoding keys and values are standard base64, so the dump is lossless and can
 be compared byte for byte with what bbolt itself reads.
 
 This is the hottest loop in boltview, so it walks pages directly instead of
-going through ``Bucket.entries``: one ``struct`` call per leaf page, slices,
-and strings joined in chunks.  Memory holds the pages on the current path and
-one chunk of output, whatever the size of the file.
+going through ``Bucket.entries``, and a leaf page without sub-buckets is
+encoded with no Python loop per key: ``map`` slices and encodes every key
+and value in C and ``join`` lays out the JSON.  Memory holds the pages on
+the current path and one chunk of output, whatever the size of the file.
 """
 
 from __future__ import annotations
 
 import binascii
 import json
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
 
 from boltview.bolt.bucket import Bucket, open_bucket
 from boltview.bolt.layout import BUCKET_LEAF_FLAG
@@ -24,54 +25,70 @@ from boltview.errors import PageError
 
 ENCODINGS = ("text", "hex", "base64")
 
-_CHUNK = 4096  # pieces of output gathered before one write
+_CHUNK = 1 << 18  # bytes of output gathered before one write
 
-_b2a = binascii.b2a_base64
 _quote = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
-def _base64(data: bytes) -> str:
-    return '"' + _b2a(data, newline=False).decode("ascii") + '"'
+def _text_tokens(items: Iterable[bytes]) -> Iterator[bytes]:
+    for item in items:
+        yield _quote(item.decode("utf-8", "backslashreplace"))[1:-1].encode("ascii")
 
 
-def _hex(data: bytes) -> str:
-    return '"' + data.hex() + '"'
+#: Each encoding turns many byte strings into JSON string bodies (no quotes).
+#: b2a_base64 ends each token with a newline, which no JSON token of ours
+#: contains otherwise: the dumper deletes them all at once from each chunk.
+_TOKENS: dict[str, Callable[[Iterable[bytes]], Iterable[bytes]]] = {
+    "base64": lambda items: map(binascii.b2a_base64, items),
+    "hex": lambda items: map(binascii.hexlify, items),
+    "text": _text_tokens,
+}
 
 
-def _text(data: bytes) -> str:
-    return _quote(data.decode("utf-8", "backslashreplace"))  # type: ignore[no-any-return]
-
-
-_ENCODERS: dict[str, Callable[[bytes], str]] = {"base64": _base64, "hex": _hex, "text": _text}
-
-
-def dump(bucket: Bucket, out: TextIO, encoding: str = "base64") -> None:
+def dump(bucket: Bucket, out: BinaryIO, encoding: str = "base64") -> None:
     """Write ``bucket`` and everything below it to ``out`` as one JSON object."""
-    walker = _Dumper(bucket, out, _ENCODERS[encoding])
-    walker.bucket(bucket, ())
-    walker.flush()
-    out.write("\n")
+    dumper = _Dumper(bucket, out, encoding)
+    dumper.bucket(bucket, ())
+    dumper.flush()
+    out.write(b"\n")
 
 
 class _Dumper:
-    def __init__(self, top: Bucket, out: TextIO, encode: Callable[[bytes], str]) -> None:
+    def __init__(self, top: Bucket, out: BinaryIO, encoding: str) -> None:
         self.db = top.db
         self.out = out
-        self.encode = encode
-        self.parts: list[str] = []
+        self.tokens = _TOKENS[encoding]
+        self.strip_newlines = encoding == "base64"
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.first = True
         # A sound tree visits each page once; more visits than pages means a
         # corrupt tree whose pages are shared, and we stop before it explodes.
         self.budget = max(self.db.high_water_mark, 2) * 2 + 16
 
+    def emit(self, part: bytes) -> None:
+        self.parts.append(part)
+        self.size += len(part)
+        if self.size > _CHUNK:
+            self.flush()
+
     def flush(self) -> None:
-        self.out.write("".join(self.parts))
+        chunk = b"".join(self.parts)
+        if self.strip_newlines:
+            chunk = chunk.replace(b"\n", b"")
+        self.out.write(chunk)
         self.parts.clear()
+        self.size = 0
+
+    def token(self, data: bytes) -> bytes:
+        return b'"' + next(iter(self.tokens((data,)))) + b'"'
 
     def bucket(self, bucket: Bucket, trail: tuple[int, ...]) -> None:
-        self.parts.append("{")
+        self.emit(b"{")
         self.first = True
         self.page(bucket, bucket.root_page(), trail)
-        self.parts.append("}")
+        self.emit(b"}")
+        self.first = False
 
     def page(self, bucket: Bucket, page: Page, trail: tuple[int, ...]) -> None:
         if page.pgid:  # inline pages (pgid 0) cost nothing: they live inside a value
@@ -87,19 +104,33 @@ class _Dumper:
             return
         if not page.is_leaf:
             raise PageError(page.pgid, f"expected a branch or leaf page, found {page.type}")
-        encode, parts, data = self.encode, self.parts, page.data
+        flags, key_starts, value_starts, value_ends = page.leaf_spans()
+        if not flags:
+            return
+        if any(flags):
+            self.mixed_leaf(bucket, page, trail)
+            return
+        # The fast path: a page of plain key/value pairs, no loop per key here.
+        data = page.data
+        keys = self.tokens(map(data.__getitem__, map(slice, key_starts, value_starts)))
+        values = self.tokens(map(data.__getitem__, map(slice, value_starts, value_ends)))
+        self.emit(b'"' if self.first else b',"')
+        self.emit(b'","'.join(map(b'":"'.join, zip(keys, values))))
+        self.emit(b'"')
+        self.first = False
+
+    def mixed_leaf(self, bucket: Bucket, page: Page, trail: tuple[int, ...]) -> None:
+        """A leaf page holding sub-buckets too: one element at a time."""
+        data = page.data
         for flags, ks, ke, vs, ve in page.leaf_records():
-            separator = "" if self.first else ","
+            self.emit(b"" if self.first else b",")
             self.first = False
+            key = data[ks:ke]
             if flags & BUCKET_LEAF_FLAG:
-                key = data[ks:ke]
                 child = open_bucket(self.db, bucket.path + (key,), data[vs:ve])
                 if child.root in trail:
                     raise PageError(child.root, "reference cycle: a bucket contains itself")
-                parts.append(separator + encode(key) + ":")
+                self.emit(self.token(key) + b":")
                 self.bucket(child, trail + ((page.pgid,) if page.pgid else ()))
-                self.first = False
             else:
-                parts.append(separator + encode(data[ks:ke]) + ":" + encode(data[vs:ve]))
-        if len(parts) > _CHUNK:
-            self.flush()
+                self.emit(self.token(key) + b":" + self.token(data[vs:ve]))

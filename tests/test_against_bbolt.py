@@ -45,7 +45,7 @@ def open_fixture(name: str) -> BoltFile:
 
 
 def boltview_dump(db: BoltFile) -> object:
-    out = io.StringIO()
+    out = io.BytesIO()
     dump(db.root, out, "base64")
     return json.loads(out.getvalue())
 

@@ -42,7 +42,7 @@ def test_random_database_reads_as_bbolt_reads_it(seed: int, bboltref: Path, tmp_
     expected_check = run_ref(bboltref, "check", path)
 
     with BoltFile.open(str(path)) as db:
-        out = io.StringIO()
+        out = io.BytesIO()
         dump(db.root, out, "base64")
         assert json.loads(out.getvalue()) == expected_dump, f"seed {seed}"
         assert db.txid == info["txid"], f"seed {seed}"

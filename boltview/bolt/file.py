@@ -201,6 +201,8 @@ class BoltFile:
     def _read_page(self, pgid: int) -> Page:
         page_size = self.page_size
         offset = pgid * page_size
+        if offset + page_size > self.source.size:
+            self.source.refresh_size()
         if pgid < 0 or offset + PAGE_HEADER_SIZE > self.size:
             raise PageError(
                 pgid, f"past the end of the file ({self.size} bytes, {self.size // page_size} pages)"
@@ -209,7 +211,7 @@ class BoltFile:
         page = Page(pgid, first, self.layout)
         if page.overflow:
             length = (page.overflow + 1) * page_size
-            if offset + length > self.size:
+            if offset + length > self.size and offset + length > self.source.refresh_size():
                 raise PageError(
                     pgid, f"overflow of {page.overflow} pages runs past the end of the file"
                 )

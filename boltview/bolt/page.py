@@ -9,6 +9,7 @@ the problem instead of returning garbage or an IndexError.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import add
 
 from boltview.bolt.layout import (
     BRANCH_ELEMENT_SIZE,
@@ -102,32 +103,36 @@ class Page:
             )
         return end
 
-    def leaf_records(self) -> list[tuple[int, int, int, int, int]]:
-        """(flags, key start, key end, value start, value end) for every element.
+    def leaf_spans(self) -> tuple[tuple[int, ...], list[int], list[int], list[int]]:
+        """Columns for every element: flags, key starts, value starts, value ends.
 
-        This is the hot path of every walk: one ``struct`` call reads the whole
-        element array, and the checks are plain integer comparisons.
+        A key ends where its value starts.  This is the hot path of every walk,
+        so it has no Python loop per element: one ``struct`` call reads the
+        element array, and ``map`` does the arithmetic in C.
         """
         count = self.count
         if count == 0:
-            return []
+            return (), [], [], []
         self._element_array(LEAF_ELEMENT_SIZE)
         raw = self.layout.fast_elements(count).unpack_from(self.data, PAGE_HEADER_SIZE)
-        size = len(self.data)
-        records = []
-        base = PAGE_HEADER_SIZE
-        for i in range(0, 4 * count, 4):
-            flags, pos, ksize, vsize = raw[i], raw[i + 1], raw[i + 2], raw[i + 3]
-            kstart = base + pos
-            vstart = kstart + ksize
-            vend = vstart + vsize
-            if vend > size:
-                raise PageError(
-                    self.pgid, f"element {i // 4} runs past the end of the page ({vend} > {size})"
-                )
-            records.append((flags, kstart, vstart, vstart, vend))
-            base += LEAF_ELEMENT_SIZE
-        return records
+        # An element's pos counts from the element's own address.
+        addresses = range(PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + LEAF_ELEMENT_SIZE * count,
+                          LEAF_ELEMENT_SIZE)  # fmt: skip
+        key_starts = list(map(add, raw[1::4], addresses))
+        value_starts = list(map(add, key_starts, raw[2::4]))
+        value_ends = list(map(add, value_starts, raw[3::4]))
+        if max(value_ends) > len(self.data):
+            bad = next(i for i, end in enumerate(value_ends) if end > len(self.data))
+            raise PageError(
+                self.pgid,
+                f"element {bad} runs past the end of the page ({value_ends[bad]} > {len(self.data)})",
+            )
+        return raw[0::4], key_starts, value_starts, value_ends
+
+    def leaf_records(self) -> list[tuple[int, int, int, int, int]]:
+        """(flags, key start, key end, value start, value end) for every element."""
+        flags, key_starts, value_starts, value_ends = self.leaf_spans()
+        return list(zip(flags, key_starts, value_starts, value_starts, value_ends))
 
     def leaf_elements(self) -> list[LeafElement]:
         self._expect(LEAF_PAGE)

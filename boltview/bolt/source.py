@@ -37,6 +37,7 @@ class Source:
             if not stat.S_ISREG(info.st_mode) and not stat.S_ISBLK(info.st_mode):
                 raise InvalidDatabaseError(f"{path}: not a regular file")
             self.stat = info
+            self._size = info.st_size
             if snapshot:
                 self._data = self._read_all()
         except BaseException:
@@ -45,9 +46,16 @@ class Source:
 
     @property
     def size(self) -> int:
+        """The file's size when last looked at; ``refresh_size`` looks again."""
         if self._data is not None:
             return len(self._data)
-        return os.fstat(self._fd).st_size if self._fd >= 0 else 0
+        return self._size
+
+    def refresh_size(self) -> int:
+        """A live file grows while we read it: look at its size again."""
+        if self._data is None and self._fd >= 0:
+            self._size = os.fstat(self._fd).st_size
+        return self.size
 
     def read(self, offset: int, length: int) -> bytes:
         """Up to ``length`` bytes at ``offset``; fewer only at the end of the file."""
