@@ -18,6 +18,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -66,9 +67,10 @@ def db_options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Read the tree of meta page 0 or 1 (the other one is the previous transaction).",
     )(command)
     command = click.option(
-        "--snapshot",
-        is_flag=True,
-        help="Copy the file into memory first, then read the copy (for live databases).",
+        "--snapshot/--no-snapshot",
+        default=None,
+        help="Copy the file into memory first and read the copy. Default: only when a "
+        "writer holds the file locked (a live database).",
     )(command)
     return command
 
@@ -79,8 +81,28 @@ def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )
 
 
-def open_db(path: str, meta: int | None, snapshot: bool) -> BoltFile:
-    return BoltFile.open(path, meta=meta, snapshot=snapshot)
+@contextmanager
+def open_db(path: str, meta: int | None, snapshot: bool | None) -> Iterator[BoltFile]:
+    """Open a file for one verb, and make sure what the verb read was one transaction.
+
+    A live writer may reuse pages while we read them; if the file moved on
+    too far meanwhile, a corrupt-looking page or the whole answer is not to
+    be trusted, and the user is told so instead.
+    """
+    db = BoltFile.open(path, meta=meta, snapshot=snapshot)
+    try:
+        yield db
+    except BoltviewError:
+        changed = db.changed_under_us()
+        if changed:
+            raise BoltviewError(changed) from None
+        raise
+    else:
+        changed = db.changed_under_us()
+        if changed:
+            raise BoltviewError(changed)
+    finally:
+        db.close()
 
 
 def resolve_bucket(db: BoltFile, names: tuple[str, ...]) -> Bucket:
@@ -138,7 +160,7 @@ def cli() -> None:
 @cli.command("open")
 @click.argument("path", required=False)
 @db_options
-def open_command(path: str | None, meta: int | None, snapshot: bool) -> None:
+def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> None:
     """Open FILE in the browser (the default command)."""
     if path is None:
         if not os.path.exists(DEFAULT_DB):
@@ -160,7 +182,7 @@ def open_command(path: str | None, meta: int | None, snapshot: bool) -> None:
 @click.argument("path")
 @db_options
 @json_option
-def info(path: str, meta: int | None, snapshot: bool, as_json: bool) -> None:
+def info(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> None:
     """Both meta pages, which one is used and why, and the file's facts."""
     with open_db(path, meta, snapshot) as db:
         document = info_document(db)
@@ -256,7 +278,7 @@ def info_document(db: BoltFile) -> dict[str, Any]:
 @click.argument("bucket", nargs=-1)
 @db_options
 @json_option
-def buckets(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool, as_json: bool) -> None:
+def buckets(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool | None, as_json: bool) -> None:
     """The sub-buckets of BUCKET (the top-level buckets without one)."""
     with open_db(path, meta, snapshot) as db:
         parent = resolve_bucket(db, bucket)
@@ -293,7 +315,7 @@ def keys(
     limit: int | None,
     long_: bool,
     meta: int | None,
-    snapshot: bool,
+    snapshot: bool | None,
     as_json: bool,
 ) -> None:
     """The keys of BUCKET, in bbolt order, streamed."""
@@ -337,7 +359,7 @@ VALUE_FORMATS = ("auto", "text", "hex", "base64", "json", "raw")
 @click.argument("names", nargs=-1, required=True, metavar="BUCKET... KEY")
 @click.option("--format", "fmt", type=click.Choice(VALUE_FORMATS), default="auto", show_default=True)
 @db_options
-def get(path: str, names: tuple[str, ...], fmt: str, meta: int | None, snapshot: bool) -> None:
+def get(path: str, names: tuple[str, ...], fmt: str, meta: int | None, snapshot: bool | None) -> None:
     """The value of KEY in BUCKET.  ``--format raw`` writes the exact bytes."""
     with open_db(path, meta, snapshot) as db:
         target = resolve_bucket(db, names[:-1])
@@ -395,7 +417,7 @@ def _looks_json(value: bytes) -> bool:
 @click.argument("bucket", nargs=-1)
 @db_options
 @json_option
-def stats(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool, as_json: bool) -> None:
+def stats(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool | None, as_json: bool) -> None:
     """Page counts by type, tree depth, fill and inline buckets (bbolt's Bucket.Stats)."""
     with open_db(path, meta, snapshot) as db:
         target = resolve_bucket(db, bucket)
@@ -445,7 +467,7 @@ def stats(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool, 
 @click.argument("path")
 @db_options
 @json_option
-def pages(path: str, meta: int | None, snapshot: bool, as_json: bool) -> None:
+def pages(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> None:
     """Every page below the high-water mark: id, type, items, overflow; free ones marked."""
     with open_db(path, meta, snapshot) as db:
         free = set(free_page_ids(db))
@@ -472,7 +494,7 @@ def pages(path: str, meta: int | None, snapshot: bool, as_json: bool) -> None:
 @db_options
 @json_option
 def page_command(
-    path: str, pgid: int, no_hex: bool, meta: int | None, snapshot: bool, as_json: bool
+    path: str, pgid: int, no_hex: bool, meta: int | None, snapshot: bool | None, as_json: bool
 ) -> None:
     """Page PGID decoded: header, elements, and an annotated hex dump."""
     from boltview.render.pageview import describe_page, page_document
@@ -494,7 +516,7 @@ def page_command(
 @click.argument("path")
 @db_options
 @json_option
-def check_command(path: str, meta: int | None, snapshot: bool, as_json: bool) -> None:
+def check_command(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> None:
     """Find what ``bbolt check`` finds; exit 1 if anything is wrong."""
     found: list[Finding] = []
     with open_db(path, meta, snapshot) as db:
@@ -524,7 +546,7 @@ def check_command(path: str, meta: int | None, snapshot: bool, as_json: bool) ->
 @click.option("--encoding", type=click.Choice(ENCODINGS), default="text", show_default=True,
               help="base64 is lossless; text and hex are for reading.")  # fmt: skip
 @db_options
-def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | None, snapshot: bool) -> None:
+def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | None, snapshot: bool | None) -> None:
     """The tree below BUCKET as one JSON object, streamed."""
     with open_db(path, meta, snapshot) as db:
         target = resolve_bucket(db, bucket)

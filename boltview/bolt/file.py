@@ -24,6 +24,7 @@ from boltview.bolt.layout import (
     layout,
     page_type_name,
 )
+from boltview.bolt.live import LockHolder, lock_holders
 from boltview.bolt.meta import Meta
 from boltview.bolt.page import Page
 from boltview.bolt.source import Source
@@ -31,6 +32,9 @@ from boltview.errors import InvalidDatabaseError, PageError
 
 _META_END = PAGE_HEADER_SIZE + META_SIZE
 _CACHED_PAGES = 256
+SNAPSHOT_ATTEMPTS = 5
+#: A live file up to this size is copied to memory to be read consistently.
+AUTO_SNAPSHOT_LIMIT = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -80,24 +84,60 @@ class BoltFile:
             if chosen.problem:
                 self.meta_reason += f"; bbolt would refuse it: {chosen.problem}"
         self._pages: OrderedDict[int, Page] = OrderedDict()
+        #: Processes the kernel lists as holding a lock on the file (a live writer).
+        self.lock_holders: list[LockHolder] = []
 
     # -- opening ----------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str, *, meta: int | None = None, snapshot: bool = False) -> BoltFile:
+    def open(
+        cls, path: str, *, meta: int | None = None, snapshot: bool | None = False
+    ) -> BoltFile:
         """Open ``path`` read-only.  ``meta`` forces meta page 0 or 1.
 
         With ``snapshot`` the whole file is copied into memory first, so a
-        live writer cannot change what we read halfway through.
+        live writer cannot change what we read halfway through.  ``None``
+        decides by looking: a file that a writer holds locked (and that is
+        not too big to copy) is read from a snapshot.
         """
         if meta not in (None, 0, 1):
             raise InvalidDatabaseError(f"{path}: --meta must be 0 or 1, not {meta}")
-        source = Source(path, snapshot=snapshot)
+        source = Source(path)
         try:
-            return cls._from_source(source, meta)
+            holders = lock_holders(source.stat)
+            if snapshot is None:
+                snapshot = bool(holders) and source.size <= AUTO_SNAPSHOT_LIMIT
+            db = (
+                cls._consistent_snapshot(source, meta) if snapshot
+                else cls._from_source(source, meta)
+            )  # fmt: skip
+            db.lock_holders = holders
+            return db
         except BaseException:
             source.close()
             raise
+
+    @classmethod
+    def _consistent_snapshot(cls, source: Source, use_meta: int | None) -> BoltFile:
+        """Copy the file to memory until a copy holds one whole, untorn transaction.
+
+        A writer commits transaction T+1 without touching the pages of tree T
+        (they become free only then, and reusable from T+2 on).  So a copy
+        whose newest meta says T is whole if, once copied, the file itself
+        has gone no further than T+1.  Otherwise copy again, a few times.
+        """
+        seen = []
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            source.take_snapshot()
+            db = cls._from_source(source, use_meta)
+            live = db.live_txid()
+            if live is None or live <= db.txid + 1:
+                return db
+            seen.append(f"{db.txid}->{live}")
+        raise InvalidDatabaseError(
+            f"{source.path}: the database changed too fast to copy a consistent snapshot "
+            f"({SNAPSHOT_ATTEMPTS} attempts, txids {', '.join(seen)})"
+        )
 
     @classmethod
     def _from_source(cls, source: Source, use_meta: int | None) -> BoltFile:
@@ -143,7 +183,42 @@ class BoltFile:
 
     def with_meta(self, index: int) -> BoltFile:
         """The same file seen at the other meta page's transaction."""
-        return BoltFile(self.source, self.order, self.page_size, *self.metas, use_meta=index)
+        other = BoltFile(self.source, self.order, self.page_size, *self.metas, use_meta=index)
+        other.lock_holders = self.lock_holders
+        return other
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.source.is_snapshot
+
+    # -- a live file ------------------------------------------------------
+
+    def live_txid(self) -> int | None:
+        """The newest valid txid in the file *now* (not in a snapshot), or None."""
+        txids = []
+        for index in (0, 1):
+            head = self.source.read_live(index * self.page_size, _META_END)
+            if len(head) == _META_END:
+                meta = metas.decode_meta(index, head, self.layout)
+                if meta.valid:
+                    txids.append(meta.txid)
+        return max(txids) if txids else None
+
+    def changed_under_us(self) -> str | None:
+        """Why what was read may mix transactions, or None when it cannot.
+
+        Pages of the tree we read stay untouched until the writer commits two
+        transactions past it (see ``_consistent_snapshot``).
+        """
+        if self.source.is_snapshot:
+            return None
+        live = self.live_txid()
+        if live is not None and live > self.txid + 1:
+            return (
+                f"{self.path}: the database changed while it was read (txid {self.txid} -> "
+                f"{live}); what was read may mix transactions: use --snapshot"
+            )
+        return None
 
     # -- facts ------------------------------------------------------------
 

@@ -39,7 +39,7 @@ class Source:
             self.stat = info
             self._size = info.st_size
             if snapshot:
-                self._data = self._read_all()
+                self.take_snapshot()
         except BaseException:
             self.close()
             raise
@@ -57,10 +57,23 @@ class Source:
             self._size = os.fstat(self._fd).st_size
         return self.size
 
+    @property
+    def is_snapshot(self) -> bool:
+        return self._data is not None
+
+    def take_snapshot(self) -> None:
+        """Copy the whole file into memory; reads then come from the copy."""
+        self._data = None
+        self._data = self._read_all()
+
     def read(self, offset: int, length: int) -> bytes:
         """Up to ``length`` bytes at ``offset``; fewer only at the end of the file."""
         if self._data is not None:
             return self._data[offset : offset + length]
+        return self.read_live(offset, length)
+
+    def read_live(self, offset: int, length: int) -> bytes:
+        """Read the file itself, even when working from a snapshot."""
         chunks = []
         while length > 0:
             chunk = os.pread(self._fd, length, offset)
@@ -73,7 +86,7 @@ class Source:
 
     def _read_all(self) -> bytes:
         size = os.fstat(self._fd).st_size
-        data = self.read(0, size)
+        data = self.read_live(0, size)
         # A writer may have grown the file meanwhile: take what is there now.
         while True:
             more = os.pread(self._fd, 1 << 20, len(data))
