@@ -18,7 +18,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import click
@@ -555,6 +555,91 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
         sys.stdout.buffer.flush()
 
 
+@cli.command("diff")
+@click.argument("path")
+@click.argument("other", required=False)
+@click.option("--raw", "raw_only", is_flag=True, help="Only the raw key changes, no containerd summary.")
+@click.option("--snapshot/--no-snapshot", default=None, help="Read from in-memory copies.")
+@json_option
+def diff_command(
+    path: str, other: str | None, raw_only: bool, snapshot: bool | None, as_json: bool
+) -> None:
+    """Changes from PATH to OTHER, or from PATH's previous transaction to its current one.
+
+    Bucket by bucket: keys added, removed and changed; for containerd metadata
+    also a summary in containerd's terms ("container web-12 deleted").
+    """
+    from boltview.bolt.diff import diff
+    from boltview.containerd.changes import summarize
+
+    with ExitStack() as stack:
+        new = stack.enter_context(open_db(other or path, None, snapshot))
+        if other is None:
+            old = new.with_meta(1 - new.meta.index)
+            if not old.meta.valid:
+                raise BoltviewError(
+                    f"{path}: the previous transaction's meta page is invalid: {old.meta.problem}"
+                )
+            labels = (f"{path} txid {old.txid}", f"{path} txid {new.txid}")
+        else:
+            old = stack.enter_context(open_db(path, None, snapshot))
+            labels = (f"{path} txid {old.txid}", f"{other} txid {new.txid}")
+        changes = list(diff(old.root, new.root, same_file=other is None))
+        events = [] if raw_only else summarize(changes, old, new)
+    if as_json:
+        print_json(
+            {
+                "old": labels[0],
+                "new": labels[1],
+                "changes": [change_json(c) for c in changes],
+                "containerd": [e.to_json() for e in events],
+            }
+        )
+        return
+    click.echo(escape(f"--- {labels[0]}"))
+    click.echo(escape(f"+++ {labels[1]}"))
+    if not changes:
+        click.echo("no changes")
+        return
+    if events:
+        click.echo("\ncontainerd:")
+        for event in events:
+            click.echo(escape(f"  {event}"))
+        click.echo("\nraw:")
+    for change in changes:
+        click.echo(escape(change_line(change)))
+
+
+def change_json(change: Any) -> dict[str, Any]:
+    return {
+        "op": change.op,
+        "bucket": [b64(p) for p in change.path],
+        "bucket_text": [show_bytes(p) for p in change.path],
+        **bytes_json(change.key, "key"),
+        "is_bucket": change.is_bucket,
+        "old_base64": None if change.old is None else b64(change.old),
+        "new_base64": None if change.new is None else b64(change.new),
+        "keys": change.keys if change.is_bucket else None,
+    }
+
+
+def change_line(change: Any) -> str:
+    sign = {"added": "+", "removed": "-", "changed": "~"}[change.op]
+    where = " / ".join(show_bytes(p) for p in change.full_path)
+    if change.is_bucket:
+        return f"{sign} {where}/ (bucket, {change.keys} keys)"
+    if change.op == "changed":
+        return f"{sign} {where}: {_brief(change.old)} -> {_brief(change.new)}"
+    return f"{sign} {where} = {_brief(change.new if change.op == 'added' else change.old)}"
+
+
+def _brief(value: bytes | None, limit: int = 60) -> str:
+    if value is None:
+        return ""
+    shown = show_bytes(value) if is_text(value) else "0x" + value.hex()
+    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(value)} bytes)"
+
+
 # -- entry point ---------------------------------------------------------------------
 
 
@@ -585,3 +670,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK)
 
+
+
+# -- the containerd verbs (ls, inspect, export) ------------------------------------------
+from boltview.containerd.commands import COMMANDS  # noqa: E402  (they need the group above)
+
+for _command in COMMANDS:
+    cli.add_command(_command)
