@@ -43,8 +43,16 @@ def measure(command: list[str], output: Path | None) -> tuple[float, float, str]
         elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"{command[0]} failed with status {status}")
-    digest = hashlib.sha256(output.read_bytes()).hexdigest() if output else ""
-    return elapsed, usage.ru_maxrss / 1024, digest
+    return elapsed, usage.ru_maxrss / 1024, sha256_of(output) if output else ""
+
+
+def sha256_of(path: Path) -> str:
+    """Hash in chunks: a big parent would inflate its children's peak memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def best(command: list[str], runs: int, output: Path | None) -> tuple[float, float, str]:

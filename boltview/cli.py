@@ -137,13 +137,37 @@ def print_json(document: Any) -> None:
 # -- the group -------------------------------------------------------------------
 
 
+#: Verbs that live in other modules, imported only when used, so that the raw
+#: verbs start fast: name -> (module, attribute).
+LAZY_COMMANDS = {
+    "ls": ("boltview.containerd.commands", "ls_command"),
+    "inspect": ("boltview.containerd.commands", "inspect_command"),
+    "export": ("boltview.containerd.commands", "export_command"),
+}
+
+
 class BoltviewGroup(click.Group):
     """``boltview FILE`` means ``boltview open FILE``; plain ``boltview`` opens the node's DB."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
             args = ["open"]
-        elif args[0] not in self.commands and not args[0].startswith("-"):
+        elif (
+            args[0] not in self.commands
+            and args[0] not in LAZY_COMMANDS
+            and not args[0].startswith("-")
+        ):
             args = ["open", *args]
         return super().parse_args(ctx, args)
 
@@ -669,11 +693,3 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"boltview: error: {escape(str(error))}", err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK)
-
-
-
-# -- the containerd verbs (ls, inspect, export) ------------------------------------------
-from boltview.containerd.commands import COMMANDS  # noqa: E402  (they need the group above)
-
-for _command in COMMANDS:
-    cli.add_command(_command)
