@@ -199,6 +199,27 @@ def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> N
         run(db)
 
 
+@cli.command()
+@click.option("--path", "print_path", is_flag=True, help="Print the demo database's path and exit.")
+def demo(print_path: bool) -> None:
+    """Open the bundled demo: a real containerd 1.6 metadata database."""
+    path = demo_database()
+    if print_path:
+        click.echo(path)
+        return
+    with open_db(path, None, False) as db:
+        from boltview.tui import run
+
+        run(db)
+
+
+def demo_database() -> str:
+    """Where the package keeps its demo meta.db (written by a real containerd)."""
+    from importlib.resources import files
+
+    return str(files("boltview") / "demo" / "meta.db")
+
+
 # -- info ------------------------------------------------------------------------
 
 
@@ -452,8 +473,9 @@ def stats(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool |
             total = BucketStats()
             for child in target.buckets():
                 total.add(bucket_stats(child))
-        types = Counter(span.type for span in db.page_spans())
-        free = len(free_page_ids(db))
+        free_ids = set(free_page_ids(db))
+        types = Counter(span.type for span in db.page_spans(free_ids))
+        free = len(free_ids)
     document = {
         "bucket": [show_bytes(n) for n in target.path],
         "stats": total.as_dict(),
@@ -498,7 +520,7 @@ def pages(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> 
         rows = [
             {"id": s.pgid, "type": s.type, "count": s.count, "overflow": s.overflow,
              "free": s.pgid in free}
-            for s in db.page_spans()
+            for s in db.page_spans(free)
         ]  # fmt: skip
     if as_json:
         print_json(rows)
@@ -693,3 +715,6 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"boltview: error: {escape(str(error))}", err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK)
+
+from boltview.forensics_commands import RECOVER_COMMAND
+cli.add_command(RECOVER_COMMAND)

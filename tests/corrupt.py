@@ -13,6 +13,7 @@ from typing import Any
 from construct import Container
 
 from boltview.bolt.layout import (
+    MAGIC_BYTES,
     META_CHECKSUM_SPAN,
     META_SIZE,
     PAGE_HEADER_SIZE,
@@ -21,17 +22,21 @@ from boltview.bolt.layout import (
 )
 from boltview.bolt.meta import fnv1a64
 
-ORDER = "<"
+
+def order_of(data: bytes) -> str:
+    """The file's byte order, from meta 0's magic (as boltview reads it)."""
+    magic = bytes(data[PAGE_HEADER_SIZE : PAGE_HEADER_SIZE + 4])
+    return ">" if magic == MAGIC_BYTES[">"] else "<"
 
 
 def page_size_of(data: bytes) -> int:
-    meta = layout(ORDER).meta.parse(data[PAGE_HEADER_SIZE:])
+    meta = layout(order_of(data)).meta.parse(data[PAGE_HEADER_SIZE:])
     return int(meta.page_size)
 
 
 def set_meta(data: bytearray, index: int, fix_checksum: bool = True, **fields: Any) -> None:
     """Change fields of meta ``index`` (and its checksum, unless told not to)."""
-    meta_struct = layout(ORDER).meta
+    meta_struct = layout(order_of(bytes(data))).meta
     start = index * page_size_of(bytes(data)) + PAGE_HEADER_SIZE
     meta = meta_struct.parse(bytes(data[start : start + META_SIZE]))
     meta.update(fields)
@@ -44,7 +49,7 @@ def set_meta(data: bytearray, index: int, fix_checksum: bool = True, **fields: A
 
 def active_meta(data: bytes) -> Container:
     metas = [
-        layout(ORDER).meta.parse(data[i * page_size_of(data) + PAGE_HEADER_SIZE :])
+        layout(order_of(data)).meta.parse(data[i * page_size_of(data) + PAGE_HEADER_SIZE :])
         for i in (0, 1)
     ]
     return max(metas, key=lambda m: m.txid)
@@ -52,7 +57,7 @@ def active_meta(data: bytes) -> Container:
 
 def active_meta_index(data: bytes) -> int:
     metas = [
-        layout(ORDER).meta.parse(data[i * page_size_of(data) + PAGE_HEADER_SIZE :])
+        layout(order_of(data)).meta.parse(data[i * page_size_of(data) + PAGE_HEADER_SIZE :])
         for i in (0, 1)
     ]
     return 0 if metas[0].txid > metas[1].txid else 1
@@ -60,20 +65,20 @@ def active_meta_index(data: bytes) -> int:
 
 def read_elements(data: bytes, pgid: int, leaf: bool) -> Container:
     size = page_size_of(data)
-    return element_struct(ORDER, leaf).parse(data[pgid * size : (pgid + 1) * size])
+    return element_struct(order_of(data), leaf).parse(data[pgid * size : (pgid + 1) * size])
 
 
 def write_elements(data: bytearray, pgid: int, leaf: bool, page: Container) -> None:
     """Write back a page header and element array parsed by ``read_elements``."""
     size = page_size_of(bytes(data))
-    built = element_struct(ORDER, leaf).build(page)
+    built = element_struct(order_of(bytes(data)), leaf).build(page)
     data[pgid * size : pgid * size + len(built)] = built
 
 
 def find_page(data: bytes, flag: int) -> int:
     """The first page below the high-water mark whose header has ``flag`` and elements."""
     size = page_size_of(data)
-    header = layout(ORDER).page_header
+    header = layout(order_of(data)).page_header
     for pgid in range(2, active_meta(data).pgid):
         parsed = header.parse(data[pgid * size :])
         if parsed.flags & flag and parsed.count and parsed.id == pgid:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from boltview.bolt import meta as metas
@@ -28,7 +28,7 @@ from boltview.bolt.live import LockHolder, lock_holders
 from boltview.bolt.meta import Meta
 from boltview.bolt.page import Page
 from boltview.bolt.source import Source
-from boltview.errors import InvalidDatabaseError, PageError
+from boltview.errors import BoltviewError, InvalidDatabaseError, PageError
 
 _META_END = PAGE_HEADER_SIZE + META_SIZE
 _CACHED_PAGES = 256
@@ -293,14 +293,27 @@ class BoltFile:
             page = Page(pgid, self.source.read(offset, length), self.layout)
         return page
 
-    def page_spans(self) -> Iterator[PageSpan]:
-        """Every page below the high-water mark, an overflow run counted once."""
+    def page_spans(self, free: Collection[int] | None = None) -> Iterator[PageSpan]:
+        """Every page below the high-water mark, an overflow run counted once.
+
+        As bbolt's page table does, a free page is stepped over one id at a
+        time: its header is stale (or the middle of an old value) and its
+        overflow count means nothing.  ``free`` is the free set when the
+        caller has it; otherwise it is read here.
+        """
+        if free is None:
+            from boltview.bolt.check import free_page_ids
+
+            try:
+                free = set(free_page_ids(self))
+            except BoltviewError:
+                free = set()
         pgid, end = 0, min(self.high_water_mark, self.size // self.page_size)
         while pgid < end:
             header = self.source.read(pgid * self.page_size, PAGE_HEADER_SIZE)
             _, flags, count, overflow = self.layout.fast_page_header.unpack_from(header)
             yield PageSpan(pgid, page_type_name(flags), count, overflow)
-            pgid += 1 + overflow
+            pgid += 1 if pgid in free else 1 + overflow
 
     # -- buckets ----------------------------------------------------------
 
