@@ -84,6 +84,9 @@ class BoltFile:
             if chosen.problem:
                 self.meta_reason += f"; bbolt would refuse it: {chosen.problem}"
         self._pages: OrderedDict[int, Page] = OrderedDict()
+        #: The path each non-inline bucket root page was opened as: in a sound
+        #: tree no page is the root of two buckets (see ``Bucket.child``).
+        self.bucket_roots: dict[int, tuple[bytes, ...]] = {}
         #: Processes the kernel lists as holding a lock on the file (a live writer).
         self.lock_holders: list[LockHolder] = []
 
@@ -121,17 +124,18 @@ class BoltFile:
     def _consistent_snapshot(cls, source: Source, use_meta: int | None) -> BoltFile:
         """Copy the file to memory until a copy holds one whole, untorn transaction.
 
-        A writer commits transaction T+1 without touching the pages of tree T
-        (they become free only then, and reusable from T+2 on).  So a copy
-        whose newest meta says T is whole if, once copied, the file itself
-        has gone no further than T+1.  Otherwise copy again, a few times.
+        The pages of tree T are freed by transaction T+1 and may be reused by
+        T+2, which writes its data pages *before* its meta page: a file whose
+        meta still says T+1 may already hold T+2's pages.  So a copy whose
+        newest meta says T is whole only if, once copied, the file's newest
+        meta still says T.  Otherwise copy again, a few times.
         """
         seen = []
         for _ in range(SNAPSHOT_ATTEMPTS):
             source.take_snapshot()
             db = cls._from_source(source, use_meta)
             live = db.live_txid()
-            if live is None or live <= db.txid + 1:
+            if live is None or live <= db.newest_txid:
                 return db
             seen.append(f"{db.txid}->{live}")
         raise InvalidDatabaseError(
@@ -193,6 +197,11 @@ class BoltFile:
 
     # -- a live file ------------------------------------------------------
 
+    @property
+    def newest_txid(self) -> int:
+        """The newest valid transaction the file held when opened (whatever meta we read)."""
+        return max((m.txid for m in self.metas if m.valid), default=self.meta.txid)
+
     def live_txid(self) -> int | None:
         """The newest valid txid in the file *now* (not in a snapshot), or None."""
         txids = []
@@ -207,13 +216,13 @@ class BoltFile:
     def changed_under_us(self) -> str | None:
         """Why what was read may mix transactions, or None when it cannot.
 
-        Pages of the tree we read stay untouched until the writer commits two
-        transactions past it (see ``_consistent_snapshot``).
+        Once the writer has committed past the transaction we read, its next
+        one may already be reusing our pages (see ``_consistent_snapshot``).
         """
         if self.source.is_snapshot:
             return None
         live = self.live_txid()
-        if live is not None and live > self.txid + 1:
+        if live is not None and live > self.newest_txid:
             return (
                 f"{self.path}: the database changed while it was read (txid {self.txid} -> "
                 f"{live}); what was read may mix transactions: use --snapshot"
