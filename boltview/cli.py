@@ -31,7 +31,7 @@ from boltview.bolt.stats import BucketStats, bucket_stats
 from boltview.dump import ENCODINGS, dump
 from boltview.errors import BoltviewError, NotFoundError
 from boltview.render.hexdump import hexdump_lines
-from boltview.render.text import escape, human_size, is_text, parse_name, show_bytes, show_path
+from boltview.render.text import escape, is_text, parse_name, show_bytes, show_path
 
 #: Where containerd keeps its metadata database on a node.
 DEFAULT_DB = "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db"
@@ -143,6 +143,7 @@ LAZY_COMMANDS = {
     "ls": ("boltview.containerd.commands", "ls_command"),
     "inspect": ("boltview.containerd.commands", "inspect_command"),
     "export": ("boltview.containerd.commands", "export_command"),
+    "recover": ("boltview.forensics_commands", "RECOVER_COMMAND"),
 }
 
 
@@ -715,6 +716,3 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"boltview: error: {escape(str(error))}", err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK)
-
-from boltview.forensics_commands import RECOVER_COMMAND
-cli.add_command(RECOVER_COMMAND)

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
-from boltview.bolt.bucket import Bucket, open_bucket
+from boltview.bolt.bucket import Bucket, Entry
 from boltview.bolt.layout import BUCKET_LEAF_FLAG
 from boltview.bolt.page import Page
 from boltview.errors import PageError
@@ -127,7 +127,9 @@ class _Dumper:
             self.first = False
             key = data[ks:ke]
             if flags & BUCKET_LEAF_FLAG:
-                child = open_bucket(self.db, bucket.path + (key,), data[vs:ve])
+                # Through Bucket.child: it refuses sub-buckets of inline buckets
+                # (shared, they nest fanout ** depth times) and nesting cycles.
+                child = bucket.child(Entry(key, data[vs:ve], True))
                 if child.root in trail:
                     raise PageError(child.root, "reference cycle: a bucket contains itself")
                 self.emit(self.token(key) + b":")

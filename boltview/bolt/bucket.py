@@ -26,6 +26,33 @@ if TYPE_CHECKING:
 
 #: Deeper than any real tree (bbolt trees of billions of keys stay under 10).
 MAX_DEPTH = 64
+#: Buckets nested deeper than this are refused.  bbolt sets no limit, but real
+#: schemas stay under ten levels (containerd's deepest is seven), and every
+#: recursive walker (dump, stats, check, a program's own) needs one.
+MAX_NESTING = 128
+
+
+class Budget:
+    """The pages one walk may still visit.
+
+    A sound tree holds each page once, so a walk that visits more pages than
+    the file has is being led around a shared subtree of a corrupt file (a
+    chain of branch pages whose children are all the next one turns n pages
+    into fanout ** n visits): it stops with a PageError instead.
+    """
+
+    __slots__ = ("left",)
+
+    def __init__(self, db: BoltFile) -> None:
+        self.left = db.size // db.page_size + 1
+
+    def spend(self, pgid: int) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise PageError(
+                pgid, "the walk visited more pages than the file holds: pages are "
+                "referenced more than once (a corrupt tree)"
+            )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +74,15 @@ class Bucket:
         root: int,
         sequence: int,
         inline: Page | None,
+        enclosing: tuple[int, ...] = (),
     ) -> None:
         self.db = db
         self.path = path
         self.root = root
         self.sequence = sequence
         self._inline = inline
+        #: Root pages of the buckets this one is nested in: none may come back.
+        self.enclosing = enclosing
 
     def __repr__(self) -> str:
         where = "inline" if self.is_inline else f"root={self.root}"
@@ -73,9 +103,14 @@ class Bucket:
 
     # -- lookups ------------------------------------------------------------
 
-    def entries(self, start: bytes | None = None) -> Iterator[Entry]:
-        """Every key in bbolt order, from the first key >= ``start`` if given."""
-        for page, first in self.leaves(start):
+    def entries(
+        self, start: bytes | None = None, budget: Budget | None = None
+    ) -> Iterator[Entry]:
+        """Every key in bbolt order, from the first key >= ``start`` if given.
+
+        Walks that open sub-buckets too can share one ``budget`` (see ``pages``).
+        """
+        for page, first in self.leaves(start, budget):
             data = page.data
             for flags, ks, ke, vs, ve in page.leaf_records()[first:]:
                 yield Entry(data[ks:ke], data[vs:ve], bool(flags & BUCKET_LEAF_FLAG))
@@ -129,28 +164,86 @@ class Bucket:
         return bucket
 
     def buckets(self) -> Iterator[Bucket]:
-        """The sub-buckets of this bucket, in key order."""
+        """The sub-buckets of this bucket, in key order.
+
+        A name that is not after the one before is corruption, and refused: a
+        page repeating one sub-bucket k times makes a recursive walk repeat
+        everything below it k times per level.
+        """
+        previous = None
         for entry in self.entries():
             if entry.is_bucket:
+                if previous is not None and entry.key <= previous:
+                    raise PageError(
+                        self.root, f"bucket {_show_path(self.path)}: sub-bucket "
+                        f"{_show_path((entry.key,))} is out of order (a corrupt page)"
+                    )  # fmt: skip
+                previous = entry.key
                 yield self.child(entry)
 
     def child(self, entry: Entry) -> Bucket:
-        """Open the sub-bucket that ``entry`` (a bucket entry of this bucket) describes."""
-        return open_bucket(self.db, self.path + (entry.key,), entry.value)
+        """Open the sub-bucket that ``entry`` (a bucket entry of this bucket) describes.
+
+        Two sub-buckets with one root page are refused (the second one opened),
+        as is a sub-bucket whose root encloses it (a cycle).  bbolt never writes a sub-bucket inside an inline bucket (a bucket with
+        sub-buckets is not inlineable), so one found there is corruption; read
+        as it says, a few overlapping elements would nest fanout ** depth
+        inline buckets in one page.
+        """
+        if self._inline is not None:
+            raise PageError(
+                0, f"inline bucket {_show_path(self.path)} holds a sub-bucket "
+                f"{_show_path((entry.key,))}, which bbolt never writes (corrupt)"
+            )  # fmt: skip
+        enclosing = self.enclosing + ((self.root,) if self.root else ())
+        child = open_bucket(self.db, self.path + (entry.key,), entry.value, enclosing)
+        if child.root:
+            # Two buckets sharing a tree would make every walk that opens
+            # sub-buckets repeat it, fanout ** depth times down a chain.
+            owner = self.db.bucket_roots.setdefault(child.root, child.path)
+            if owner != child.path:
+                raise PageError(
+                    child.root, f"is the root of bucket {_show_path(owner)} and of bucket "
+                    f"{_show_path(child.path)} (a corrupt tree)"
+                )  # fmt: skip
+        return child
 
     # -- the tree walk -------------------------------------------------------
 
-    def leaves(self, start: bytes | None = None) -> Iterator[tuple[Page, int]]:
+    def leaves(
+        self, start: bytes | None = None, budget: Budget | None = None
+    ) -> Iterator[tuple[Page, int]]:
         """Leaf pages in key order, each with the index of its first wanted element."""
-        return _leaves(self.db, self.root_page(), start, ())
+        budget = budget or Budget(self.db)
+        return _leaves(self.db, self._walk_root(budget), start, (), budget)
 
-    def pages(self) -> Iterator[tuple[Page, int]]:
-        """Every page of this bucket's own tree with its depth (bbolt's forEachPage)."""
-        return _pages(self.db, self.root_page(), 0, ())
+    def pages(self, budget: Budget | None = None) -> Iterator[tuple[Page, int]]:
+        """Every page of this bucket's own tree with its depth (bbolt's forEachPage).
+
+        Walks of several buckets can share one ``budget``, so that sub-buckets
+        sharing a tree cannot multiply the work either.
+        """
+        budget = budget or Budget(self.db)
+        return _pages(self.db, self._walk_root(budget), 0, (), budget)
+
+    def _walk_root(self, budget: Budget) -> Page:
+        if self._inline is None:
+            budget.spend(self.root)
+        return self.root_page()
 
 
-def open_bucket(db: BoltFile, path: tuple[bytes, ...], header: bytes) -> Bucket:
-    """A bucket from the value its parent stores: ``root u64 | sequence u64`` (+ inline page)."""
+def open_bucket(
+    db: BoltFile, path: tuple[bytes, ...], header: bytes, enclosing: tuple[int, ...] = ()
+) -> Bucket:
+    """A bucket from the value its parent stores: ``root u64 | sequence u64`` (+ inline page).
+
+    ``enclosing`` are the root pages of the buckets above it: a bucket whose
+    root is one of them contains itself, and is refused as a cycle.
+    """
+    if len(path) > MAX_NESTING:
+        raise PageError(
+            0, f"buckets nested deeper than {MAX_NESTING} levels, below {_show_path(path[:4])}"
+        )
     if len(header) < BUCKET_HEADER_SIZE:
         raise PageError(0, f"bucket {_show_path(path)}: header of {len(header)} bytes, want 16")
     root, sequence = db.layout.fast_bucket_header.unpack_from(header)
@@ -160,10 +253,16 @@ def open_bucket(db: BoltFile, path: tuple[bytes, ...], header: bytes) -> Bucket:
         if len(body) < PAGE_HEADER_SIZE:
             raise PageError(0, f"inline bucket {_show_path(path)} has no page header")
         inline = Page(0, body, db.layout)
-    return Bucket(db, path, root, sequence, inline)
+    elif root in enclosing:
+        raise PageError(
+            root, f"reference cycle: bucket {_show_path(path)} contains itself "
+            f"(page {root} is the root of a bucket it is nested in)"
+        )  # fmt: skip
+    return Bucket(db, path, root, sequence, inline, enclosing)
 
 
-def _child(db: BoltFile, pgid: int, ancestors: tuple[int, ...]) -> Page:
+def _child(db: BoltFile, pgid: int, ancestors: tuple[int, ...], budget: Budget) -> Page:
+    budget.spend(pgid)
     if pgid in ancestors:
         raise PageError(pgid, f"reference cycle: page {ancestors[-1]} points back to it")
     if len(ancestors) >= MAX_DEPTH:
@@ -175,7 +274,7 @@ def _child(db: BoltFile, pgid: int, ancestors: tuple[int, ...]) -> Page:
 
 
 def _leaves(
-    db: BoltFile, page: Page, start: bytes | None, ancestors: tuple[int, ...]
+    db: BoltFile, page: Page, start: bytes | None, ancestors: tuple[int, ...], budget: Budget
 ) -> Iterator[tuple[Page, int]]:
     if page.is_leaf:
         first = 0
@@ -196,18 +295,18 @@ def _leaves(
         index = max(bisect_right(keys, start) - 1, 0)
     trail = ancestors + (page.pgid,)
     for position in range(index, len(records)):
-        child = _child(db, records[position][2], trail)
-        yield from _leaves(db, child, start if position == index else None, trail)
+        child = _child(db, records[position][2], trail, budget)
+        yield from _leaves(db, child, start if position == index else None, trail, budget)
 
 
 def _pages(
-    db: BoltFile, page: Page, depth: int, ancestors: tuple[int, ...]
+    db: BoltFile, page: Page, depth: int, ancestors: tuple[int, ...], budget: Budget
 ) -> Iterator[tuple[Page, int]]:
     yield page, depth
     if page.is_branch:
         trail = ancestors + (page.pgid,)
         for _, _, child in page.branch_records():
-            yield from _pages(db, _child(db, child, trail), depth + 1, trail)
+            yield from _pages(db, _child(db, child, trail, budget), depth + 1, trail, budget)
 
 
 def _show_path(path: tuple[bytes, ...]) -> str:

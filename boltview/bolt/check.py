@@ -51,8 +51,19 @@ def free_page_ids(db: BoltFile) -> list[int]:
         walk = _Walk(frozenset())
         for _ in _walk_bucket(db, db.root, walk):
             pass
-        return [pgid for pgid in range(2, db.high_water_mark) if pgid not in walk.reachable]
+        end = _existing_pages(db)
+        return [pgid for pgid in range(2, end) if pgid not in walk.reachable]
     return db.page(db.meta.freelist).freelist_ids()
+
+
+def _existing_pages(db: BoltFile) -> int:
+    """Pages below the high-water mark that the file really has.
+
+    A meta may claim any high-water mark (up to 2**64 with a valid checksum);
+    the pages past the end of the file do not exist, and counting them one by
+    one would never end.
+    """
+    return min(db.high_water_mark, db.size // db.page_size)
 
 
 def check(db: BoltFile) -> Iterator[Finding]:
@@ -76,7 +87,15 @@ def check(db: BoltFile) -> Iterator[Finding]:
 
     yield from _walk_bucket(db, db.root, walk)
 
-    for pgid in range(db.high_water_mark):
+    end = _existing_pages(db)
+    if end < db.high_water_mark:
+        yield Finding(
+            "past-end-of-file",
+            end,
+            f"high-water mark {db.high_water_mark} is past the end of the file ({end} pages): "
+            f"pages {end} to {db.high_water_mark - 1} are missing",
+        )
+    for pgid in range(end):
         if pgid not in walk.reachable and pgid not in freed:
             yield Finding("unreachable-unfreed", pgid, f"page {pgid}: unreachable unfreed")
 

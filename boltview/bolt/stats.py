@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from boltview.bolt.bucket import Bucket, open_bucket
+from boltview.bolt.bucket import Bucket, Budget, Entry
 from boltview.bolt.layout import BUCKET_LEAF_FLAG, PAGE_HEADER_SIZE
 
 
@@ -48,13 +48,21 @@ class BucketStats:
 
 
 def bucket_stats(bucket: Bucket) -> BucketStats:
-    """``Bucket.Stats()`` of bbolt 1.3.6: this bucket and everything below it."""
+    """``Bucket.Stats()`` of bbolt 1.3.6: this bucket and everything below it.
+
+    All the trees below share one page budget: sub-buckets of a corrupt file
+    that share a tree stop with a PageError instead of multiplying the work.
+    """
+    return _bucket_stats(bucket, Budget(bucket.db))
+
+
+def _bucket_stats(bucket: Bucket, budget: Budget) -> BucketStats:
     stats, below = BucketStats(), BucketStats()
     page_size = bucket.db.page_size
     stats.bucket_n = 1
     if bucket.is_inline:
         stats.inline_bucket_n = 1
-    for page, depth in bucket.pages():
+    for page, depth in bucket.pages(budget):
         if page.is_leaf:
             stats.key_n += page.count
             records = page.leaf_records()
@@ -69,8 +77,8 @@ def bucket_stats(bucket: Bucket) -> BucketStats:
                 data = page.data
                 for flags, ks, ke, vs, ve in records:
                     if flags & BUCKET_LEAF_FLAG:
-                        child = open_bucket(bucket.db, bucket.path + (data[ks:ke],), data[vs:ve])
-                        below.add(bucket_stats(child))
+                        child = bucket.child(Entry(data[ks:ke], data[vs:ve], True))
+                        below.add(_bucket_stats(child, budget))
         elif page.is_branch:
             stats.branch_page_n += 1
             records = page.branch_records()

@@ -1,0 +1,417 @@
+"""The containerd verbs: ``ls``, ``inspect`` and ``export``.
+
+::
+
+    boltview ls containers meta.db               # every namespace, NAMESPACE column first
+    boltview ls images meta.db -n default        # one namespace, exactly ctr's columns
+    boltview ls snapshots meta.db --snapshotter-db overlayfs=.../metadata.db
+    boltview inspect meta.db container web-1     # fully decoded, with relations
+    boltview export meta.db -o meta.json         # the whole model as one JSON document
+
+They are registered on the ``boltview`` group from ``COMMANDS``.  This module
+does not import :mod:`boltview.cli` (which imports it), so it carries its own
+small option decorators; every error it raises is a :class:`BoltviewError`
+(one line on stderr, exit 2, from ``boltview.cli.main``) or a click error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.text import Text
+from rich.tree import Tree
+
+from boltview.bolt.file import BoltFile
+from boltview.containerd import listing
+from boltview.containerd.export import export, object_json, relations_json
+from boltview.containerd.model import (
+    CONTAINER,
+    CONTENT,
+    IMAGE,
+    INGEST,
+    KINDS,
+    LEASE,
+    NAMESPACE,
+    POD,
+    SANDBOX,
+    SNAPSHOT,
+    ObjectRef,
+)
+from boltview.containerd.reader import (
+    PLURALS,
+    AnyObject,
+    MetadataReader,
+    NotContainerdError,
+    detect_kind,
+    iter_namespaces,
+    require_metadata,
+)
+from boltview.containerd.reader import SNAPSHOTTER as SNAPSHOTTER_KIND
+from boltview.containerd.snapshotter import (
+    SnapshotterDB,
+    sibling_snapshotter_db,
+    snapshotter_name_from_path,
+)
+from boltview.errors import BoltviewError, NotFoundError
+from boltview.render.text import escape
+
+CONTENT_PLUGIN_DIR = "io.containerd.content.v1.content"
+
+# -- options --------------------------------------------------------------------------
+
+
+def _options(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def apply(command: Any) -> Any:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+file_options = _options(
+    click.option("--meta", type=click.IntRange(0, 1), default=None,
+                 help="Read the tree of meta page 0 or 1 (the other is the previous transaction)."),
+    click.option("--snapshot", is_flag=True,
+                 help="Copy the file into memory first, then read the copy (for live databases)."),
+    click.option("--snapshotter-db", "snapshotter_dbs", multiple=True, metavar="[NAME=]PATH",
+                 help="A snapshotter's metadata.db (kinds, ids, usage, directories). "
+                      "Found by itself next to a node's meta.db."),
+)  # fmt: skip
+
+namespace_option = click.option(
+    "-n", "--namespace", default=None, help="Only this namespace (default: all of them)."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+
+# -- opening ------------------------------------------------------------------------------
+
+
+@contextmanager
+def open_reader(
+    path: str, meta: int | None, snapshot: bool, snapshotter_dbs: tuple[str, ...]
+) -> Iterator[MetadataReader]:
+    """The file as containerd metadata, with its snapshotter databases; all closed after."""
+    db = BoltFile.open(path, meta=meta, snapshot=snapshot)
+    opened: list[SnapshotterDB] = []
+    try:
+        require_metadata(db)
+        reader = MetadataReader(db, check=False)
+        for spec in snapshotter_dbs:
+            name, _, sdb_path = spec.rpartition("=")
+            sdb = SnapshotterDB.open(sdb_path, name or _guess_snapshotter(reader, sdb_path),
+                                     snapshot=snapshot)  # fmt: skip
+            opened.append(sdb)
+            if detect_kind(sdb.db) != SNAPSHOTTER_KIND:
+                raise NotContainerdError(
+                    f"{sdb_path} is not a snapshotter database ({detect_kind(sdb.db)}); "
+                    "--snapshotter-db wants io.containerd.snapshotter.v1.<name>/metadata.db"
+                )
+            reader.snapshotter_dbs[sdb.name] = sdb
+        for name in _all_snapshotters(reader):
+            sibling = sibling_snapshotter_db(path, name)
+            if name not in reader.snapshotter_dbs and sibling is not None:
+                sdb = SnapshotterDB.open(sibling, name, snapshot=snapshot)
+                opened.append(sdb)
+                reader.snapshotter_dbs[name] = sdb
+        yield reader
+    finally:
+        for sdb in opened:
+            sdb.close()
+        db.close()
+
+
+def _all_snapshotters(reader: MetadataReader) -> list[str]:
+    return sorted({s for ns in reader.namespace_names() for s in reader.snapshotter_names(ns)})
+
+
+def _guess_snapshotter(reader: MetadataReader, path: str) -> str:
+    """A bare PATH: the name in its directory, else the one snapshotter meta.db uses."""
+    named = snapshotter_name_from_path(path)
+    if named:
+        return named
+    used = _all_snapshotters(reader)
+    if len(used) == 1:
+        return used[0]
+    if "overlayfs" in used or not used:
+        return "overlayfs"
+    raise click.UsageError(
+        f"say which snapshotter {path} belongs to: --snapshotter-db NAME={path} "
+        f"(meta.db uses {', '.join(used)})"
+    )
+
+
+def _content_store(path: str, content_root: str | None) -> listing.ContentStore | None:
+    if content_root:
+        if not os.path.isdir(content_root):
+            raise click.BadParameter(f"{content_root} is not a directory", param_hint="--content-root")
+        return listing.ContentStore(content_root)
+    plugin_dir = os.path.dirname(os.path.abspath(path))
+    sibling = os.path.join(os.path.dirname(plugin_dir), CONTENT_PLUGIN_DIR)
+    return listing.ContentStore(sibling) if os.path.isdir(os.path.join(sibling, "blobs")) else None
+
+
+def _now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    moment = listing.parse_rfc3339(value)
+    if moment is None:
+        raise click.BadParameter(f"{value!r} is not an RFC 3339 time", param_hint="--now")
+    return datetime.fromtimestamp(moment, UTC)
+
+
+def _print_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+# -- ls ------------------------------------------------------------------------------------
+
+
+@click.command("ls")
+@click.argument("what", metavar="KIND", type=click.Choice(sorted(PLURALS)))
+@click.argument("path")
+@namespace_option
+@click.option("--snapshotter", default=None, help="Only this snapshotter's snapshots.")
+@click.option("--content-root", default=None, metavar="DIR",
+              help="containerd's content store (io.containerd.content.v1.content): image "
+                   "platforms and sizes, ingest progress.  Found by itself next to a node's meta.db.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the names, like ctr -q.")
+@click.option("--now", default=None, hidden=True, help="The time AGE is counted to (RFC 3339).")
+@file_options
+@json_option
+def ls_command(
+    what: str, path: str, namespace: str | None, snapshotter: str | None,
+    content_root: str | None, quiet: bool, now: str | None, meta: int | None, snapshot: bool,
+    snapshotter_dbs: tuple[str, ...], as_json: bool,
+) -> None:  # fmt: skip
+    """List KIND like ctr does: namespaces, containers, images, snapshots, content,
+    ingests, leases, sandboxes or pods.
+
+    All namespaces by default, with a NAMESPACE column first; -n picks one and
+    prints exactly ctr's columns.  Columns that live outside meta.db (a
+    snapshot's kind, an image's platforms) need --snapshotter-db and
+    --content-root, or show what meta.db knows.
+    """
+    kind = PLURALS[what]
+    moment = _now(now)
+    with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
+        if kind == NAMESPACE:
+            names = list(iter_namespaces(reader, namespace))
+            namespaces = [reader.namespace(name) for name in names]
+            if as_json:
+                _print_json([object_json(reader.db, ns) for ns in namespaces])
+            elif quiet:
+                for ns in namespaces:
+                    click.echo(escape(ns.name))
+            else:
+                click.echo(listing.namespace_rows(namespaces).render(), nl=False)
+            return
+        names = list(iter_namespaces(reader, namespace))
+        if kind == POD and namespace is None:
+            names = list(listing.iter_cri_namespaces(reader, names))
+        if as_json:
+            _print_json(_ls_json(reader, kind, names, snapshotter))
+            return
+        if quiet:
+            for name in names:
+                for obj in _objects(reader, kind, name, snapshotter):
+                    click.echo(escape(obj.id if namespace else f"{name}\t{obj.id}"))
+            return
+        store = _content_store(path, content_root)
+        column: list[str] = []
+        rows: listing.Listing | None = None
+        for name in names:
+            part = _listing(reader, kind, name, snapshotter, store, moment)
+            column += [name] * len(part.rows)
+            if rows is None:
+                rows = part
+            else:
+                rows.rows += part.rows
+        if rows is None:
+            rows = _listing(reader, kind, "", snapshotter, store, moment, empty=True)
+        click.echo(rows.render(None if namespace else column), nl=False)
+
+
+def _objects(
+    reader: MetadataReader, kind: str, namespace: str, snapshotter: str | None
+) -> Iterator[AnyObject]:
+    if kind == SNAPSHOT:
+        return iter(reader.snapshots(namespace, snapshotter))
+    return reader.objects(kind, namespace)
+
+
+def _ls_json(
+    reader: MetadataReader, kind: str, names: list[str], snapshotter: str | None
+) -> list[dict[str, Any]]:
+    out = []
+    for name in names:
+        for obj in _objects(reader, kind, name, snapshotter):
+            out.append({"Namespace": name, **object_json(reader.db, obj)})
+    return out
+
+
+def _listing(
+    reader: MetadataReader, kind: str, namespace: str, snapshotter: str | None,
+    store: listing.ContentStore | None, now: datetime, *, empty: bool = False,
+) -> listing.Listing:  # fmt: skip
+    """One namespace's table (``empty``: just the header, for a file with no namespaces)."""
+    def objects() -> Iterator[Any]:
+        return iter(()) if empty else _objects(reader, kind, namespace, snapshotter)
+
+    if kind == CONTAINER:
+        return listing.container_rows(objects())
+    if kind == IMAGE:
+        return listing.image_rows(reader, objects(), store)
+    if kind == SNAPSHOT:
+        several = snapshotter is None and not empty and len(reader.snapshotter_names(namespace)) > 1
+        return listing.snapshot_rows(objects(), several)
+    if kind == CONTENT:
+        if empty:
+            return listing.Listing(listing.TABS, ["DIGEST", "SIZE", "AGE", "LABELS"], [], False)
+        return listing.content_rows(reader, namespace, now)
+    if kind == INGEST:
+        return listing.ingest_rows(objects(), store, now)
+    if kind == LEASE:
+        return listing.lease_rows(objects())
+    if kind == SANDBOX:
+        return listing.sandbox_rows(objects())
+    return listing.pod_rows(objects())
+
+
+# -- inspect ---------------------------------------------------------------------------------
+
+
+KIND_NAMES = {**{k: k for k in KINDS}, **PLURALS, "blob": "content", "blobs": "content"}
+
+
+@click.command("inspect")
+@click.argument("path")
+@click.argument("kind", metavar="KIND", type=click.Choice(sorted(KIND_NAMES)))
+@click.argument("id")
+@namespace_option
+@click.option("--snapshotter", default=None, help="The snapshotter of a snapshot (when several have the key).")
+@click.option("--now", default=None, hidden=True, help="The time gc verdicts are made at (RFC 3339).")
+@file_options
+@json_option
+def inspect_command(
+    path: str, kind: str, id: str, namespace: str | None, snapshotter: str | None,
+    now: str | None, meta: int | None, snapshot: bool, snapshotter_dbs: tuple[str, ...],
+    as_json: bool,
+) -> None:  # fmt: skip
+    """One object fully decoded, with its relations and why it is (not) garbage collected.
+
+    KIND is container, image, snapshot, content, ingest, lease, sandbox, pod or
+    namespace.  Without -n, the namespace that has ID is used.
+    """
+    kind = KIND_NAMES[kind]
+    moment = _now(now)
+    with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
+        obj, name = _find(reader, kind, id, namespace, snapshotter)
+        document = {"Namespace": name, "Kind": kind, **object_json(reader.db, obj)}
+        document["relations"] = relations_json(reader, obj, moment)
+    if as_json:
+        _print_json(document)
+        return
+    # On a terminal long values fold at its width; into a pipe or file nothing is cut.
+    width = None if sys.stdout.isatty() else 1 << 16
+    console = Console(highlight=False, markup=False, emoji=False, width=width)
+    console.print(render_tree(f"{kind} {id}  (namespace {name})", document))
+
+
+def _find(
+    reader: MetadataReader, kind: str, id: str, namespace: str | None, snapshotter: str | None
+) -> tuple[AnyObject, str]:
+    if kind == NAMESPACE:
+        return reader.namespace(id), id
+    names = list(iter_namespaces(reader, namespace))
+    found: list[tuple[AnyObject, str]] = []
+    for name in names:
+        try:
+            found.append((reader.get(ObjectRef(kind, name, id, snapshotter or "")), name))
+        except NotFoundError as error:
+            if namespace is not None:
+                raise error from None
+    if not found:
+        raise NotFoundError(f"{reader.db.path}: no {kind} {id!r} in any namespace")
+    if len(found) > 1:
+        raise NotFoundError(
+            f"{reader.db.path}: {kind} {id!r} exists in namespaces "
+            f"{', '.join(name for _, name in found)}; pick one with -n"
+        )
+    return found[0]
+
+
+def render_tree(title: str, document: Any) -> Tree:
+    """A JSON document as a rich tree; every string goes through ``escape``."""
+    tree = Tree(Text(escape(title), style="bold", overflow="fold"))
+    _branch(tree, document)
+    return tree
+
+
+def _branch(tree: Tree, value: Any) -> None:
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        label = Text(escape(str(key)), style="bold cyan" if isinstance(key, str) else "dim",
+                     overflow="fold")  # fmt: skip
+        if isinstance(item, dict | list) and item:
+            _branch(tree.add(label), item)
+        else:
+            tree.add(Text.assemble(label, ": ", Text(_scalar(item)), overflow="fold"))
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return escape(value)
+    if value == {} or value == []:
+        return "{}" if isinstance(value, dict) else "[]"
+    return escape(json.dumps(value))
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+@click.command("export")
+@click.argument("path")
+@click.option("-o", "--output", default=None, metavar="OUT", help="Write to OUT instead of stdout.")
+@namespace_option
+@click.option("--indent", type=click.IntRange(0, 8), default=None,
+              help="Indent the JSON (default: compact, one line).")  # fmt: skip
+@file_options
+def export_command(
+    path: str, output: str | None, namespace: str | None, indent: int | None, meta: int | None,
+    snapshot: bool, snapshotter_dbs: tuple[str, ...],
+) -> None:  # fmt: skip
+    """The whole model as one JSON document, with its provenance.
+
+    {"schema_version", "namespaces": {NS: {"labels", "containers", "images",
+    "snapshots": {SNAPSHOTTER: ...}, "content": {"blobs", "ingests"}, "leases",
+    "sandboxes"}}, "provenance"}: every object as ls --json and inspect --json
+    show it, keyed by its id, name or digest.  Provenance (tool, file, size,
+    sha256, mtime, meta page and txid, read time) comes last: the file is
+    hashed while the objects are written.
+    """
+    if output is not None and os.path.exists(output) and os.path.samefile(output, path):
+        raise click.BadParameter("would overwrite the database it reads", param_hint="-o")
+    with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
+        if output is None:
+            export(reader, sys.stdout, namespace, indent=indent)
+            sys.stdout.flush()
+            return
+        try:
+            with open(output, "w", encoding="utf-8") as out:
+                export(reader, out, namespace, indent=indent)
+        except OSError as error:
+            raise BoltviewError(f"{output}: cannot write: {error.strerror}") from None
+
+
+COMMANDS: list[click.Command] = [ls_command, inspect_command, export_command]
+"""The containerd verbs, for ``cli.add_command``."""

@@ -1,0 +1,742 @@
+"""Reading containerd's metadata database: objects, and the links between them.
+
+:func:`detect_kind` tells a containerd metadata database from a snapshotter's
+database and from any other bolt file.  :class:`MetadataReader` lists and
+loads objects lazily, one namespace and one kind at a time, and resolves
+relations both ways:
+
+- container -> image -> index/manifest blob -> config and layers, following
+  the ``containerd.io/gc.ref.content.*`` labels containerd puts on content;
+- container -> snapshot -> parent chain; content -> snapshot (gc.ref labels);
+- lease -> resources;
+- and backwards: what references a blob or a snapshot, and the chain from a
+  garbage-collection root that keeps it alive (:meth:`MetadataReader.why_kept`).
+
+Relations use one index per namespace, built on first use and kept, so a
+viewer can ask for them freely.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final, TypeAlias
+
+from boltview.bolt.bucket import Bucket
+from boltview.bolt.file import BoltFile
+from boltview.containerd import schema as S
+from boltview.containerd.model import (
+    CONTAINER,
+    CONTENT,
+    IMAGE,
+    INGEST,
+    LEASE,
+    NAMESPACE,
+    POD,
+    SANDBOX,
+    SNAPSHOT,
+    Container,
+    ContentBlob,
+    Image,
+    Ingest,
+    Lease,
+    Namespace,
+    ObjectRef,
+    Pod,
+    Sandbox,
+    SchemaInfo,
+    Snapshot,
+    child_headers,
+    group_pods,
+    load_blob,
+    load_container,
+    load_image,
+    load_ingest,
+    load_lease,
+    load_namespace,
+    load_sandbox,
+    load_schema,
+    load_snapshot,
+)
+from boltview.containerd.snapshotter import SnapshotterDB
+from boltview.errors import InvalidDatabaseError, NotFoundError
+from boltview.render.text import show_bytes
+
+METADATA: Final = "containerd-metadata"
+SNAPSHOTTER: Final = "containerd-snapshotter"
+PLAIN: Final = "plain"
+
+Path: TypeAlias = tuple[bytes, ...]
+AnyObject: TypeAlias = Namespace | Container | Image | Snapshot | ContentBlob | Ingest | Lease | Sandbox | Pod
+
+#: The plural a user types after ``ls``, and the kind it lists.
+PLURALS: Final = {
+    "namespaces": NAMESPACE, "containers": CONTAINER, "images": IMAGE, "snapshots": SNAPSHOT,
+    "content": CONTENT, "ingests": INGEST, "leases": LEASE, "sandboxes": SANDBOX, "pods": POD,
+}  # fmt: skip
+
+
+class NotContainerdError(InvalidDatabaseError):
+    """A containerd verb was used on a bolt file that is not containerd metadata."""
+
+
+# -- what is this file? ------------------------------------------------------------------
+
+
+def detect_kind(db: BoltFile) -> str:
+    """``containerd-metadata``, ``containerd-snapshotter`` or ``plain``.
+
+    A metadata database has ``v1/version`` or namespaces holding containerd's
+    object buckets; a snapshotter's has only ``snapshots`` and ``parents``
+    under ``v1``.  An empty ``v1`` says nothing, and counts as plain.
+    """
+    entry = db.root.entry(S.V1)
+    if entry is None or not entry.is_bucket:
+        return PLAIN
+    v1 = db.root.child(entry)
+    children: set[bytes] = set()
+    for item in v1.entries():
+        if not item.is_bucket:
+            if item.key == S.VERSION:
+                return METADATA
+            continue
+        children.add(item.key)
+        if any(sub.key in S.NAMESPACE_OBJECTS for sub in v1.child(item).entries() if sub.is_bucket):
+            return METADATA
+    if children and children <= {S.SNAPSHOTTER_SNAPSHOTS, S.SNAPSHOTTER_PARENTS}:
+        return SNAPSHOTTER
+    return PLAIN
+
+
+def describe_plain(db: BoltFile) -> str:
+    """The one line a containerd verb prints for a file that is not containerd's."""
+    names = [show_bytes(b.name) for b in db.root.buckets()]
+    shown = ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
+    return (
+        f"{db.path} is a plain bolt database, not containerd metadata "
+        f"(top-level buckets: {shown or 'none'})"
+    )
+
+
+def require_metadata(db: BoltFile) -> None:
+    kind = detect_kind(db)
+    if kind == SNAPSHOTTER:
+        raise NotContainerdError(
+            f"{db.path} is a containerd snapshotter database, not containerd metadata "
+            "(give it with --snapshotter-db next to meta.db)"
+        )
+    if kind != METADATA:
+        raise NotContainerdError(describe_plain(db))
+
+
+# -- relations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """``source`` keeps ``target`` alive, in containerd's garbage collector's eyes."""
+
+    source: ObjectRef
+    target: ObjectRef
+    via: str
+    """target, parent, snapshot, expected, lease, label <key>, or back-reference label <key>."""
+
+
+@dataclass(slots=True)
+class ContentNode:
+    """A blob in an image's tree, found or missing."""
+
+    digest: str
+    role: str
+    """index, manifest, config, layer or other."""
+    via: str
+    """The label (or "target") that links it to its parent."""
+    blob: ContentBlob | None
+    children: list[ContentNode] = field(default_factory=list)
+    snapshots: list[ObjectRef] = field(default_factory=list)
+    """Snapshots a config blob keeps alive (``gc.ref.snapshot.<snapshotter>``)."""
+
+    def walk(self) -> Iterator[ContentNode]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True, slots=True)
+class GcVerdict:
+    """Why the garbage collector keeps an object, or that it would not."""
+
+    ref: ObjectRef
+    root: str | None
+    """Why the object is a root itself, or None."""
+    chain: tuple[Reference, ...] | None
+    """References from a root down to the object; None when nothing keeps it."""
+
+    @property
+    def kept(self) -> bool:
+        return self.root is not None or self.chain is not None
+
+
+class _Index:
+    """Every reference in one namespace, both ways, plus the roots."""
+
+    def __init__(self) -> None:
+        self.forward: dict[ObjectRef, list[Reference]] = {}
+        self.backward: dict[ObjectRef, list[Reference]] = {}
+        self.roots: dict[ObjectRef, tuple[str, float | None]] = {}
+        """Root candidates: the reason, and when they stop being roots (Unix time)."""
+        self.exists: set[ObjectRef] = set()
+        self.flat_leases: set[ObjectRef] = set()
+
+    def add(self, source: ObjectRef, target: ObjectRef, via: str) -> None:
+        reference = Reference(source, target, via)
+        self.forward.setdefault(source, []).append(reference)
+        self.backward.setdefault(target, []).append(reference)
+
+    def labels(self, source: ObjectRef, labels: Mapping[str, str] | None) -> None:
+        """The edges containerd's gc reads from an object's labels (metadata/gc.go)."""
+        for key, value in sorted((labels or {}).items()):
+            target = label_target(source.namespace, key, value)
+            if target is not None:
+                self.add(source, target, f"label {key}")
+                continue
+            back = back_reference(source.namespace, key, value)
+            if back is not None:
+                self.add(back, source, f"back-reference label {key}")
+
+
+def label_target(namespace: str, key: str, value: str) -> ObjectRef | None:
+    """What a ``containerd.io/gc.ref.*`` label points at, or None."""
+    if not key.startswith(S.LABEL_GC_REF):
+        return None
+    if key.startswith(S.LABEL_GC_REF_SNAPSHOT):
+        snapshotter = key[len(S.LABEL_GC_REF_SNAPSHOT) :].split("/", 1)[0]
+        return ObjectRef(SNAPSHOT, namespace, value, snapshotter)
+    for prefix, kind in ((S.LABEL_GC_REF_CONTENT, CONTENT), (S.LABEL_GC_REF_IMAGE, IMAGE)):
+        if _named(key, prefix):
+            return ObjectRef(kind, namespace, value)
+    return None
+
+
+def back_reference(namespace: str, key: str, value: str) -> ObjectRef | None:
+    """The object a ``containerd.io/gc.bref.*`` label attaches its owner to, or None."""
+    if key.startswith(S.LABEL_GC_BREF_SNAPSHOT):
+        snapshotter = key[len(S.LABEL_GC_BREF_SNAPSHOT) :].split("/", 1)[0]
+        return ObjectRef(SNAPSHOT, namespace, value, snapshotter)
+    for prefix, kind in (
+        (S.LABEL_GC_BREF_CONTAINER, CONTAINER),
+        (S.LABEL_GC_BREF_CONTENT, CONTENT),
+        (S.LABEL_GC_BREF_IMAGE, IMAGE),
+    ):
+        if _named(key, prefix):
+            return ObjectRef(kind, namespace, value)
+    return None
+
+
+def _named(key: str, prefix: str) -> bool:
+    """``prefix`` itself, or ``prefix`` + ``.name`` / ``/name`` (gc.go's rule)."""
+    return key == prefix or (key.startswith(prefix) and key[len(prefix)] in "./")
+
+
+def _is_gc_root(labels: Mapping[str, str] | None) -> bool:
+    return any(key.startswith(S.LABEL_GC_ROOT) for key in labels or {})
+
+
+def content_role(media_type: str) -> str:
+    if "index" in media_type or "manifest.list" in media_type:
+        return "index"
+    if "manifest" in media_type:
+        return "manifest"
+    if "config" in media_type or media_type.endswith("container.image.v1+json"):
+        return "config"
+    if "layer" in media_type or "rootfs" in media_type:
+        return "layer"
+    return "other"
+
+
+def _role_from_label(key: str) -> tuple[str, int]:
+    """(role, order) of a content gc.ref label: ``m.N``, ``config``, ``l.N``..."""
+    suffix = key[len(S.LABEL_GC_REF_CONTENT) :].lstrip("./")
+    head, _, number = suffix.partition(".")
+    order = int(number) if number.isdigit() else 0
+    role = {"m": "manifest", "config": "config", "l": "layer"}.get(head, "other")
+    rank = {"manifest": 0, "config": 1, "layer": 2, "other": 3}[role]
+    return role, rank * 1_000_000 + order
+
+
+# -- the reader ----------------------------------------------------------------------
+
+
+class MetadataReader:
+    """containerd's ``meta.db`` as objects; nothing is read until asked for.
+
+    ``snapshotters`` maps snapshotter names to their own databases, so that
+    snapshots carry their kind, id, usage and directory.
+    """
+
+    def __init__(
+        self,
+        db: BoltFile,
+        snapshotters: Mapping[str, SnapshotterDB] | None = None,
+        *,
+        check: bool = True,
+    ) -> None:
+        if check:
+            require_metadata(db)
+        self.db = db
+        self.snapshotter_dbs: dict[str, SnapshotterDB] = dict(snapshotters or {})
+        self._indexes: dict[str, _Index] = {}
+        self._blob_buckets: dict[str, Bucket | None] = {}
+        self._blob_cache: dict[tuple[str, str], ContentBlob | None] = {}
+
+    # -- buckets -------------------------------------------------------------------
+
+    def _bucket(self, *path: bytes) -> Bucket | None:
+        try:
+            return self.db.bucket(*path)
+        except NotFoundError:
+            return None
+
+    def _header(self, path: Path) -> bytes | None:
+        """A bucket's header, as its parent stores it; None if there is no such bucket."""
+        parent = self.db.root if len(path) == 1 else self._bucket(*path[:-1])
+        entry = parent.entry(path[-1]) if parent is not None else None
+        return entry.value if entry is not None and entry.is_bucket else None
+
+    def _each(self, *path: bytes) -> Iterator[tuple[Path, bytes]]:
+        """(path, header) of every sub-bucket of the bucket at ``path``: one kind's objects."""
+        header = self._header(path)
+        if header is None:
+            return
+        for key, child in child_headers(self.db, path, header):
+            yield path + (key,), child
+
+    def _ns_path(self, namespace: str, *path: bytes) -> Path:
+        return (S.V1, _raw(namespace), *path)
+
+    # -- the database ----------------------------------------------------------------
+
+    def schema(self) -> SchemaInfo:
+        v1 = self._bucket(S.V1)
+        return load_schema(v1) if v1 is not None else SchemaInfo(None)
+
+    def namespace_names(self) -> list[str]:
+        """Namespaces under ``v1``, plus 1.7's that only hold root-level sandboxes."""
+        names = {_text(path[-1]) for path, _ in self._each(S.V1)}
+        for bucket in self.db.root.buckets():
+            if bucket.name != S.V1 and bucket.entry(S.SANDBOXES) is not None:
+                names.add(_text(bucket.name))
+        return sorted(names)
+
+    def namespaces(self) -> list[Namespace]:
+        return [self.namespace(name) for name in self.namespace_names()]
+
+    def namespace(self, name: str) -> Namespace:
+        path = self._ns_path(name)
+        header = self._header(path)
+        if header is None:
+            if name in self.namespace_names():  # 1.7: sandboxes only, outside v1
+                return Namespace(name, None, (S.SANDBOXES.decode(),), (_raw(name),))
+            raise NotFoundError(f"{self.db.path}: no namespace {name!r}")
+        return load_namespace(self.db, path, header)
+
+    def root_unknown(self) -> list[bytes]:
+        """Top-level buckets that are neither ``v1`` nor a 1.7 sandbox holder."""
+        return [
+            b.name for b in self.db.root.buckets()
+            if b.name != S.V1 and b.entry(S.SANDBOXES) is None
+        ]  # fmt: skip
+
+    # -- listing and loading, per kind -----------------------------------------------------
+
+    def containers(self, namespace: str) -> Iterator[Container]:
+        for path, header in self._each(*self._ns_path(namespace, S.CONTAINERS)):
+            yield load_container(self.db, path, header, namespace)
+
+    def container(self, namespace: str, id: str) -> Container:
+        path, header = self._one(namespace, (S.CONTAINERS,), id, "container")
+        return load_container(self.db, path, header, namespace)
+
+    def images(self, namespace: str) -> Iterator[Image]:
+        for path, header in self._each(*self._ns_path(namespace, S.IMAGES)):
+            yield load_image(self.db, path, header, namespace)
+
+    def image(self, namespace: str, name: str) -> Image:
+        path, header = self._one(namespace, (S.IMAGES,), name, "image")
+        return load_image(self.db, path, header, namespace)
+
+    def snapshotter_names(self, namespace: str) -> list[str]:
+        return [_text(p[-1]) for p, _ in self._each(*self._ns_path(namespace, S.SNAPSHOTS))]
+
+    def snapshots(self, namespace: str, snapshotter: str | None = None) -> Iterator[Snapshot]:
+        """Snapshots of one snapshotter, or of all of them (by snapshotter, then key)."""
+        names = [snapshotter] if snapshotter else self.snapshotter_names(namespace)
+        for name in names:
+            for path, header in self._each(*self._ns_path(namespace, S.SNAPSHOTS, _raw(name))):
+                yield self._join(load_snapshot(self.db, path, header, namespace, name))
+
+    def snapshot(self, namespace: str, key: str, snapshotter: str | None = None) -> Snapshot:
+        """A snapshot by key; without a snapshotter, the only one that has the key."""
+        names = [snapshotter] if snapshotter else self.snapshotter_names(namespace)
+        found = []
+        for name in names:
+            path = self._ns_path(namespace, S.SNAPSHOTS, _raw(name), _raw(key))
+            header = self._header(path)
+            if header is not None:
+                found.append(self._join(load_snapshot(self.db, path, header, namespace, name)))
+        if not found:
+            raise NotFoundError(f"{self.db.path}: no snapshot {key!r} in namespace {namespace!r}")
+        if len(found) > 1:
+            raise NotFoundError(
+                f"{self.db.path}: snapshot {key!r} exists in several snapshotters "
+                f"({', '.join(s.snapshotter for s in found)}); name one with --snapshotter"
+            )
+        return found[0]
+
+    def _join(self, snapshot: Snapshot) -> Snapshot:
+        backend_db = self.snapshotter_dbs.get(snapshot.snapshotter)
+        if backend_db is None:
+            return snapshot
+        backend = backend_db.get(snapshot.name)
+        return dataclasses.replace(snapshot, backend=backend, backend_missing=backend is None)
+
+    def blobs(self, namespace: str) -> Iterator[ContentBlob]:
+        for path, header in self._each(*self._ns_path(namespace, S.CONTENT, S.BLOB)):
+            yield load_blob(self.db, path, header, namespace)
+
+    def blob(self, namespace: str, digest: str) -> ContentBlob:
+        path, header = self._one(namespace, (S.CONTENT, S.BLOB), digest, "content blob")
+        return load_blob(self.db, path, header, namespace)
+
+    def ingests(self, namespace: str) -> Iterator[Ingest]:
+        for path, header in self._each(*self._ns_path(namespace, S.CONTENT, S.INGESTS)):
+            yield load_ingest(self.db, path, header, namespace)
+
+    def ingest(self, namespace: str, ref: str) -> Ingest:
+        path, header = self._one(namespace, (S.CONTENT, S.INGESTS), ref, "ingest")
+        return load_ingest(self.db, path, header, namespace)
+
+    def leases(self, namespace: str) -> Iterator[Lease]:
+        for path, header in self._each(*self._ns_path(namespace, S.LEASES)):
+            yield load_lease(self.db, path, header, namespace)
+
+    def lease(self, namespace: str, id: str) -> Lease:
+        path, header = self._one(namespace, (S.LEASES,), id, "lease")
+        return load_lease(self.db, path, header, namespace)
+
+    def sandboxes(self, namespace: str) -> Iterator[Sandbox]:
+        """Sandboxes under ``v1`` (2.x), then 1.7's outside it."""
+        for path, header in self._each(*self._ns_path(namespace, S.SANDBOXES)):
+            yield load_sandbox(self.db, path, header, namespace, "v1")
+        for path, header in self._each(_raw(namespace), S.SANDBOXES):
+            yield load_sandbox(self.db, path, header, namespace, "root")
+
+    def sandbox(self, namespace: str, id: str) -> Sandbox:
+        for path, location in (
+            (self._ns_path(namespace, S.SANDBOXES, _raw(id)), "v1"),
+            ((_raw(namespace), S.SANDBOXES, _raw(id)), "root"),
+        ):
+            header = self._header(path)
+            if header is not None:
+                return load_sandbox(self.db, path, header, namespace, location)
+        raise NotFoundError(f"{self.db.path}: no sandbox {id!r} in namespace {namespace!r}")
+
+    def pods(self, namespace: str = S.CRI_NAMESPACE) -> list[Pod]:
+        """Kubernetes pods, grouped from CRI's containers and sandboxes."""
+        return group_pods(namespace, self.containers(namespace), list(self.sandboxes(namespace)))
+
+    def pod(self, namespace: str, id: str) -> Pod:
+        """A pod by sandbox id, pod name or uid."""
+        for pod in self.pods(namespace):
+            if id in (pod.sandbox_id, pod.name, pod.uid):
+                return pod
+        raise NotFoundError(f"{self.db.path}: no pod {id!r} in namespace {namespace!r}")
+
+    def _one(self, namespace: str, where: tuple[bytes, ...], id: str, what: str) -> tuple[Path, bytes]:
+        path = self._ns_path(namespace, *where, _raw(id))
+        header = self._header(path)
+        if header is None:
+            if self._header(self._ns_path(namespace)) is None:
+                raise NotFoundError(f"{self.db.path}: no namespace {namespace!r}")
+            raise NotFoundError(f"{self.db.path}: no {what} {id!r} in namespace {namespace!r}")
+        return path, header
+
+    # -- any kind --------------------------------------------------------------------
+
+    def objects(self, kind: str, namespace: str) -> Iterator[AnyObject]:
+        """Every object of ``kind`` in ``namespace`` (``namespace`` kind: just that one)."""
+        listers: dict[str, Callable[[str], Iterable[AnyObject]]] = {
+            CONTAINER: self.containers, IMAGE: self.images, SNAPSHOT: self.snapshots,
+            CONTENT: self.blobs, INGEST: self.ingests, LEASE: self.leases,
+            SANDBOX: self.sandboxes, POD: self.pods,
+        }  # fmt: skip
+        if kind == NAMESPACE:
+            yield self.namespace(namespace)
+            return
+        if kind not in listers:
+            raise NotFoundError(f"unknown kind {kind!r}")
+        yield from listers[kind](namespace)
+
+    def get(self, ref: ObjectRef) -> AnyObject:
+        """The object ``ref`` names; NotFoundError if it is not there."""
+        ns, id = ref.namespace, ref.id
+        if ref.kind == SNAPSHOT:
+            return self.snapshot(ns, id, ref.snapshotter or None)
+        getters: dict[str, Callable[[], AnyObject]] = {
+            NAMESPACE: lambda: self.namespace(ns), CONTAINER: lambda: self.container(ns, id),
+            IMAGE: lambda: self.image(ns, id), CONTENT: lambda: self.blob(ns, id),
+            INGEST: lambda: self.ingest(ns, id), LEASE: lambda: self.lease(ns, id),
+            SANDBOX: lambda: self.sandbox(ns, id), POD: lambda: self.pod(ns, id),
+        }  # fmt: skip
+        if ref.kind not in getters:
+            raise NotFoundError(f"unknown kind {ref.kind!r}")
+        return getters[ref.kind]()
+
+    def find(self, ref: ObjectRef) -> AnyObject | None:
+        try:
+            return self.get(ref)
+        except NotFoundError:
+            return None
+
+    # -- relations -------------------------------------------------------------------
+
+    def image_tree(self, image: Image) -> ContentNode:
+        """The image's blobs: target, then children by gc.ref labels, missing ones marked."""
+        target = image.target
+        return self._content_node(image.namespace, target.digest, content_role(target.media_type),
+                                  "target", set())  # fmt: skip
+
+    def _content_node(
+        self, namespace: str, digest: str, role: str, via: str, seen: set[str]
+    ) -> ContentNode:
+        blob = self._find_blob(namespace, digest)
+        node = ContentNode(digest, role, via, blob)
+        if blob is None or digest in seen:
+            return node
+        seen = seen | {digest}
+        links = []
+        for key, value in (blob.labels or {}).items():
+            if _named(key, S.LABEL_GC_REF_CONTENT):
+                child_role, order = _role_from_label(key)
+                links.append((order, key, value, child_role))
+            elif key.startswith(S.LABEL_GC_REF_SNAPSHOT):
+                target = label_target(namespace, key, value)
+                if target is not None:
+                    node.snapshots.append(target)
+        for _, key, value, child_role in sorted(links):
+            node.children.append(self._content_node(namespace, value, child_role, key, seen))
+        return node
+
+    def _find_blob(self, namespace: str, digest: str) -> ContentBlob | None:
+        """A blob by digest, or None; cached, as image trees share their base layers."""
+        if not digest:
+            return None
+        key = (namespace, digest)
+        if key in self._blob_cache:
+            return self._blob_cache[key]
+        if namespace not in self._blob_buckets:
+            self._blob_buckets[namespace] = self._bucket(*self._ns_path(namespace, S.CONTENT, S.BLOB))
+        bucket = self._blob_buckets[namespace]
+        entry = bucket.entry(_raw(digest)) if bucket is not None else None
+        blob = None
+        if entry is not None and entry.is_bucket:
+            blob = load_blob(self.db, bucket.path + (entry.key,), entry.value, namespace)  # type: ignore[union-attr]
+        if len(self._blob_cache) > 50_000:
+            self._blob_cache.clear()
+        self._blob_cache[key] = blob
+        return blob
+
+    def container_image(self, container: Container) -> Image | None:
+        if not container.image:
+            return None
+        path = self._ns_path(container.namespace, S.IMAGES, _raw(container.image))
+        header = self._header(path)
+        return load_image(self.db, path, header, container.namespace) if header is not None else None
+
+    def container_snapshot(self, container: Container) -> Snapshot | None:
+        ref = container.snapshot_ref
+        if ref is None:
+            return None
+        try:
+            return self.snapshot(ref.namespace, ref.id, ref.snapshotter)
+        except NotFoundError:
+            return None
+
+    def snapshot_chain(self, snapshot: Snapshot) -> list[Snapshot]:
+        """The snapshot's parents, nearest first; stops at a missing parent or a cycle."""
+        chain: list[Snapshot] = []
+        seen = {snapshot.key}
+        current = snapshot
+        while current.parent and current.parent not in seen:
+            seen.add(current.parent)
+            try:
+                current = self.snapshot(snapshot.namespace, current.parent, snapshot.snapshotter)
+            except NotFoundError:
+                break
+            chain.append(current)
+        return chain
+
+    def references_from(self, ref: ObjectRef) -> list[Reference]:
+        """What ``ref`` keeps alive, directly."""
+        return list(self._index(ref.namespace).forward.get(ref, ()))
+
+    def referenced_by(self, ref: ObjectRef) -> list[Reference]:
+        """What keeps ``ref`` alive, directly: the other end of every reference to it."""
+        return list(self._index(ref.namespace).backward.get(ref, ()))
+
+    def exists(self, ref: ObjectRef) -> bool:
+        return ref in self._index(ref.namespace).exists
+
+    def gc_roots(self, namespace: str, now: datetime | None = None) -> dict[ObjectRef, str]:
+        """Objects the garbage collector starts from, with the reason, at ``now``."""
+        moment = (now or datetime.now(UTC)).timestamp()
+        return {
+            ref: _expiry_note(reason, expires)
+            for ref, (reason, expires) in self._index(namespace).roots.items()
+            if expires is None or expires >= moment
+        }
+
+    def why_kept(self, ref: ObjectRef, now: datetime | None = None) -> GcVerdict:
+        """Why containerd's garbage collector would keep ``ref`` (at ``now``), or not.
+
+        Follows containerd's mark phase: from the roots (containers, images,
+        unexpired leases and their resources, gc.root labels, unexpired
+        ingests) along every reference; a flat lease keeps its resources but
+        not what they reference.  The shortest chain is returned.
+        """
+        roots = self.gc_roots(ref.namespace, now)
+        if ref in roots:
+            return GcVerdict(ref, roots[ref], ())
+        index = self._index(ref.namespace)
+        parents: dict[tuple[ObjectRef, bool], tuple[tuple[ObjectRef, bool], Reference] | None] = {}
+        queue: deque[tuple[ObjectRef, bool]] = deque()
+        for root in sorted(roots):
+            parents[(root, False)] = None
+            queue.append((root, False))
+        while queue:
+            node, flat = queue.popleft()
+            for reference in index.forward.get(node, ()):
+                child_flat = flat or (reference.via == "lease" and node in index.flat_leases)
+                if flat and not _flat_follows(reference):
+                    continue
+                state = (reference.target, child_flat)
+                if state in parents:
+                    continue
+                parents[state] = ((node, flat), reference)
+                if reference.target == ref:
+                    return GcVerdict(ref, None, tuple(_unwind(parents, state)))
+                queue.append(state)
+        return GcVerdict(ref, None, None)
+
+    def _index(self, namespace: str) -> _Index:
+        index = self._indexes.get(namespace)
+        if index is None:
+            index = self._indexes[namespace] = self._build_index(namespace)
+        return index
+
+    def _build_index(self, namespace: str) -> _Index:
+        index = _Index()
+        for image in self.images(namespace):
+            index.exists.add(image.ref)
+            index.roots[image.ref] = ("image", _label_expiry(image.labels))
+            if image.target.digest:
+                index.add(image.ref, ObjectRef(CONTENT, namespace, image.target.digest), "target")
+            index.labels(image.ref, image.labels)
+        for blob in self.blobs(namespace):
+            index.exists.add(blob.ref)
+            if _is_gc_root(blob.labels):
+                index.roots[blob.ref] = (f"label {S.LABEL_GC_ROOT}", None)
+            index.labels(blob.ref, blob.labels)
+        for container in self.containers(namespace):
+            index.exists.add(container.ref)
+            index.roots[container.ref] = ("container", None)
+            if container.snapshot_ref is not None:
+                index.add(container.ref, container.snapshot_ref, "snapshot")
+            index.labels(container.ref, container.labels)
+        for snapshot in self.snapshots(namespace):
+            index.exists.add(snapshot.ref)
+            if _is_gc_root(snapshot.labels):
+                index.roots[snapshot.ref] = (f"label {S.LABEL_GC_ROOT}", None)
+            if snapshot.parent:
+                parent = ObjectRef(SNAPSHOT, namespace, snapshot.parent, snapshot.snapshotter)
+                index.add(snapshot.ref, parent, "parent")
+            index.labels(snapshot.ref, snapshot.labels)
+        for ingest in self.ingests(namespace):
+            index.exists.add(ingest.ref)
+            if ingest.expire_at is not None:
+                expires = ingest.expire_at.unix_seconds + ingest.expire_at.nanos / 1e9
+                index.roots[ingest.ref] = ("ingest", expires)
+            if ingest.expected:
+                index.add(ingest.ref, ObjectRef(CONTENT, namespace, ingest.expected), "expected")
+        for lease in self.leases(namespace):
+            index.exists.add(lease.ref)
+            index.roots[lease.ref] = ("lease", _label_expiry(lease.labels))
+            if S.LABEL_GC_FLAT in (lease.labels or {}):
+                index.flat_leases.add(lease.ref)
+            for resource in lease.resources:
+                index.add(lease.ref, resource.target(namespace), "lease")
+        for sandbox in self.sandboxes(namespace):
+            index.exists.add(sandbox.ref)
+            index.roots[sandbox.ref] = ("sandbox", None)
+            index.labels(sandbox.ref, sandbox.labels)
+        return index
+
+
+def _label_expiry(labels: Mapping[str, str] | None) -> float | None:
+    """A valid RFC 3339 ``containerd.io/gc.expire`` label as a Unix time; else None."""
+    value = (labels or {}).get(S.LABEL_GC_EXPIRE)
+    if value is None:
+        return None
+    try:
+        expire = datetime.fromisoformat(value)
+    except ValueError:
+        return None  # containerd logs and ignores an invalid value
+    return expire.timestamp() if expire.tzinfo is not None else None
+
+
+def _expiry_note(reason: str, expires: float | None) -> str:
+    if expires is None:
+        return reason
+    return f"{reason}, expires {datetime.fromtimestamp(expires, UTC).isoformat()}"
+
+
+def _flat_follows(reference: Reference) -> bool:
+    """From a flat-leased object, gc follows only parents and an image's target."""
+    return reference.via in ("parent", "target")
+
+
+def _unwind(
+    parents: Mapping[tuple[ObjectRef, bool], tuple[tuple[ObjectRef, bool], Reference] | None],
+    state: tuple[ObjectRef, bool],
+) -> list[Reference]:
+    chain: list[Reference] = []
+    step = parents[state]
+    while step is not None:
+        previous, reference = step
+        chain.append(reference)
+        step = parents[previous]
+    chain.reverse()
+    return chain
+
+
+def _raw(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def iter_namespaces(reader: MetadataReader, namespace: str | None) -> Iterable[str]:
+    """One namespace (checked to exist) or all of them."""
+    names = reader.namespace_names()
+    if namespace is None:
+        return names
+    if namespace not in names:
+        raise NotFoundError(
+            f"{reader.db.path}: no namespace {namespace!r} (namespaces: {', '.join(names) or 'none'})"
+        )
+    return [namespace]

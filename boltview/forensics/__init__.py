@@ -1,0 +1,1 @@
+"""Forensics: what a bolt file still holds beyond its live tree."""

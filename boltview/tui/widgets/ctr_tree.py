@@ -1,0 +1,709 @@
+"""The containerd view: namespaces, and in each its containers, images,
+snapshots (per snapshotter, as parent/child chains), content, ingests, leases,
+sandboxes and, in k8s.io, pods.
+
+Like the raw tree, nothing is read before it is shown: a namespace counts its
+objects when it is opened, a group reads one window of objects (with "more"
+nodes at its edges), a snapshot reads its children when it is opened.  The
+detail pane shows an object's decoded fields at once and its relations when a
+worker has found them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, BinaryIO, ClassVar, TypeAlias
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from boltview.containerd import schema as S
+from boltview.containerd.model import (
+    IMAGE,
+    NAMESPACE,
+    POD,
+    SNAPSHOT,
+    Namespace,
+    ObjectRef,
+    Snapshot,
+)
+from boltview.containerd.reader import AnyObject
+from boltview.errors import BoltviewError
+from boltview.render.text import escape
+from boltview.tui.ctr import COUNT_LIMIT, GROUPS, CtrModel, ObjectWindow, namespace_bytes
+from boltview.tui.messages import ShowError, ShowObject
+from boltview.tui.widgets.detail import DetailPane
+from boltview.tui.widgets.objects import object_body, object_header, summary
+
+_KIND_GROUP = {kind: title for title, kind, _ in GROUPS}
+
+
+@dataclass
+class NsItem:
+    namespace: Namespace
+    loaded: bool = False
+    loading: bool = False
+
+
+@dataclass
+class GroupItem:
+    namespace: str
+    kind: str
+    title: str
+    count: int | None
+    snapshotter: str | None = None
+    loaded: bool = False
+    loading: bool = False
+
+
+@dataclass
+class ObjItem:
+    obj: AnyObject
+    loaded: bool = False
+    loading: bool = False
+
+
+@dataclass
+class MoreObjects:
+    namespace: str
+    kind: str
+    key: bytes
+    forward: bool
+    loading: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    message: str
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class RootItem:
+    pass
+
+
+CtrItem: TypeAlias = RootItem | NsItem | GroupItem | ObjItem | MoreObjects | Note
+
+
+def group_label(item: GroupItem) -> Text:
+    text = Text(item.snapshotter if item.snapshotter else item.title, style="bold cyan")
+    if item.count is not None:
+        shown = f"{COUNT_LIMIT}+" if item.count > COUNT_LIMIT else str(item.count)
+        text.append(f" ({shown})", style="dim")
+    if item.snapshotter:
+        text.append(" snapshotter", style="dim")
+    return text
+
+
+def _obj_key(obj: AnyObject) -> str:
+    if hasattr(obj, "name") and obj.kind == IMAGE:
+        return str(obj.name)
+    return str(getattr(obj, "id", ""))
+
+
+class CtrTree(Tree[CtrItem]):
+    """containerd's objects by namespace and kind."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("l,right", "expand_or_in", "Expand", show=False),
+        Binding("h,left", "collapse_or_out", "Collapse", show=False),
+        Binding("g,home", "scroll_home", "Top", show=False),
+        Binding("G,end", "scroll_end", "Bottom", show=False),
+        Binding("ctrl+f,pagedown", "page_down", "Page down", show=False),
+        Binding("ctrl+b,pageup", "page_up", "Page up", show=False),
+        Binding("r", "relations", "Relations", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    CtrTree {
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def __init__(
+        self, model: CtrModel, clock: Callable[[], datetime], *, id: str | None = None
+    ) -> None:
+        super().__init__(Text("containerd", style="bold"), RootItem(), id=id)
+        self.model = model
+        self.clock = clock
+        self.guide_depth = 2
+        self.auto_expand = False
+        self.generation = 0
+        self.filter_text: str | None = None
+        self.shown_obj: Any = None
+
+    def on_mount(self) -> None:
+        self.rebuild()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Read the namespaces again (after switching transaction)."""
+        self.generation += 1
+        self.reset(self._root_label(), RootItem())
+        self.root.expand()
+        self._load_namespaces(self.generation)
+
+    def _root_label(self) -> Text:
+        text = Text("containerd metadata", style="bold")
+        if self.filter_text:
+            text.append(f"  filter: {escape(self.filter_text)}", style="yellow")
+        return text
+
+    @work(thread=True, group="ctr-load")
+    def _load_namespaces(self, generation: int) -> None:
+        try:
+            version = self.model.schema_version()
+            namespaces = self.model.namespaces()
+            error = None
+        except Exception as exc:  # noqa: BLE001 - a hostile file must not end the app
+            version, namespaces, error = None, [], str(exc)
+        self.app.call_from_thread(self._show_namespaces, version, namespaces, error, generation)
+
+    def _show_namespaces(
+        self, version: int | None, namespaces: list[Namespace], error: str | None, generation: int
+    ) -> None:
+        if generation != self.generation:
+            return
+        root = self.root
+        label = self._root_label()
+        label.append(f"  schema v{version}" if version is not None else "  schema ?", style="dim")
+        root.set_label(label)
+        if error is not None:
+            root.add_leaf(Text("⚠ " + escape(error), style="bold red"), Note(error, True))
+        if not namespaces and error is None:
+            root.add_leaf(Text("(no namespaces)", style="italic dim"), Note("empty"))
+        first: TreeNode[CtrItem] | None = None
+        for namespace in namespaces:
+            node = root.add(summary(namespace, self.clock()), NsItem(namespace))
+            if first is None and namespace.objects:
+                first = node
+        target = first or (root.children[0] if root.children else None)
+        if target is not None:
+            if first is not None:
+                first.expand()
+            self._land(target)
+
+    # -- keys --------------------------------------------------------------------------
+
+    def action_expand_or_in(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if isinstance(node.data, MoreObjects):
+            self._load_more(node)
+        elif node.allow_expand and not node.is_expanded:
+            node.expand()
+        elif node.is_expanded and node.children:
+            self.move_cursor(node.children[0])
+
+    def action_collapse_or_out(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded and node is not self.root:
+            node.collapse()
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+
+    def action_relations(self) -> None:
+        relations = self.app.query_one("#relations")
+        if relations.display and not relations.has_class("-empty"):
+            relations.focus()
+
+    # -- events --------------------------------------------------------------------------
+
+    @on(Tree.NodeExpanded)
+    def _expanded(self, event: Tree.NodeExpanded[CtrItem]) -> None:
+        event.stop()
+        node = event.node
+        item = node.data
+        if isinstance(item, NsItem | GroupItem | ObjItem) and not item.loaded and not item.loading:
+            item.loading = True
+            if not node.children:
+                node.add_leaf(Text("loading…", style="italic dim"), Note("loading"))
+            self._load(node, "first", None, self.generation)
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[CtrItem]) -> None:
+        event.stop()
+        item = event.node.data
+        if isinstance(item, MoreObjects):
+            self._load_more(event.node)
+        elif isinstance(item, ObjItem):
+            self.post_message(ShowObject(item.obj))
+        elif isinstance(item, NsItem):
+            self.post_message(ShowObject(item.namespace))
+        elif isinstance(item, GroupItem):
+            self.post_message(ShowObject(item))
+        elif isinstance(item, Note) and item.error:
+            self.post_message(ShowError((), item.message))
+        elif isinstance(item, RootItem):
+            self.post_message(ShowObject(item))
+
+    @on(Tree.NodeSelected)
+    def _selected(self, event: Tree.NodeSelected[CtrItem]) -> None:
+        event.stop()
+        node = event.node
+        if isinstance(node.data, MoreObjects):
+            self._load_more(node)
+        elif node.allow_expand:
+            node.toggle()
+        elif isinstance(node.data, ObjItem):
+            self.action_relations()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _load_more(self, node: TreeNode[CtrItem]) -> None:
+        item = node.data
+        if not isinstance(item, MoreObjects) or item.loading or node.parent is None:
+            return
+        item.loading = True
+        node.set_label(Text("  loading…", style="italic dim"))
+        self._load(node.parent, "after" if item.forward else "before", item.key, self.generation)
+
+    @work(thread=True, group="ctr-load")
+    def _load(self, node: TreeNode[CtrItem], mode: str, key: bytes | None, generation: int) -> None:
+        item = node.data
+        result: Any
+        try:
+            if isinstance(item, NsItem):
+                result = self._read_groups(item.namespace)
+            elif isinstance(item, GroupItem):
+                result = self._read_group(item, mode, key)
+            elif isinstance(item, ObjItem) and isinstance(item.obj, Snapshot):
+                result = self.model.snapshot_children(item.obj)
+            else:
+                result = []
+        except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
+            result = error
+        self.app.call_from_thread(self._apply, node, mode, result, generation)
+
+    def _read_groups(self, namespace: Namespace) -> list[GroupItem]:
+        groups = []
+        for title, kind, _ in GROUPS:
+            if kind == POD:
+                if namespace.name == S.CRI_NAMESPACE:
+                    groups.append(GroupItem(namespace.name, kind, title, None))
+                continue
+            count = self.model.count(namespace.name, kind)
+            if count is not None:
+                groups.append(GroupItem(namespace.name, kind, title, count))
+        return groups
+
+    def _read_group(self, item: GroupItem, mode: str, key: bytes | None) -> Any:
+        if item.kind == SNAPSHOT:
+            if item.snapshotter is None:
+                return [
+                    GroupItem(item.namespace, SNAPSHOT, "snapshots", None, name)
+                    for name in self.model.snapshotters(item.namespace)
+                ]
+            roots, _ = self.model.snapshot_roots(item.namespace, item.snapshotter)
+            return roots
+        if item.kind == POD:
+            return self.model.pods(item.namespace)
+        return self.model.window(item.namespace, item.kind, mode, key)
+
+    def _apply(self, node: TreeNode[CtrItem], mode: str, result: Any, generation: int) -> None:
+        if generation != self.generation or not _attached(node):
+            return
+        item = node.data
+        if isinstance(item, NsItem | GroupItem | ObjItem):
+            item.loading = False
+            item.loaded = True
+        cursor = self.cursor_node
+        for child in list(node.children):
+            if isinstance(child.data, Note) and not child.data.error:
+                child.remove()
+        if isinstance(result, Exception):
+            message = (
+                str(result)
+                if isinstance(result, BoltviewError)
+                else f"{type(result).__name__}: {result}"
+            )
+            node.add_leaf(Text("⚠ " + escape(message), style="bold red"), Note(message, True))
+            return
+        now = self.clock()
+        if isinstance(result, ObjectWindow):
+            self._apply_window(node, mode, result, now)
+        else:
+            for entry in result:
+                if isinstance(entry, GroupItem):
+                    node.add(group_label(entry), entry)
+                else:
+                    self._add_object(node, entry, now)
+            if not result:
+                node.add_leaf(Text("(none)", style="italic dim"), Note("none"))
+        if cursor is not None and cursor.tree is self:
+            self._tree_lines  # noqa: B018 - rebuild the lines so cursor.line is current
+            if cursor.line >= 0:
+                self.move_cursor(cursor)
+
+    def _add_object(
+        self, node: TreeNode[CtrItem], obj: AnyObject, now: datetime, before: int | None = None
+    ) -> TreeNode[CtrItem] | None:
+        if self.filter_text and self.filter_text.lower() not in _obj_key(obj).lower():
+            return None
+        expandable = isinstance(obj, Snapshot) and bool(obj.children)
+        return node.add(summary(obj, now), ObjItem(obj), allow_expand=expandable, before=before)
+
+    def _apply_window(
+        self, node: TreeNode[CtrItem], mode: str, window: ObjectWindow, now: datetime
+    ) -> None:
+        group = node.data
+        assert isinstance(group, GroupItem)
+        for message in window.errors:
+            node.add_leaf(Text("⚠ " + escape(message), style="bold red"), Note(message, True))
+        if mode in ("first", "at"):
+            for child in list(node.children):
+                if not isinstance(child.data, Note):
+                    child.remove()
+            for obj in window.objects:
+                self._add_object(node, obj, now)
+            if window.more_before and window.objects:
+                first = namespace_bytes(_obj_key(window.objects[0]))
+                self._add_more(node, group, first, forward=False, before=0)
+            if window.more_after and window.objects:
+                last = namespace_bytes(_obj_key(window.objects[-1]))
+                self._add_more(node, group, last, forward=True)
+            if not window.objects:
+                node.add_leaf(Text("(none)", style="italic dim"), Note("none"))
+            return
+        forward = mode == "after"
+        more = next(
+            (
+                c
+                for c in node.children
+                if isinstance(c.data, MoreObjects) and c.data.forward == forward
+            ),
+            None,
+        )
+        if more is None:
+            return
+        index = list(node.children).index(more)
+        was_cursor = self.cursor_node is more
+        more.remove()
+        first_new: TreeNode[CtrItem] | None = None
+        last_new: TreeNode[CtrItem] | None = None
+        for offset, obj in enumerate(window.objects):
+            added = self._add_object(node, obj, now, before=index + offset if not forward else None)
+            first_new = first_new or added
+            last_new = added or last_new
+        if forward and window.more_after and window.objects:
+            self._add_more(node, group, namespace_bytes(_obj_key(window.objects[-1])), forward=True)
+        if not forward and window.more_before and window.objects:
+            self._add_more(
+                node, group, namespace_bytes(_obj_key(window.objects[0])), forward=False, before=0
+            )
+        target = first_new if forward else last_new
+        if was_cursor and target is not None:
+            self._tree_lines  # noqa: B018
+            self.move_cursor(target)
+
+    def _add_more(
+        self,
+        node: TreeNode[CtrItem],
+        group: GroupItem,
+        key: bytes,
+        forward: bool,
+        before: int | None = None,
+    ) -> None:
+        more = MoreObjects(group.namespace, group.kind, key, forward)
+        text = Text("▼ more " if forward else "▲ earlier ", style="italic yellow")
+        text.append(group.title, style="italic yellow")
+        text.append(" (enter)", style="dim")
+        node.add_leaf(text, more, before=before)
+
+    # -- filter -------------------------------------------------------------------------
+
+    def set_filter(self, query: str | None) -> None:
+        """Only objects whose id or name contains ``query`` (re-reads the open groups)."""
+        self.filter_text = query
+        self.rebuild()
+
+    # -- detail --------------------------------------------------------------------------
+
+    def show_detail(self, pane: DetailPane, item: Any) -> None:
+        now = self.clock()
+        if isinstance(item, GroupItem | RootItem):
+            pane.show_message(*self._group_text(item))
+            return
+        self.shown_obj = item
+        pane.show_object_view(item, object_header(item, now, pane.local_tz), object_body(item))
+        self._find_links(pane, item, self.generation)
+
+    def _group_text(self, item: GroupItem | RootItem) -> list[Any]:
+        if isinstance(item, RootItem):
+            db = self.model.db
+            return [
+                Text("containerd metadata database", style="bold"),
+                Text(f"{escape(db.path)}\ntxid {db.txid}, page size {db.page_size}", style="dim"),
+                Text(
+                    "\nOpen a namespace to see its objects; v switches to the raw buckets.",
+                    style="dim",
+                ),
+            ]
+        what = item.snapshotter or item.title
+        count = "" if item.count is None else f" ({item.count})"
+        path = [S.V1.decode(), item.namespace] + [
+            p for _, k, ps in GROUPS if k == item.kind for p in (b.decode() for b in ps)
+        ]
+        if item.snapshotter:
+            path.append(item.snapshotter)
+        text = Text(f"{what}{count}", style="bold cyan")
+        text.append(f"  namespace {escape(item.namespace)}", style="dim")
+        hint = {
+            SNAPSHOT: "Snapshots are shown as chains: a base layer, then the snapshots on top.",
+            POD: "Pods are grouped from CRI's sandbox and container records.",
+        }.get(item.kind, "")
+        return [
+            text,
+            Text(f"bucket {escape(' / '.join(path))}", style="dim"),
+            Text(hint, style="dim"),
+        ]
+
+    @work(thread=True, group="ctr-links", exclusive=True)
+    def _find_links(self, pane: DetailPane, obj: Any, generation: int) -> None:
+        try:
+            links = self.model.relations(obj, self.clock())
+        except Exception as error:  # noqa: BLE001
+            from boltview.tui.ctr import Link
+
+            links = [Link("error", f"relations unreadable: {error}", missing=True)]
+        if generation == self.generation:
+            self.app.call_from_thread(pane.show_links, obj, links)
+
+    # -- questions the app asks ------------------------------------------------------------
+
+    def selected_object(self) -> AnyObject | None:
+        node = self.cursor_node
+        if node is None:
+            return None
+        if isinstance(node.data, ObjItem):
+            return node.data.obj
+        if isinstance(node.data, NsItem):
+            return node.data.namespace
+        return None
+
+    def selected_raw_path(self) -> tuple[tuple[bytes, ...], bytes | None] | None:
+        """The raw bucket behind the node under the cursor."""
+        node = self.cursor_node
+        if node is None:
+            return None
+        item = node.data
+        if isinstance(item, ObjItem):
+            path = getattr(item.obj, "path", ())
+            return (tuple(path), None) if path else None
+        if isinstance(item, NsItem):
+            return tuple(item.namespace.path), None
+        if isinstance(item, GroupItem):
+            for _, kind, parts in GROUPS:
+                if kind == item.kind and parts:
+                    path = (S.V1, namespace_bytes(item.namespace), *parts)
+                    if item.snapshotter:
+                        path += (namespace_bytes(item.snapshotter),)
+                    return path, None
+        if isinstance(item, RootItem):
+            return (S.V1,), None
+        return None
+
+    def export_target(self) -> tuple[str, str] | None:
+        node = self.cursor_node
+        if node is None:
+            return None
+        item = node.data
+        if isinstance(item, ObjItem):
+            return (
+                f"{item.obj.kind} {escape(_obj_key(item.obj))}",
+                f"{item.obj.kind}-{_obj_key(item.obj)}",
+            )
+        if isinstance(item, NsItem):
+            return f"namespace {escape(item.namespace.name)}", f"namespace-{item.namespace.name}"
+        if isinstance(item, GroupItem):
+            return (
+                f"all {item.title} of namespace {escape(item.namespace)}",
+                f"{item.namespace}-{item.title}",
+            )
+        return None
+
+    def export_writer(self) -> Callable[[BinaryIO], None] | None:
+        """What writes the JSON for the node under the cursor (run in a worker)."""
+        node = self.cursor_node
+        if node is None:
+            return None
+        item = node.data
+        model, now = self.model, self.clock()
+        if isinstance(item, ObjItem):
+            obj = item.obj
+            return lambda out: model.write_object(obj, out, now)
+        if isinstance(item, NsItem):
+            name = item.namespace.name
+            return lambda out: model.write_namespace(name, out, now)
+        if isinstance(item, GroupItem):
+            group = item
+            return lambda out: model.write_group(
+                group.namespace, group.kind, group.snapshotter, out
+            )
+        return None
+
+    # -- reveal ---------------------------------------------------------------------------
+
+    def reveal(self, ref: ObjectRef) -> None:
+        """Open the tree down to the object ``ref`` names and put the cursor on it."""
+        self._reveal(ref, self.generation)
+
+    @work(thread=True, group="ctr-reveal", exclusive=True)
+    def _reveal(self, ref: ObjectRef, generation: int) -> None:
+        obj = self.model.get(ref)
+        chain: list[Snapshot] = []
+        if isinstance(obj, Snapshot):
+            chain = list(reversed(self.model.snapshot_chain(obj)))
+        window = None
+        if obj is not None and ref.kind not in (SNAPSHOT, POD, NAMESPACE):
+            try:
+                window = self.model.window(
+                    ref.namespace, ref.kind, "at", namespace_bytes(_obj_key(obj))
+                )
+            except BoltviewError:
+                window = None
+        self.app.call_from_thread(self._show_revealed, ref, obj, chain, window, generation)
+
+    def _show_revealed(
+        self,
+        ref: ObjectRef,
+        obj: AnyObject | None,
+        chain: list[Snapshot],
+        window: ObjectWindow | None,
+        generation: int,
+    ) -> None:
+        if generation != self.generation:
+            return
+        if obj is None:
+            self.notify(f"{escape(str(ref))} is not in this file", severity="warning")
+            return
+        if self.filter_text:
+            self.filter_text = None
+            self.notify("filter cleared to show the object")
+            self.rebuild()
+            self.call_later(self.reveal, ref)
+            return
+        ns_node = self._find(
+            self.root, lambda i: isinstance(i, NsItem) and i.namespace.name == ref.namespace
+        )
+        if ns_node is None:
+            self.notify(f"no namespace {escape(ref.namespace)} in the tree", severity="warning")
+            return
+        if ref.kind == NAMESPACE:
+            self._land(ns_node)
+            return
+        self._ensure(ns_node, lambda: self._continue_reveal(ref, obj, chain, window, generation))
+
+    def _ensure(self, node: TreeNode[CtrItem], then: Callable[[], None]) -> None:
+        """Expand ``node``, wait for its children, then go on."""
+        item = node.data
+        node.expand()
+        if isinstance(item, NsItem | GroupItem | ObjItem) and item.loaded and not item.loading:
+            then()
+            return
+
+        def wait(tries: int = 0) -> None:
+            if isinstance(item, NsItem | GroupItem | ObjItem) and item.loaded and not item.loading:
+                then()
+            elif tries < 200:
+                self.set_timer(0.02, lambda: wait(tries + 1))
+
+        wait()
+
+    def _continue_reveal(
+        self,
+        ref: ObjectRef,
+        obj: AnyObject,
+        chain: list[Snapshot],
+        window: ObjectWindow | None,
+        generation: int,
+    ) -> None:
+        if generation != self.generation:
+            return
+        ns_node = self._find(
+            self.root, lambda i: isinstance(i, NsItem) and i.namespace.name == ref.namespace
+        )
+        assert ns_node is not None
+        group = self._find(ns_node, lambda i: isinstance(i, GroupItem) and i.kind == ref.kind)
+        if group is None:
+            self.notify(
+                f"no {_KIND_GROUP.get(ref.kind, ref.kind)} in namespace {escape(ref.namespace)}"
+            )
+            return
+        if ref.kind == SNAPSHOT:
+            self._ensure(group, lambda: self._reveal_snapshot(group, ref, chain))
+            return
+
+        def in_group() -> None:
+            target = self._find(group, lambda i: isinstance(i, ObjItem) and i.obj.ref == ref)
+            if target is None and window is not None:
+                assert isinstance(group.data, GroupItem)
+                self._apply(group, "at", window, self.generation)
+                target = self._find(group, lambda i: isinstance(i, ObjItem) and i.obj.ref == ref)
+            if target is not None:
+                self._land(target)
+
+        self._ensure(group, in_group)
+
+    def _reveal_snapshot(
+        self, group: TreeNode[CtrItem], ref: ObjectRef, chain: list[Snapshot]
+    ) -> None:
+        sn = self._find(
+            group, lambda i: isinstance(i, GroupItem) and i.snapshotter == ref.snapshotter
+        )
+        if sn is None:
+            return
+        keys = [s.key for s in chain] + [ref.id]
+
+        def step(node: TreeNode[CtrItem], remaining: list[str]) -> None:
+            key = remaining[0]
+            found = self._find(
+                node, lambda i: isinstance(i, ObjItem) and getattr(i.obj, "key", None) == key
+            )
+            if found is None:
+                # The chain may start lower (a missing parent): try the rest.
+                if len(remaining) > 1:
+                    step(node, remaining[1:])
+                return
+            if len(remaining) == 1:
+                self._land(found)
+                return
+            self._ensure(found, lambda: step(found, remaining[1:]))
+
+        self._ensure(sn, lambda: step(sn, keys))
+
+    def _land(self, node: TreeNode[CtrItem]) -> None:
+        self._tree_lines  # noqa: B018
+        self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
+        self.focus()
+
+    @staticmethod
+    def _find(node: TreeNode[CtrItem], test: Callable[[Any], bool]) -> TreeNode[CtrItem] | None:
+        for child in node.children:
+            if test(child.data):
+                return child
+        return None
+
+
+def _attached(node: TreeNode[Any]) -> bool:
+    try:
+        node.tree.get_node_by_id(node.id)
+    except Exception:  # noqa: BLE001 - UnknownNodeID: removed meanwhile
+        return False
+    return True
+
+
+__all__ = ["CtrTree"]

@@ -1,0 +1,325 @@
+"""How containerd objects look: one-line summaries for the tree, and the detail pane.
+
+Pure functions from model objects to rich renderables; every string from the
+file goes through :func:`~boltview.render.text.escape` and into ``Text``
+objects (never markup), so a hostile label cannot reach the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+
+from rich.console import RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from boltview.containerd.encoding import GoTime
+from boltview.containerd.model import (
+    AnyValue,
+    Container,
+    ContentBlob,
+    Image,
+    Ingest,
+    Lease,
+    Namespace,
+    Pod,
+    Sandbox,
+    Snapshot,
+)
+from boltview.containerd.reader import AnyObject, content_role
+from boltview.errors import DecodeError
+from boltview.render.text import escape, human_size, show_bytes, show_path
+from boltview.tui.values import age, short_age, time_facts
+from boltview.tui.widgets.detail import facts_table, json_view
+
+
+def short_id(text: str, keep: int = 12) -> str:
+    """'sha256:0123456789ab…' for digests, the first ``keep`` chars of long hex ids."""
+    if text.startswith("sha256:") and len(text) > 7 + keep:
+        return text[: 7 + keep] + "…"
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return text[:keep] + "…"
+    return text
+
+
+def _when(stamp: GoTime | None) -> datetime | None:
+    if stamp is None or stamp.is_zero:
+        return None
+    try:
+        return stamp.to_datetime()
+    except DecodeError:
+        return None
+
+
+def _age(stamp: GoTime | None, now: datetime) -> str | None:
+    when = _when(stamp)
+    return short_age(when, now) if when is not None else None
+
+
+def summary(obj: AnyObject, now: datetime) -> Text:
+    """The object's tree label: its id or name, then a dim short summary."""
+    name, parts = _summary_parts(obj, now)
+    label = Text(escape(name), style="bold" if isinstance(obj, Namespace) else "")
+    extra = " · ".join(escape(p) for p in parts if p)
+    if extra:
+        label.append("  " + extra, style="dim")
+    if getattr(obj, "issues", ()):
+        label.append(" ⚠", style="bold red")
+    return label
+
+
+def _summary_parts(obj: AnyObject, now: datetime) -> tuple[str, list[str | None]]:
+    if isinstance(obj, Container):
+        image = obj.image.rsplit("/", 1)[-1] if obj.image else "(no image)"
+        runtime = obj.runtime_name.removeprefix("io.containerd.")
+        return obj.id, [short_id(image, 16), runtime, _age(obj.created_at, now)]
+    if isinstance(obj, Image):
+        role = content_role(obj.target.media_type) if obj.target.media_type else "?"
+        return obj.name, [role, short_id(obj.target.digest), _age(obj.created_at, now)]
+    if isinstance(obj, Snapshot):
+        kind = obj.snapshot_kind
+        if kind is not None and obj.kind_source == "inferred":
+            kind = kind + "?"
+        children = (
+            f"{len(obj.children)} child" + ("ren" if len(obj.children) != 1 else "")
+            if obj.children
+            else None
+        )
+        return short_id(obj.key), [kind, children, _age(obj.created_at, now)]
+    if isinstance(obj, ContentBlob):
+        size = human_size(obj.size) if obj.size is not None else "size ?"
+        labels = _plural(len(obj.labels), "label") if obj.labels else None
+        return short_id(obj.digest), [size, labels, _age(obj.created_at, now)]
+    if isinstance(obj, Ingest):
+        when = _when(obj.expire_at)
+        expires = None
+        if when is not None:
+            expires = ("expired " + age(when, now)) if when < now else ("expires " + age(when, now))
+        return obj.ref_name, [short_id(obj.expected or ""), expires]
+    if isinstance(obj, Lease):
+        count = len(obj.resources)
+        return obj.id, [f"{count} resource{'s' if count != 1 else ''}", _age(obj.created_at, now)]
+    if isinstance(obj, Sandbox):
+        return short_id(obj.id), [
+            obj.sandboxer,
+            obj.runtime_name.removeprefix("io.containerd."),
+            _age(obj.created_at, now),
+        ]
+    if isinstance(obj, Pod):
+        name = f"{obj.pod_namespace or '?'}/{obj.name or short_id(obj.sandbox_id)}"
+        count = len(obj.containers)
+        return name, [f"{count} container{'s' if count != 1 else ''}", obj.ip]
+    if isinstance(obj, Namespace):
+        labels = _plural(len(obj.labels), "label") if obj.labels else None
+        return obj.name, [labels]
+    return str(getattr(obj, "id", "?")), []
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# -- the detail pane -------------------------------------------------------------------
+
+
+def title_of(obj: AnyObject) -> Text:
+    kind = getattr(type(obj), "kind", "object")
+    ident = getattr(obj, "id", "")
+    if isinstance(obj, Image):
+        ident = obj.name
+    elif isinstance(obj, Pod):
+        ident = f"{obj.pod_namespace or '?'}/{obj.name or obj.sandbox_id}"
+    text = Text(f"{kind} ", style="bold")
+    text.append(escape(str(ident)), style="bold yellow")
+    namespace = getattr(obj, "namespace", None)
+    if namespace is not None and not isinstance(obj, Namespace):
+        text.append(f"  namespace {escape(namespace)}", style="dim")
+    return text
+
+
+def time_rows(
+    name: str, stamp: GoTime | None, now: datetime, local: tzinfo | None
+) -> list[tuple[str, str]]:
+    if stamp is None:
+        return [(name, "(not set)")]
+    when = _when(stamp)
+    if when is None:
+        return [(name, stamp.rfc3339())]
+    facts = dict(time_facts(when, now, local))
+    first = (name, f"{facts['local']}  ({facts['age']})")
+    if facts["local"] == facts["UTC"]:
+        return [first]
+    return [first, ("", facts["UTC"])]
+
+
+def labels_table(title: str, labels: Mapping[str, str] | None) -> list[RenderableType]:
+    if not labels:
+        return []
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        show_edge=False,
+        expand=True,
+        header_style="dim",
+    )
+    table.add_column("key", style="cyan", overflow="fold", ratio=1)
+    table.add_column("value", overflow="fold", ratio=1)
+    for key, value in sorted(labels.items()):
+        table.add_row(Text(escape(key)), Text(escape(value)))
+    return [table]
+
+
+def any_rows(name: str, value: AnyValue | None) -> list[tuple[str, str]]:
+    if value is None:
+        return [(name, "(none)")]
+    return [(name, f"{escape(value.type_url) or '(no type)'}, {human_size(len(value.value))}")]
+
+
+def any_section(name: str, value: AnyValue | None) -> list[RenderableType]:
+    if value is None:
+        return []
+    decoded = value.decoded
+    parts: list[RenderableType] = [
+        Rule(
+            f"{escape(name)}: {escape(value.type_url) or '?'} ({escape(decoded.decoded_as)})",
+            style="dim",
+        )
+    ]
+    if decoded.error:
+        parts.append(Text("decode: " + escape(decoded.error), style="yellow"))
+    if decoded.decoded is not None:
+        parts.append(json_view(decoded.decoded))
+    elif value.value:
+        parts.append(Text(f"{len(value.value)} bytes, not decodable", style="dim"))
+    else:
+        parts.append(Text("(empty: all fields at their defaults)", style="dim"))
+    return parts
+
+
+def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[RenderableType]:
+    """Title and the decoded fields."""
+    rows: list[tuple[str, str]] = []
+    if isinstance(obj, Container):
+        rows += [("id", obj.id), ("image", obj.image or "(none)"), ("runtime", obj.runtime_name)]
+        rows += any_rows("options", obj.runtime_options)
+        rows += [("snapshotter", obj.snapshotter), ("snapshot key", obj.snapshot_key)]
+        if obj.sandbox_id is not None:
+            rows.append(("sandbox id", obj.sandbox_id))
+        rows += any_rows("spec", obj.spec)
+        rows += time_rows("created", obj.created_at, now, local)
+        rows += time_rows("updated", obj.updated_at, now, local)
+    elif isinstance(obj, Image):
+        target = obj.target
+        size = (
+            f"{target.size} bytes ({human_size(target.size)})" if target.size is not None else "?"
+        )
+        rows += [
+            ("name", obj.name),
+            ("media type", target.media_type),
+            ("digest", target.digest),
+            ("size", size),
+        ]
+        rows += time_rows("created", obj.created_at, now, local)
+        rows += time_rows("updated", obj.updated_at, now, local)
+    elif isinstance(obj, Snapshot):
+        kind = obj.snapshot_kind or "unknown (give the snapshotter's metadata.db to know)"
+        rows += [
+            ("key", obj.key),
+            ("snapshotter", obj.snapshotter),
+            ("backend name", obj.name),
+            ("parent", obj.parent or "(none: a base layer)"),
+            ("kind", f"{kind} ({obj.kind_source})"),
+            ("children", str(len(obj.children))),
+        ]
+        rows += time_rows("created", obj.created_at, now, local)
+        rows += time_rows("updated", obj.updated_at, now, local)
+        if obj.backend is not None:
+            backend = obj.backend
+            rows += [
+                ("backend id", str(backend.id)),
+                ("directory", backend.directory or "?"),
+                ("usage", f"{human_size(backend.size or 0)}, {backend.inodes} inodes"),
+            ]
+    elif isinstance(obj, ContentBlob):
+        size = f"{obj.size} bytes ({human_size(obj.size)})" if obj.size is not None else "?"
+        rows += [("digest", obj.digest), ("size", size)]
+        rows += time_rows("created", obj.created_at, now, local)
+        rows += time_rows("updated", obj.updated_at, now, local)
+    elif isinstance(obj, Ingest):
+        rows += [
+            ("ref", obj.ref_name),
+            ("backend ref", obj.backend_ref),
+            ("expected", obj.expected or "(none)"),
+        ]
+        rows += time_rows("expires", obj.expire_at, now, local)
+    elif isinstance(obj, Lease):
+        rows += [("id", obj.id), ("resources", str(len(obj.resources)))]
+        rows += time_rows("created", obj.created_at, now, local)
+    elif isinstance(obj, Sandbox):
+        rows += [
+            ("id", obj.id),
+            (
+                "stored",
+                "v1/<ns>/sandboxes (2.x)" if obj.location == "v1" else "<ns>/sandboxes (1.7)",
+            ),
+            ("sandboxer", obj.sandboxer or "(none)"),
+            ("runtime", obj.runtime_name),
+        ]
+        rows += any_rows("options", obj.runtime_options)
+        rows += any_rows("spec", obj.spec)
+        rows += time_rows("created", obj.created_at, now, local)
+        rows += time_rows("updated", obj.updated_at, now, local)
+    elif isinstance(obj, Pod):
+        rows += [
+            ("name", obj.name or "?"),
+            ("namespace", obj.pod_namespace or "?"),
+            ("uid", obj.uid or "?"),
+            ("sandbox id", obj.sandbox_id),
+            ("attempt", str(obj.attempt) if obj.attempt is not None else "?"),
+            ("ip", obj.ip or "?"),
+            ("netns", obj.netns_path or "?"),
+            ("log directory", obj.log_directory or "?"),
+        ]
+        for member in obj.containers:
+            rows.append(
+                (f"container {member.name}", f"{member.id} ({member.log_path or 'no log'})")
+            )
+    elif isinstance(obj, Namespace):
+        rows += [("name", obj.name), ("objects", ", ".join(obj.objects) or "(none)")]
+    path = getattr(obj, "path", ())
+    if path:
+        rows.append(("bucket", show_path(path)))
+    escaped = [(name, escape(value)) for name, value in rows]
+    parts: list[RenderableType] = [title_of(obj), facts_table(escaped)]  # type: ignore[arg-type]
+    issues = getattr(obj, "issues", ())
+    for issue in issues:
+        parts.append(
+            Text(
+                f"⚠ {escape(issue.field)}: {escape(issue.reason)} ({len(issue.raw)} raw bytes)",
+                style="bold red",
+            )
+        )
+    return parts
+
+
+def object_body(obj: AnyObject) -> list[RenderableType]:
+    """Labels, annotations, spec, options, extensions, unknown keys."""
+    parts: list[RenderableType] = []
+    parts += labels_table("labels", getattr(obj, "labels", None))
+    if isinstance(obj, Image):
+        parts += labels_table("annotations", obj.annotations)
+    if isinstance(obj, Container | Sandbox):
+        parts += any_section("runtime options", obj.runtime_options)
+        for name, value in sorted((obj.extensions or {}).items()):
+            parts += any_section(f"extension {name}", value)
+        parts += any_section("spec", obj.spec)
+    unknown = getattr(obj, "unknown", ())
+    if unknown:
+        parts.append(Rule("keys boltview does not know (kept as found)", style="dim"))
+        for item in unknown:
+            what = "bucket" if item.is_bucket else f"{len(item.value or b'')} bytes"
+            parts.append(Text(f"{escape(show_bytes(item.key))}: {what}"))
+    return parts

@@ -1,0 +1,572 @@
+"""The raw view: bolt's bucket tree with keys and values, read lazily.
+
+Nothing is read before it is shown.  Expanding a bucket shows "loading…" at
+once and a worker reads one window of keys (:data:`~boltview.tui.paging.WINDOW`);
+a "more keys" node at the bottom (and "earlier keys" at the top) loads the
+next window when the cursor reaches it, so a bucket of a million keys opens
+at once and scrolls as far as one likes.  At most :data:`MAX_LOADED` keys of a
+bucket are in the tree at a time: windows that scroll far out of sight are
+dropped again, so memory does not grow with the bucket.
+
+A page that cannot be read shows as a marked node with the reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeAlias
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+from textual.worker import get_current_worker
+
+from boltview.bolt.bucket import Bucket, Entry
+from boltview.bolt.file import BoltFile
+from boltview.bolt.layout import BUCKET_HEADER_SIZE
+from boltview.errors import BoltviewError
+from boltview.render.text import escape, human_size, show_bytes
+from boltview.tui.messages import ShowError, ShowRaw
+from boltview.tui.paging import WINDOW, Window, window_after, window_at, window_before
+from boltview.tui.search import Matcher
+from boltview.tui.values import key_text, read_value
+
+#: Most keys of one bucket held in the tree at once.
+MAX_LOADED = 5 * WINDOW
+#: Most filter matches listed.
+MAX_FILTERED = 2000
+
+
+# -- what each node holds ----------------------------------------------------------
+
+
+@dataclass
+class BucketItem:
+    path: tuple[bytes, ...]
+    inline: bool = False
+    loaded: bool = False
+    loading: bool = False
+    filter: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ValueItem:
+    path: tuple[bytes, ...]  # the bucket
+    key: bytes
+    size: int
+
+
+@dataclass
+class MoreItem:
+    path: tuple[bytes, ...]
+    key: bytes  # load the keys after this one (forward) or before it (backward)
+    forward: bool
+    loading: bool = False
+
+
+@dataclass(frozen=True)
+class NoteItem:
+    path: tuple[bytes, ...]
+    message: str
+    error: bool = False
+    pgid: int | None = None
+
+
+RawItem: TypeAlias = BucketItem | ValueItem | MoreItem | NoteItem
+
+
+@dataclass
+class Loaded:
+    """What a worker read for one bucket node."""
+
+    window: Window | None = None
+    error: str | None = None
+    filtered: list[Entry] = field(default_factory=list)
+    filter_more: bool = False
+
+
+# -- labels ----------------------------------------------------------------------
+
+
+def bucket_label(item: BucketItem, name: bytes | None = None) -> Text:
+    if not item.path:
+        label = Text("(root)", style="bold")
+    else:
+        label = key_text(item.path[-1] if name is None else name)
+        label.stylize("bold")
+        label.append("/", style="dim")
+    if item.inline:
+        label.append(" inline", style="dim italic")
+    if item.filter is not None:
+        label.append(f" filter: {escape(item.filter)}", style="yellow")
+    if item.error:
+        label.append(" ⚠", style="bold red")
+    return label
+
+
+def value_label(entry: Entry) -> Text:
+    label = key_text(entry.key, limit=60)
+    reading = (
+        read_value(entry.value[:4096], entry.key)
+        if len(entry.value) > 4096
+        else read_value(entry.value, entry.key)
+    )
+    summary = reading.summary if len(entry.value) <= 4096 else human_size(len(entry.value))
+    label.append("  ")
+    label.append(summary, style="dim green" if reading.kind != "binary" else "dim")
+    return label
+
+
+def more_label(item: MoreItem) -> Text:
+    if item.loading:
+        return Text("  loading…", style="italic dim")
+    arrow = "▼ more keys after " if item.forward else "▲ earlier keys before "
+    text = Text(arrow, style="italic yellow")
+    text.append_text(key_text(item.key, limit=40))
+    text.append(" (enter)", style="dim")
+    return text
+
+
+def note_label(item: NoteItem) -> Text:
+    if item.error:
+        return Text("⚠ " + escape(item.message), style="bold red")
+    return Text(escape(item.message), style="italic dim")
+
+
+# -- the tree --------------------------------------------------------------------
+
+
+class RawTree(Tree[RawItem]):
+    """Buckets, keys and values of one bolt file at one transaction."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("l,right", "expand_or_in", "Expand", show=False),
+        Binding("h,left", "collapse_or_out", "Collapse", show=False),
+        Binding("g,home", "scroll_home", "Top", show=False),
+        Binding("G,end", "scroll_end", "Bottom", show=False),
+        Binding("ctrl+f,pagedown", "page_down", "Page down", show=False),
+        Binding("ctrl+b,pageup", "page_up", "Page up", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    RawTree {
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def __init__(
+        self, db: BoltFile, lock: threading.RLock | None = None, *, id: str | None = None
+    ) -> None:
+        super().__init__(Text("(root)", style="bold"), BucketItem(()), id=id)
+        self.db = db
+        self.db_lock = lock or threading.RLock()
+        self.guide_depth = 2
+        self.generation = 0
+        self.auto_expand = False
+
+    def on_mount(self) -> None:
+        self.root.expand()
+
+    # -- switching transaction ---------------------------------------------------------
+
+    def set_db(self, db: BoltFile) -> None:
+        """Show another transaction of the file: everything is read again."""
+        self.db = db
+        self.generation += 1
+        self.reset(Text("(root)", style="bold"), BucketItem(()))
+        self.root.expand()
+
+    # -- keys --------------------------------------------------------------------------
+
+    def action_expand_or_in(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if isinstance(node.data, MoreItem):
+            self.load_more(node)
+        elif node.allow_expand and not node.is_expanded:
+            node.expand()
+        elif node.is_expanded and node.children:
+            self.move_cursor(node.children[0])
+
+    def action_collapse_or_out(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded and node is not self.root:
+            node.collapse()
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+
+    # -- events ------------------------------------------------------------------------
+
+    @on(Tree.NodeExpanded)
+    def _expanded(self, event: Tree.NodeExpanded[RawItem]) -> None:
+        event.stop()
+        item = event.node.data
+        if isinstance(item, BucketItem) and not item.loaded and not item.loading:
+            self.load(event.node, "first", None)
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[RawItem]) -> None:
+        event.stop()
+        node = event.node
+        item = node.data
+        if isinstance(item, MoreItem):
+            self.load_more(node)
+        elif isinstance(item, BucketItem):
+            self.post_message(ShowRaw(item.path, None, is_bucket=True))
+        elif isinstance(item, ValueItem):
+            self.post_message(ShowRaw(item.path, item.key))
+        elif isinstance(item, NoteItem) and item.error:
+            self.post_message(ShowError(item.path, item.message))
+
+    @on(Tree.NodeSelected)
+    def _selected(self, event: Tree.NodeSelected[RawItem]) -> None:
+        event.stop()
+        node = event.node
+        if isinstance(node.data, MoreItem):
+            self.load_more(node)
+        elif node.allow_expand:
+            node.toggle()
+
+    # -- loading -----------------------------------------------------------------------
+
+    def bucket_node(self, node: TreeNode[RawItem]) -> TreeNode[RawItem]:
+        """The bucket node a node belongs to (itself for a bucket)."""
+        while not isinstance(node.data, BucketItem) and node.parent is not None:
+            node = node.parent
+        return node
+
+    def load_more(self, node: TreeNode[RawItem]) -> None:
+        item = node.data
+        if not isinstance(item, MoreItem) or item.loading or node.parent is None:
+            return
+        item.loading = True
+        node.set_label(more_label(item))
+        self.load(node.parent, "after" if item.forward else "before", item.key)
+
+    def load(self, node: TreeNode[RawItem], mode: str, key: bytes | None) -> None:
+        """Read a window of ``node``'s bucket in a worker; ``mode`` first/after/before/at."""
+        item = node.data
+        assert isinstance(item, BucketItem)
+        item.loading = True
+        if not node.children:
+            node.add_leaf(Text("loading…", style="italic dim"), NoteItem(item.path, "loading…"))
+        self._read(node, mode, key, self.generation)
+
+    @work(thread=True, group="raw-load")
+    def _read(self, node: TreeNode[RawItem], mode: str, key: bytes | None, generation: int) -> None:
+        item = node.data
+        assert isinstance(item, BucketItem)
+        loaded = Loaded()
+        try:
+            if item.filter is not None:
+                # A long scan: on a private view of the file, so the lock stays free.
+                private = self.db.with_meta(self.db.meta.index)
+                self._filter(private.bucket(*item.path), item.filter, loaded)
+            else:
+                with self.db_lock:
+                    loaded.window = self._read_window(self.db.bucket(*item.path), mode, key)
+        except BoltviewError as error:
+            loaded.error = str(error)
+        except Exception as error:  # noqa: BLE001 - hostile input must not kill the app
+            loaded.error = f"cannot read: {type(error).__name__}: {error}"
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._apply, node, mode, loaded, generation)
+
+    @staticmethod
+    def _read_window(bucket: Bucket, mode: str, key: bytes | None) -> Window:
+        if mode == "before":
+            return window_before(bucket, key)
+        if mode == "at" and key is not None:
+            before = window_before(bucket, key, WINDOW // 4)
+            at = window_at(bucket, key, WINDOW - len(before.entries))
+            return Window(before.entries + at.entries, before.more_before, at.more_after)
+        return window_after(bucket, key if mode == "after" else None)
+
+    @staticmethod
+    def _filter(bucket: Bucket, query: str, loaded: Loaded) -> None:
+        matcher = Matcher(query)
+        worker = get_current_worker()
+        for count, entry in enumerate(bucket.entries()):
+            if count % 1024 == 0 and worker.is_cancelled:
+                return
+            if matcher.find(entry.key) >= 0:
+                if len(loaded.filtered) == MAX_FILTERED:
+                    loaded.filter_more = True
+                    return
+                loaded.filtered.append(entry)
+
+    def _apply(self, node: TreeNode[RawItem], mode: str, loaded: Loaded, generation: int) -> None:
+        if generation != self.generation or not _attached(node):
+            return  # another transaction is shown now, or the node scrolled out
+        item = node.data
+        assert isinstance(item, BucketItem)
+        item.loading = False
+        item.loaded = True
+        cursor = self.cursor_node
+        for child in list(node.children):
+            if isinstance(child.data, NoteItem) and not child.data.error:
+                child.remove()  # "loading…"
+        if loaded.error is not None:
+            item.error = loaded.error
+            node.set_label(bucket_label(item))
+            for child in list(node.children):
+                if isinstance(child.data, MoreItem):
+                    child.remove()
+            node.add_leaf(
+                note_label(NoteItem(item.path, loaded.error, True)),
+                NoteItem(item.path, loaded.error, True),
+            )
+            self._restore(cursor)
+            return
+        if item.filter is not None:
+            self._apply_filter(node, item, loaded)
+            self._restore(cursor)
+            return
+        window = loaded.window
+        assert window is not None
+        if mode in ("first", "at"):
+            node.remove_children()
+            self._add_entries(node, item, window.entries, None)
+            if window.more_before and window.entries:
+                self._add_more(node, window.entries[0].key, forward=False, before=0)
+            if window.more_after and window.entries:
+                self._add_more(node, window.entries[-1].key, forward=True)
+            if not window.entries and not window.more_after:
+                node.add_leaf(
+                    Text("(empty bucket)", style="italic dim"), NoteItem(item.path, "empty")
+                )
+            self._restore(cursor if mode == "first" else None)
+            return
+        # Replace the "more" node that asked with the new window.
+        forward = mode == "after"
+        more = next(
+            (
+                c
+                for c in node.children
+                if isinstance(c.data, MoreItem) and c.data.forward == forward
+            ),
+            None,
+        )
+        if more is None:
+            return
+        index = list(node.children).index(more)
+        more.remove()
+        moved_cursor = cursor is more
+        entries = window.entries
+        first_new = self._add_entries(node, item, entries, index)
+        if forward:
+            if window.more_after and entries:
+                self._add_more(node, entries[-1].key, forward=True)
+            target = first_new
+        else:
+            if window.more_before and entries:
+                self._add_more(node, entries[0].key, forward=False, before=0)
+            target = self._child_for(node, entries[-1].key) if entries else None
+        self._trim(node, item, keep_end=forward)
+        self._restore(target if moved_cursor else cursor)
+
+    def _apply_filter(self, node: TreeNode[RawItem], item: BucketItem, loaded: Loaded) -> None:
+        node.remove_children()
+        count = len(loaded.filtered)
+        more = "+" if loaded.filter_more else ""
+        message = f"filter {escape(item.filter or '')!r}: {count}{more} matching keys (esc clears)"
+        node.add_leaf(Text(message, style="italic yellow"), NoteItem(item.path, message))
+        self._add_entries(node, item, loaded.filtered, None)
+        node.set_label(bucket_label(item))
+        node.expand()
+
+    def _add_entries(
+        self, node: TreeNode[RawItem], item: BucketItem, entries: list[Entry], index: int | None
+    ) -> TreeNode[RawItem] | None:
+        first: TreeNode[RawItem] | None = None
+        for offset, entry in enumerate(entries):
+            before = None if index is None else index + offset
+            if entry.is_bucket:
+                inline = len(entry.value) >= BUCKET_HEADER_SIZE and not any(entry.value[:8])
+                child_item = BucketItem(item.path + (entry.key,), inline=inline)
+                added = node.add(bucket_label(child_item), child_item, before=before)
+            else:
+                added = node.add_leaf(
+                    value_label(entry),
+                    ValueItem(item.path, entry.key, len(entry.value)),
+                    before=before,
+                )
+            if first is None:
+                first = added
+        return first
+
+    def _add_more(
+        self, node: TreeNode[RawItem], key: bytes, forward: bool, before: int | None = None
+    ) -> None:
+        item = node.data
+        assert isinstance(item, BucketItem)
+        more = MoreItem(item.path, key, forward)
+        node.add_leaf(more_label(more), more, before=before)
+
+    def _trim(self, node: TreeNode[RawItem], item: BucketItem, keep_end: bool) -> None:
+        """Drop the windows farthest from the one just loaded (bounded memory)."""
+        keys = [c for c in node.children if isinstance(c.data, BucketItem | ValueItem)]
+        excess = len(keys) - MAX_LOADED
+        if excess <= 0:
+            return
+        for child in list(node.children):
+            if isinstance(child.data, MoreItem) and child.data.forward != keep_end:
+                child.remove()
+        if keep_end:
+            dropped, kept = keys[:excess], keys[excess]
+            for child in dropped:
+                child.remove()
+            self._add_more(node, _node_key(kept), forward=False, before=0)
+        else:
+            dropped, kept = keys[-excess:], keys[-excess - 1]
+            for child in dropped:
+                child.remove()
+            self._add_more(node, _node_key(kept), forward=True)
+
+    def _child_for(self, node: TreeNode[RawItem], key: bytes) -> TreeNode[RawItem] | None:
+        for child in node.children:
+            if isinstance(child.data, BucketItem | ValueItem) and _node_key(child) == key:
+                return child
+        return None
+
+    def _restore(self, node: TreeNode[RawItem] | None) -> None:
+        """Put the cursor back on ``node`` after lines above it changed."""
+        if node is None or node.tree is not self or not _attached(node):
+            return
+        self._tree_lines  # noqa: B018 - rebuild the lines so node.line is current
+        if node.line >= 0 and node.line != self.cursor_line:
+            self.move_cursor(node)
+
+    # -- filter ---------------------------------------------------------------------------
+
+    def set_filter(self, node: TreeNode[RawItem], query: str | None) -> None:
+        """Show only keys containing ``query`` in ``node``'s bucket (None: all keys)."""
+        item = node.data
+        assert isinstance(item, BucketItem)
+        item.filter = query or None
+        node.set_label(bucket_label(item))
+        node.remove_children()
+        item.loaded = False
+        if node.is_expanded:
+            self.load(node, "first", None)
+        else:
+            node.expand()
+
+    # -- reveal ---------------------------------------------------------------------------
+
+    def reveal(self, path: tuple[bytes, ...], key: bytes | None = None) -> None:
+        """Expand the buckets down to ``path`` and put the cursor on ``key`` (or the bucket)."""
+        self._reveal(path, key, self.generation)
+
+    @work(thread=True, exclusive=True, group="raw-reveal")
+    def _reveal(self, path: tuple[bytes, ...], key: bytes | None, generation: int) -> None:
+        # Read the windows around each name on the way down, then show them at once.
+        steps: list[tuple[tuple[bytes, ...], bytes, Window | None, str | None]] = []
+        targets = [(path[:i], path[i]) for i in range(len(path))]
+        if key is not None:
+            targets.append((path, key))
+        for bucket_path, name in targets:
+            try:
+                with self.db_lock:
+                    bucket = self.db.bucket(*bucket_path)
+                    before = window_before(bucket, name, WINDOW // 4)
+                    at = window_at(bucket, name, WINDOW - len(before.entries))
+                window = Window(before.entries + at.entries, before.more_before, at.more_after)
+                steps.append((bucket_path, name, window, None))
+            except Exception as error:  # noqa: BLE001 - BoltviewError, or worse from a hostile file
+                steps.append((bucket_path, name, None, str(error)))
+                break
+        self.app.call_from_thread(self._show_revealed, steps, generation)
+
+    def _show_revealed(
+        self,
+        steps: list[tuple[tuple[bytes, ...], bytes, Window | None, str | None]],
+        generation: int,
+    ) -> None:
+        if generation != self.generation:
+            return
+        node = self.root
+        for bucket_path, name, window, error in steps:
+            item = node.data
+            assert isinstance(item, BucketItem)
+            if error is not None or window is None:
+                self.notify(escape(error or "cannot read"), severity="error")
+                break
+            child = self._child_for(node, name) if item.loaded and item.filter is None else None
+            if child is None:
+                item.filter = None
+                node.set_label(bucket_label(item))
+                item.loaded = False
+                self._apply(node, "at", Loaded(window), self.generation)
+                child = self._child_for(node, name)
+            item.loaded = True
+            node.expand()
+            if child is None:
+                self.notify(f"{escape(show_bytes(name))} not found", severity="warning")
+                break
+            node = child
+        self._tree_lines  # noqa: B018 - rebuild the lines so node.line is current
+        self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
+        self.focus()
+
+    # -- questions the app asks -----------------------------------------------------------
+
+    def selected_path(self) -> tuple[tuple[bytes, ...], bytes | None, bool] | None:
+        """(bucket path, key, is_bucket) of the node under the cursor."""
+        node = self.cursor_node
+        if node is None:
+            return None
+        item = node.data
+        if isinstance(item, BucketItem):
+            return item.path, None, True
+        if isinstance(item, ValueItem):
+            return item.path, item.key, False
+        if isinstance(item, MoreItem | NoteItem):
+            return item.path, None, True
+        return None
+
+    def current_bucket_node(self) -> TreeNode[RawItem]:
+        """The bucket the cursor is in: the bucket itself when it is open, else its parent."""
+        node = self.cursor_node or self.root
+        if isinstance(node.data, BucketItem) and node.is_expanded:
+            return node
+        parent = node.parent or self.root
+        return self.bucket_node(parent)
+
+
+def _node_key(node: TreeNode[RawItem]) -> bytes:
+    item = node.data
+    if isinstance(item, BucketItem):
+        return item.path[-1]
+    if isinstance(item, ValueItem):
+        return item.key
+    raise TypeError(item)
+
+
+def _attached(node: TreeNode[Any]) -> bool:
+    try:
+        node.tree.get_node_by_id(node.id)
+    except Exception:  # noqa: BLE001 - UnknownNodeID
+        return False
+    return True
+
+
+__all__: list[str] = [
+    "BucketItem",
+    "MoreItem",
+    "NoteItem",
+    "RawItem",
+    "RawTree",
+    "ValueItem",
+    "key_text",
+]

@@ -1,0 +1,1 @@
+"""Fuzzing boltview with damaged copies of real bbolt files (see fuzz/README.md)."""

@@ -1,0 +1,202 @@
+"""Regenerate the README's screenshots from the real app, on the bundled demo database.
+
+    python screenshots/make_screenshots.py [--db FILE] [--out DIR] [--no-png]
+
+Each scene opens the browser headless with Textual's Pilot, presses the keys a
+person would, waits for the workers, and saves what the screen shows as SVG
+(``App.export_screenshot``); ``rsvg-convert`` (librsvg2-bin) or ImageMagick's
+``convert`` then renders a PNG next to it.  "Now" is fixed two days after the
+newest time in the file, so ages read naturally and the pictures are stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
+
+from boltview.bolt.file import BoltFile
+from boltview.containerd.encoding import decode_go_time
+from boltview.errors import BoltviewError
+from boltview.tui.app import BoltviewApp, make_app
+from boltview.tui.widgets.ctr_tree import CtrTree
+from boltview.tui.widgets.detail import RelationList
+from boltview.tui.widgets.raw_tree import RawTree
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (132, 40)
+
+Scene = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # a newer exclusive worker replaced it: wait again
+            continue
+        await pilot.pause()
+
+
+async def containerd_view(pilot: Pilot[None]) -> None:
+    """A container with its image, snapshot chain, labels and spec."""
+    await pilot.press("j", "l")
+    await settle(pilot)
+    await pilot.press("l", "j", "j")
+    await settle(pilot)
+
+
+async def relations(pilot: Pilot[None]) -> None:
+    """An image: its manifest, config and layers, and the containers that use it."""
+    await pilot.press("j", "j", "l")
+    await settle(pilot)
+    await pilot.press("l", "j")
+    await settle(pilot)
+    await pilot.press("r")
+    relations = pilot.app.query_one(RelationList)
+    relations.highlighted = 1
+    await settle(pilot)
+
+
+async def snapshots(pilot: Pilot[None]) -> None:
+    """Snapshots as parent/child chains, per snapshotter."""
+    await pilot.press("j", "j", "j", "l")
+    await settle(pilot)
+    await pilot.press("l", "l")
+    await settle(pilot)
+    tree = pilot.app.query_one(CtrTree)
+    node = tree.cursor_node
+    if node is not None:
+        for child in node.children:
+            child.expand()
+        await settle(pilot)
+        for child in node.children:
+            for grandchild in child.children:
+                grandchild.expand()
+        await settle(pilot)
+        await pilot.press("l", "l", "j")
+        await settle(pilot)
+
+
+async def raw_view(pilot: Pilot[None]) -> None:
+    """The raw buckets, a container's spec decoded from its protobuf Any."""
+    await pilot.press("v")
+    tree = pilot.app.query_one(RawTree)
+    tree.reveal((b"v1", b"default", b"containers", b"web-1"), b"spec")
+    await settle(pilot)
+
+
+async def raw_time(pilot: Pilot[None]) -> None:
+    """A Go time value: local, UTC, age, hex dump."""
+    await pilot.press("v")
+    tree = pilot.app.query_one(RawTree)
+    tree.reveal((b"v1", b"default", b"images", b"example.com/tools/busybox:1.35"), b"createdat")
+    await settle(pilot)
+
+
+async def search(pilot: Pilot[None]) -> None:
+    """Search across the whole file, results as a list."""
+    await pilot.press("slash", *"busybox", "enter")
+    await settle(pilot)
+
+
+async def help_screen(pilot: Pilot[None]) -> None:
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+SCENES: dict[str, Scene] = {
+    "containerd-view": containerd_view,
+    "relations": relations,
+    "snapshots": snapshots,
+    "raw-view": raw_view,
+    "raw-time": raw_time,
+    "search": search,
+    "help": help_screen,
+}
+
+
+def newest_time(db: BoltFile) -> datetime:
+    """The newest ``createdat`` or ``updatedat`` of any bucket (a short walk)."""
+    newest = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def walk(bucket, depth: int) -> None:  # type: ignore[no-untyped-def]
+        nonlocal newest
+        if depth > 6:
+            return
+        for entry in bucket.entries():
+            if entry.is_bucket:
+                walk(bucket.child(entry), depth + 1)
+            elif entry.key in (b"createdat", b"updatedat"):
+                try:
+                    newest = max(newest, decode_go_time(entry.value).to_datetime())
+                except BoltviewError:
+                    pass
+
+    walk(db.root, 0)
+    return newest
+
+
+async def shoot(db_path: Path, name: str, scene: Scene, out: Path, now: datetime) -> Path:
+    db = BoltFile.open(str(db_path))
+    app: BoltviewApp = make_app(db, clock=lambda: now, local_tz=UTC)
+    target = out / f"{name}.svg"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await scene(pilot)
+        await settle(pilot)
+        target.write_text(app.export_screenshot(title=f"boltview {db_path.name}"), encoding="utf-8")
+    db.close()
+    return target
+
+
+def to_png(svg: Path) -> Path | None:
+    """Render ``svg`` as PNG; runs of spaces kept (librsvg collapses them otherwise)."""
+    png = svg.with_suffix(".png")
+    preserved = svg.with_suffix(".tmp.svg")
+    preserved.write_text(
+        svg.read_text(encoding="utf-8").replace("<svg ", '<svg xml:space="preserve" ', 1),
+        encoding="utf-8",
+    )
+    try:
+        if shutil.which("rsvg-convert"):
+            command = ["rsvg-convert", "--zoom", "1.5", "-o", str(png), str(preserved)]
+        elif shutil.which("convert"):
+            command = ["convert", "-density", "144", str(preserved), str(png)]
+        else:
+            print("no rsvg-convert or convert: SVG only", file=sys.stderr)
+            return None
+        subprocess.run(command, check=True)
+    finally:
+        preserved.unlink()
+    return png
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", type=Path, default=ROOT / "boltview" / "demo" / "meta.db")
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--no-png", action="store_true")
+    parser.add_argument("--only", nargs="*", choices=sorted(SCENES))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with BoltFile.open(str(args.db)) as db:
+        now = newest_time(db) + timedelta(days=2, hours=3)
+    for name, scene in SCENES.items():
+        if args.only and name not in args.only:
+            continue
+        svg = asyncio.run(shoot(args.db, name, scene, args.out, now))
+        png = None if args.no_png else to_png(svg)
+        print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg, png.name if png else "")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,462 @@
+"""``boltview ls / inspect / export`` as a user runs them, against what ctr printed.
+
+The v16 fixture was made by real containerd 1.6 and ctr; its expected/ holds
+ctr's own output (fixtures/containerd/README.md).  Tables are compared byte
+for byte where meta.db holds everything ctr shows; where ctr's column comes
+from somewhere else (the content store's files, the clock), the test says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from boltview.cli import main
+from boltview.containerd.listing import parse_rfc3339
+from tests.conftest import BOLT_FIXTURES, ROOT
+
+FIXTURES = ROOT / "fixtures" / "containerd"
+V16 = FIXTURES / "v16"
+META = V16 / "meta.db"
+SNAPSHOTTER_DB = V16 / "overlayfs-metadata.db"
+EXPECTED = V16 / "expected"
+NAMESPACES = ["default", "empty-ns", "k8s.io", "team-a"]
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """ctr printed in UTC (TZ=UTC in make_real.sh); leases ls prints local time."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    """boltview in-process: (exit code, stdout, stderr)."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def ok(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    return out
+
+
+def expected(namespace: str, name: str) -> str:
+    return (EXPECTED / namespace / name).read_text()
+
+
+# -- ls: exactly ctr's tables --------------------------------------------------------------
+
+
+def test_ls_namespaces_is_ctrs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert ok(capsys, "ls", "namespaces", META) == (EXPECTED / "namespaces.txt").read_text()
+    assert ok(capsys, "ls", "namespaces", META, "-q") == (EXPECTED / "namespaces.q.txt").read_text()
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_ls_containers_is_ctrs(capsys: pytest.CaptureFixture[str], namespace: str) -> None:
+    assert ok(capsys, "ls", "containers", META, "-n", namespace) == expected(namespace, "containers.txt")
+    quiet = ok(capsys, "ls", "containers", META, "-n", namespace, "-q")
+    assert quiet == expected(namespace, "containers.q.txt")
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_ls_snapshots_is_ctrs(capsys: pytest.CaptureFixture[str], namespace: str) -> None:
+    out = ok(capsys, "ls", "snapshots", META, "-n", namespace, "--snapshotter-db", SNAPSHOTTER_DB)
+    assert out == expected(namespace, "snapshots.txt")
+
+
+def test_ls_snapshots_without_the_snapshotter_db_says_what_it_knows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = ok(capsys, "ls", "snapshots", META, "-n", "default")
+    rows = {line.split()[0]: line.split()[-1] for line in out.splitlines()[1:]}
+    assert rows["build-committed"] == "Committed"  # it has a child: certainly committed
+    assert rows["web-1"] == "-"  # only the snapshotter knows
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_ls_leases_is_ctrs(capsys: pytest.CaptureFixture[str], namespace: str) -> None:
+    assert ok(capsys, "ls", "leases", META, "-n", namespace) == expected(namespace, "leases.txt")
+    assert ok(capsys, "ls", "leases", META, "-n", namespace, "-q") == expected(namespace, "leases.q.txt")
+
+
+def columns(header: str, line: str) -> dict[str, str]:
+    """A fixed-width table row cut where the header's column names start."""
+    starts = [m.start() for m in re.finditer(r"(?<!\S)\S", header)]
+    names = [header[a:b].strip() for a, b in zip(starts, [*starts[1:], None])]
+    return {name: line[a:b].strip() for name, a, b in zip(names, starts, [*starts[1:], None])}
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_ls_images_matches_ctr_but_platforms(capsys: pytest.CaptureFixture[str], namespace: str) -> None:
+    """SIZE comes from the blob sizes and gc labels in meta.db; PLATFORMS needs the blobs."""
+    ours = ok(capsys, "ls", "images", META, "-n", namespace).splitlines()
+    theirs = expected(namespace, "images.txt").splitlines()
+    assert len(ours) == len(theirs)
+    for mine, ctr in zip(ours[1:], theirs[1:]):
+        got, want = columns(ours[0], mine), columns(theirs[0], ctr)
+        assert got["PLATFORMS"] == "-"
+        del got["PLATFORMS"], want["PLATFORMS"]
+        assert got == want
+
+
+@pytest.fixture(scope="module")
+def content_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The content store's blobs, rebuilt by fixtures/containerd/build_oci.py.
+
+    build_oci.py is deterministic; the blobs it writes are the ones containerd
+    imported exactly when their digests are the ones meta.db records.
+    """
+    busybox = Path("/bin/busybox")
+    if not busybox.exists():
+        pytest.skip("busybox-static is needed to rebuild the fixture images")
+    work = tmp_path_factory.mktemp("oci")
+    subprocess.run([sys.executable, str(FIXTURES / "build_oci.py"), str(work), str(busybox)],
+                   check=True, capture_output=True)  # fmt: skip
+    recorded = json.loads((EXPECTED / "oci_images.json").read_text())
+    rebuilt = json.loads((work / "images.json").read_text())
+    if rebuilt["busybox"]["manifest"] != recorded["busybox"]["manifest"]:
+        pytest.skip("this busybox differs from the fixture's: its blobs cannot be rebuilt")
+    root = work / "content"
+    (root / "blobs" / "sha256").mkdir(parents=True)
+    for tarball in work.glob("*.tar"):
+        with tarfile.open(tarball) as tar:
+            for member in tar.getmembers():
+                if member.isfile() and member.name.startswith("blobs/sha256/"):
+                    data = tar.extractfile(member).read()  # type: ignore[union-attr]
+                    name = member.name.rsplit("/", 1)[1]
+                    assert hashlib.sha256(data).hexdigest() == name
+                    (root / "blobs" / "sha256" / name).write_bytes(data)
+    return root
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_ls_images_with_the_content_store_is_ctrs(
+    capsys: pytest.CaptureFixture[str], namespace: str, content_root: Path
+) -> None:
+    if os.uname().machine not in ("x86_64", "amd64"):
+        pytest.skip("ctr ran on amd64: SIZE follows the default platform")
+    out = ok(capsys, "ls", "images", META, "-n", namespace, "--content-root", content_root)
+    assert out == expected(namespace, "images.txt")
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_ls_content_matches_ctr_but_age(capsys: pytest.CaptureFixture[str], namespace: str) -> None:
+    """ctr's AGE is relative to when it ran, and it joins labels in Go's random map order."""
+    ours = ok(capsys, "ls", "content", META, "-n", namespace).splitlines()
+    theirs = expected(namespace, "content.txt").splitlines()
+    assert ours[0] == theirs[0]  # the tab-padded header, byte for byte
+    assert len(ours) == len(theirs)
+    for mine, ctr in zip(ours[1:], theirs[1:]):
+        digest, size, _, labels = [cell for cell in mine.split("\t") if cell]
+        want = [cell for cell in ctr.split("\t") if cell]
+        assert (digest, size) == (want[0], want[1])
+        assert set(labels.split(",")) == set(want[3].split(","))
+
+
+def test_ls_content_age_is_go_units(capsys: pytest.CaptureFixture[str]) -> None:
+    info = json.loads(ok(capsys, "inspect", META, "content", "-n", "default", "--json",
+                         "sha256:1a59e21d2be15691da05ee3881547e51b647909209212fa1086aedda0d44214f"))  # fmt: skip
+    created = parse_rfc3339(info["CreatedAt"])
+    assert created is not None
+    later = datetime.fromtimestamp(created + 4.5, UTC).isoformat()
+    out = ok(capsys, "ls", "content", META, "-n", "default", "--now", later)
+    assert "\t4 seconds\t" in out.splitlines()[1]
+
+
+def test_ls_ingests_lists_ctrs_refs(capsys: pytest.CaptureFixture[str]) -> None:
+    """ctr's SIZE and AGE come from the content store's ingest files, not meta.db."""
+    ours = ok(capsys, "ls", "ingests", META, "-n", "default").splitlines()
+    theirs = expected("default", "ingests.txt").splitlines()
+    assert ours[0].split("\t")[:4] == ["REF", "", "SIZE", "AGE"]
+    assert sorted(line.split("\t")[0] for line in ours[1:]) == sorted(
+        line.split("\t")[0] for line in theirs[1:]
+    )
+
+
+def test_ls_all_namespaces_puts_the_namespace_first(capsys: pytest.CaptureFixture[str]) -> None:
+    out = ok(capsys, "ls", "containers", META).splitlines()
+    assert out[0].split()[:2] == ["NAMESPACE", "CONTAINER"]
+    rows = [line.split()[:2] for line in out[1:]]
+    want = [[ns, cid] for ns in NAMESPACES for cid in expected(ns, "containers.q.txt").split()]
+    assert rows == want
+
+
+def test_ls_json(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(ok(capsys, "ls", "containers", META, "--json"))
+    assert [(c["Namespace"], c["ID"]) for c in doc] == [
+        (ns, cid) for ns in NAMESPACES for cid in expected(ns, "containers.q.txt").split()
+    ]
+    web = next(c for c in doc if c["ID"] == "web-1")
+    ctr = json.loads(expected("default", "containers/web-1.json"))
+    assert {k: web[k] for k in ctr} == ctr
+
+
+def test_ls_pods(capsys: pytest.CaptureFixture[str]) -> None:
+    out = ok(capsys, "ls", "pods", META).splitlines()
+    assert out[0].split()[:3] == ["NAMESPACE", "POD", "ID"]
+    assert len(out) == 2 and "web-5d9c7b8f6-x2x7q" in out[1] and "nginx" in out[1]
+    doc = json.loads(ok(capsys, "ls", "pods", META, "-n", "k8s.io", "--json"))
+    assert [c["Name"] for c in doc[0]["Containers"]] == ["nginx"]
+
+
+def test_ls_sandboxes_of_both_layouts(capsys: pytest.CaptureFixture[str]) -> None:
+    for layout, location in (("v17", "root"), ("v20", "v1")):
+        out = ok(capsys, "ls", "sandboxes", FIXTURES / layout / "meta.db", "-n", "k8s.io")
+        header, row = out.splitlines()
+        assert header.split() == ["ID", "CREATED", "RUNTIME"]
+        assert row.split()[0].startswith("9d1f0e2c")
+        doc = json.loads(ok(capsys, "ls", "sandboxes", FIXTURES / layout / "meta.db", "--json"))
+        assert doc[0]["boltview"]["location"] == location
+
+
+def test_unknown_namespace_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "ls", "containers", META, "-n", "nope")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "no namespace 'nope'" in err
+
+
+# -- inspect ----------------------------------------------------------------------------------
+
+
+def test_inspect_container_json_with_relations(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(ok(capsys, "inspect", META, "container", "web-1", "--json",
+                        "--snapshotter-db", SNAPSHOTTER_DB))  # fmt: skip
+    ctr = json.loads(expected("default", "containers/web-1.json"))
+    assert {k: doc[k] for k in ctr} == ctr
+    assert doc["Namespace"] == "default"  # found without -n
+    relations = doc["relations"]
+    assert relations["image"]["exists"] and relations["image"]["name"] == ctr["Image"]
+    tree = relations["image"]["content"]
+    assert tree["role"] == "manifest" and tree["exists"]
+    assert [c["role"] for c in tree["children"]] == ["config", "layer", "layer"]
+    assert all(c["exists"] for c in tree["children"])
+    assert relations["snapshot"]["exists"]
+    assert relations["gc"] == {"kept": True, "root": "container", "chain": []}
+
+
+def test_inspect_human_output(capsys: pytest.CaptureFixture[str]) -> None:
+    out = ok(capsys, "inspect", META, "snapshot", "build-committed", "--snapshotter-db", SNAPSHOTTER_DB)
+    assert "snapshot build-committed  (namespace default)" in out.splitlines()[0]
+    assert "Committed" in out and "relations" in out
+    assert not CONTROL.search(out)
+
+
+def test_inspect_finds_the_namespace_or_asks(capsys: pytest.CaptureFixture[str]) -> None:
+    digest = "sha256:01e76c1cc2fe3c8517323371613d2079553acbfbb4f129514ad4e683100a742d"
+    code, _, err = run(capsys, "inspect", META, "snapshot", digest)
+    assert code == 2 and "pick one with -n" in err and err.count("\n") == 1
+    assert json.loads(ok(capsys, "inspect", META, "snapshot", digest, "-n", "team-a", "--json"))
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+def test_export_document(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "meta.json"
+    assert ok(capsys, "export", META, "-o", out, "--snapshotter-db", SNAPSHOTTER_DB) == ""
+    doc = json.loads(out.read_text())
+    assert doc["schema_version"] == 3
+    assert list(doc["namespaces"]) == NAMESPACES
+    provenance = doc["provenance"]
+    assert provenance["sha256"] == hashlib.sha256(META.read_bytes()).hexdigest()
+    assert provenance["size"] == META.stat().st_size
+    assert provenance["path"] == str(META.resolve())
+    assert provenance["meta"]["txid"] > 0 and provenance["meta"]["index"] in (0, 1)
+    assert provenance["tool"] == "boltview" and provenance["read_at"].endswith("Z")
+    assert provenance["snapshotter_dbs"]["overlayfs"]["sha256"] == hashlib.sha256(
+        SNAPSHOTTER_DB.read_bytes()).hexdigest()  # fmt: skip
+    default = doc["namespaces"]["default"]
+    assert set(default) >= {"labels", "containers", "images", "snapshots", "content", "leases",
+                            "sandboxes"}  # fmt: skip
+    assert set(default["content"]) == {"blobs", "ingests"}
+    for namespace in NAMESPACES:
+        got = doc["namespaces"][namespace]
+        for path in sorted((EXPECTED / namespace / "containers").glob("*.json")):
+            ctr = json.loads(path.read_text())
+            assert {k: got["containers"][ctr["ID"]][k] for k in ctr} == ctr
+        for path in sorted((EXPECTED / namespace / "snapshots").glob("*.json")):
+            ctr = json.loads(path.read_text())
+            assert {k: got["snapshots"]["overlayfs"][ctr["Name"]][k] for k in ctr} == ctr
+    assert len(default["content"]["blobs"]) == len(expected("default", "content.q.txt").split())
+
+
+def test_export_one_namespace_to_stdout_and_indented(capsys: pytest.CaptureFixture[str]) -> None:
+    compact = ok(capsys, "export", META, "-n", "team-a")
+    assert compact.count("\n") == 1
+    doc = json.loads(compact)
+    assert list(doc["namespaces"]) == ["team-a"]
+    pretty = ok(capsys, "export", META, "-n", "team-a", "--indent", "2")
+    again = json.loads(pretty)
+    again["provenance"]["read_at"] = doc["provenance"]["read_at"]
+    assert again == doc
+
+
+def test_export_refuses_to_overwrite_the_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    copy = tmp_path / "meta.db"
+    shutil.copy(META, copy)
+    code, _, err = run(capsys, "export", copy, "-o", copy)
+    assert code == 2 and "overwrite" in err
+    assert copy.read_bytes() == META.read_bytes()
+
+
+# -- files that are not containerd metadata ----------------------------------------------------
+
+
+VERBS = [["ls", "containers"], ["ls", "namespaces"], ["inspect", "{db}", "container", "x"],
+         ["export"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("verb", VERBS, ids=lambda v: " ".join(v[:2]))
+@pytest.mark.parametrize("fixture", sorted(p.name for p in BOLT_FIXTURES.glob("*.db")))
+def test_plain_bolt_file_one_line_exit_2(capsys: pytest.CaptureFixture[str], verb: list[str],
+                                         fixture: str) -> None:  # fmt: skip
+    db = BOLT_FIXTURES / fixture
+    args = [a.replace("{db}", str(db)) for a in verb]
+    if "{db}" not in " ".join(verb):
+        args.append(str(db))
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1, err
+    assert f"{db} is a plain bolt database, not containerd metadata (top-level buckets: " in err
+    assert "Traceback" not in err and not CONTROL.search(err)
+
+
+def test_plain_bolt_file_in_a_real_process() -> None:
+    db = BOLT_FIXTURES / "basic.db"
+    done = subprocess.run([sys.executable, "-m", "boltview", "ls", "containers", str(db)],
+                          check=False, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "is a plain bolt database" in done.stderr
+
+
+def test_snapshotter_db_given_as_the_metadata_db(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "ls", "containers", SNAPSHOTTER_DB)
+    assert code == 2 and err.count("\n") == 1
+    assert "is a containerd snapshotter database, not containerd metadata" in err
+
+
+# -- damaged and hostile values (copies of the real file, edited in place) ---------------------
+
+
+def edited(tmp_path: Path, old: bytes, new: bytes) -> Path:
+    """A copy of v16's meta.db with one byte string replaced by another of the same length.
+
+    The file stays the one real bbolt wrote: same pages, same offsets; only
+    the value (or key) the test is about changes.
+    """
+    assert len(old) == len(new)
+    data = META.read_bytes()
+    assert data.count(old) == 1, f"{old!r} is not unique in meta.db"
+    copy = tmp_path / "meta.db"
+    copy.write_bytes(data.replace(old, new))
+    return copy
+
+
+def test_corrupted_any_is_shown_raw_with_the_reason(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:  # fmt: skip
+    # web-1's runtime options: Any{type_url, value = 0x32 0x0e "/usr/sbin/runc"}; the
+    # length of the value field (0x10) now claims more bytes than there are.
+    old = b"\x1acontainerd.runc.v1.Options\x12\x102\x0e/usr/sbin/runc"
+    db = edited(tmp_path, old, old.replace(b"\x12\x10", b"\x12\x7f"))
+    doc = json.loads(ok(capsys, "inspect", db, "container", "web-1", "--json"))
+    options = doc["boltview"]["runtime_options"]
+    assert options["decoded_as"] == "raw"
+    assert "not a google.protobuf.Any" in options["error"]
+    assert base64.b64decode(options["value_base64"]).endswith(b"/usr/sbin/runc")
+    ctr = json.loads(expected("default", "containers/web-1.json"))
+    for field in ("ID", "Labels", "Image", "SnapshotKey", "Snapshotter", "CreatedAt", "Spec"):
+        assert doc[field] == ctr[field]  # the rest of the object still decodes
+    assert json.loads(ok(capsys, "export", db))["namespaces"]["default"]["containers"]["web-1"]
+
+
+def test_corrupted_spec_keeps_the_bytes_and_says_why(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    data = META.read_bytes()
+    start = data.index(b'"/default/web-1"')  # web-1's cgroupsPath, inside its spec's JSON
+    db = edited(tmp_path, data[start - 1 : start + 16], b"[" + data[start : start + 16])
+    doc = json.loads(ok(capsys, "inspect", db, "container", "web-1", "--json"))
+    assert "Spec" not in doc  # ctr would fail; boltview keeps going
+    spec = doc["boltview"]["spec"]
+    assert "expected JSON" in spec["error"]
+    assert doc["Runtime"] == json.loads(expected("default", "containers/web-1.json"))["Runtime"]
+    exported = json.loads(ok(capsys, "export", db, "-n", "default"))
+    assert "error" in exported["namespaces"]["default"]["containers"]["web-1"]["boltview"]["spec"]
+
+
+def test_unknown_keys_are_kept_and_shown(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # a key this model does not know, as a newer containerd might write: web-1's
+    # snapshotKey renamed in place (it still sorts where it was)
+    data = META.read_bytes()
+    start = data.index(b"snapshotKeyweb-1")
+    db = edited(tmp_path, data[start : start + 16], b"snapshotKezweb-1")
+    doc = json.loads(ok(capsys, "inspect", db, "container", "web-1", "--json"))
+    assert doc["SnapshotKey"] == ""  # what containerd would read, too
+    assert doc["boltview"]["unknown"] == {"snapshotKez": {"value": "web-1", "value_base64": "d2ViLTE="}}
+    human = ok(capsys, "inspect", db, "container", "web-1")
+    assert "snapshotKez" in human
+
+
+def test_hostile_label_never_reaches_the_terminal_raw(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:  # fmt: skip
+    data = META.read_bytes()
+    start = data.index(b"tierfrontend")  # web-1's label tier=frontend
+    db = edited(tmp_path, data[start : start + 12], b"tier\x1b[2J\x07\x9b1m")
+    commands: list[list[str | Path]] = [
+        ["ls", "containers", db], ["inspect", db, "container", "web-1"],
+        ["ls", "containers", db, "--json"], ["export", db],
+    ]  # fmt: skip
+    for args in commands:
+        out = ok(capsys, *args)
+        assert "\x1b" not in out and "\x07" not in out, args
+    doc = json.loads(ok(capsys, "inspect", db, "container", "web-1", "--json"))
+    assert doc["Labels"]["tier"] == "\x1b[2J\x07\ufffd1m"  # not UTF-8: replaced, as Go does
+    assert any(i["field"] == "labels/tier" for i in doc["boltview"]["issues"])
+
+
+def test_snapshotter_db_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    out = ok(capsys, "ls", "snapshots", META, "-n", "default",
+             "--snapshotter-db", f"overlayfs={SNAPSHOTTER_DB}")  # fmt: skip
+    assert out == expected("default", "snapshots.txt")
+
+
+HELLO_INDEX = "sha256:3a86da54ba5a75a02c36a5828877d252ba96afcf6515738576e33f316063d469"
+
+
+@pytest.mark.parametrize(("kind", "ident"), [
+    ("namespace", "team-a"), ("image", "example.com/demo/hello:v1"), ("ingest", "upload-unleased"),
+    ("lease", "pinned"), ("pod", "web-5d9c7b8f6-x2x7q"), ("blob", HELLO_INDEX),
+])  # fmt: skip
+def test_inspect_every_kind(capsys: pytest.CaptureFixture[str], kind: str, ident: str) -> None:
+    doc = json.loads(ok(capsys, "inspect", META, kind, ident, "--json"))
+    assert doc["Kind"] == {"blob": "content"}.get(kind, kind)
+    human = ok(capsys, "inspect", META, kind, ident)
+    assert ident in human.splitlines()[0] and not CONTROL.search(human)
+
+
+def test_snapshotter_db_must_be_one(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "ls", "snapshots", META, "--snapshotter-db", META)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "is not a snapshotter database (containerd-metadata)" in err
