@@ -18,7 +18,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 import click
@@ -26,7 +26,7 @@ import click
 from boltview import __version__
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.check import Finding, check, free_page_ids
-from boltview.bolt.file import BoltFile
+from boltview.bolt.file import BoltFile, reading
 from boltview.bolt.stats import BucketStats, bucket_stats
 from boltview.dump import ENCODINGS, dump
 from boltview.errors import BoltviewError, NotFoundError
@@ -81,28 +81,9 @@ def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )
 
 
-@contextmanager
-def open_db(path: str, meta: int | None, snapshot: bool | None) -> Iterator[BoltFile]:
-    """Open a file for one verb, and make sure what the verb read was one transaction.
-
-    A live writer may reuse pages while we read them; if the file moved on
-    too far meanwhile, a corrupt-looking page or the whole answer is not to
-    be trusted, and the user is told so instead.
-    """
-    db = BoltFile.open(path, meta=meta, snapshot=snapshot)
-    try:
-        yield db
-    except BoltviewError:
-        changed = db.changed_under_us()
-        if changed:
-            raise BoltviewError(changed) from None
-        raise
-    else:
-        changed = db.changed_under_us()
-        if changed:
-            raise BoltviewError(changed)
-    finally:
-        db.close()
+def open_db(path: str, meta: int | None, snapshot: bool | None) -> Any:
+    """Open a file for one verb: see ``boltview.bolt.file.reading``."""
+    return reading(path, meta=meta, snapshot=snapshot)
 
 
 def resolve_bucket(db: BoltFile, names: tuple[str, ...]) -> Bucket:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,8 @@ META = V16 / "meta.db"
 SNAPSHOTTER_DB = V16 / "overlayfs-metadata.db"
 EXPECTED = V16 / "expected"
 NAMESPACES = ["default", "empty-ns", "k8s.io", "team-a"]
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+"""What must never reach a terminal raw: C0 and C1 controls, DEL, bidi and zero-width marks."""
 
 
 @pytest.fixture(autouse=True)
@@ -329,8 +331,14 @@ VERBS = [["ls", "containers"], ["ls", "namespaces"], ["inspect", "{db}", "contai
          ["export"]]  # fmt: skip
 
 
+HOSTILE = BOLT_FIXTURES / "hostile.db"
+"""Terminal attacks everywhere, including in a containerd-shaped v1 tree (bboltref's genHostile)."""
+
+PLAIN_FIXTURES = sorted(p.name for p in BOLT_FIXTURES.glob("*.db") if p != HOSTILE)
+
+
 @pytest.mark.parametrize("verb", VERBS, ids=lambda v: " ".join(v[:2]))
-@pytest.mark.parametrize("fixture", sorted(p.name for p in BOLT_FIXTURES.glob("*.db")))
+@pytest.mark.parametrize("fixture", PLAIN_FIXTURES)
 def test_plain_bolt_file_one_line_exit_2(capsys: pytest.CaptureFixture[str], verb: list[str],
                                          fixture: str) -> None:  # fmt: skip
     db = BOLT_FIXTURES / fixture
@@ -460,3 +468,34 @@ def test_snapshotter_db_must_be_one(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "ls", "snapshots", META, "--snapshotter-db", META)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "is not a snapshotter database (containerd-metadata)" in err
+
+
+HOSTILE_RUNS = [
+    ["ls", kind, HOSTILE] for kind in
+    ("namespaces", "containers", "images", "snapshots", "content", "ingests", "leases", "pods")
+] + [["ls", "containers", HOSTILE, "--json"], ["ls", "images", HOSTILE, "-q"], ["export", HOSTILE],
+     ["inspect", HOSTILE, "image", "img\x1b[0m[red]"],
+     ["inspect", HOSTILE, "container", "c[bold]1\x1b[31m"],
+     ["inspect", HOSTILE, "container", "c[bold]1\x1b[31m", "--json"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", HOSTILE_RUNS, ids=lambda a: " ".join(map(str, a[:2])) + str(len(a)))
+def test_hostile_containerd_data_is_escaped(capsys: pytest.CaptureFixture[str], args: list[Any]) -> None:
+    if not HOSTILE.exists():
+        pytest.skip("fixtures/bolt/hostile.db is not there")
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert not CONTROL.search(out), CONTROL.search(out)
+    assert not CONTROL.search(err)
+    if "--json" in args or args[0] == "export":
+        json.loads(out)
+
+
+def test_hostile_spec_is_decoded_and_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    if not HOSTILE.exists():
+        pytest.skip("fixtures/bolt/hostile.db is not there")
+    doc = json.loads(ok(capsys, "export", HOSTILE))
+    (container,) = [c for ns in doc["namespaces"].values() for c in ns["containers"].values()
+                    if "Spec" in c]  # fmt: skip
+    assert container["Spec"]["hostname"] == "\u202eevil"
+    assert container["boltview"]["runtime_options"]["decoded"] == {"binary_name": "/usr/sbin/runc\x1b[2J"}

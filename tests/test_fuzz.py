@@ -48,7 +48,7 @@ from tests.conftest import ROOT
 
 REGRESSIONS = ROOT / "tests" / "regressions"
 CONTAINERD_DB = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
-EXAMPLES = int(os.environ.get("BOLTVIEW_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("BOLTVIEW_FUZZ_EXAMPLES", "200"))
 #: Seconds one example may take; the fixtures take 0.05 to 0.2 s.
 EXAMPLE_SECONDS = 8
 #: Peak memory one example may allocate (the files are 128 KiB to 1 MiB).
@@ -105,7 +105,7 @@ def test_damaged_files_raise_only_boltview_errors(data: st.DataObject, scratch: 
         exercise(str(path))
 
 
-@settings(FUZZ_SETTINGS, max_examples=max(EXAMPLES // 10, 3))
+@settings(FUZZ_SETTINGS, max_examples=max(EXAMPLES // 16, 3))
 @given(data=st.data())
 def test_damaged_files_use_bounded_memory(data: st.DataObject, scratch: Path) -> None:
     content, done = damaged(data)
@@ -319,6 +319,17 @@ def _cli_commands() -> set[str]:
     return set(cli.list_commands(click.Context(cli)))
 
 
+#: Address space one CLI run may use: a damaged file of at most 1 MiB has no
+#: business needing more (the interpreter and its imports take about 150 MiB).
+CLI_ADDRESS_SPACE = 1 << 30
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (CLI_ADDRESS_SPACE, CLI_ADDRESS_SPACE))
+
+
 def run_cli(args: list[str]) -> tuple[list[str], subprocess.CompletedProcess[str]]:
     result = subprocess.run(
         [sys.executable, "-m", "boltview", *args],
@@ -327,6 +338,7 @@ def run_cli(args: list[str]) -> tuple[list[str], subprocess.CompletedProcess[str
         text=True,
         timeout=60,
         stdin=subprocess.DEVNULL,
+        preexec_fn=_limit_memory,  # a MemoryError shows as a traceback
     )
     return args, result
 

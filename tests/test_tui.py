@@ -1,15 +1,17 @@
 """The terminal browser, driven like a person would, with Textual's Pilot.
 
-Each test opens a real file (the committed fixtures, or a hostile one the
-tiny writer in ``test_tui_boltwriter`` makes), presses keys, and checks the
-widgets' state: what the trees hold, where the cursor is, what the detail
-pane shows, what was written.  The clock is fixed so ages do not drift.
+Each test opens a real file (a committed fixture, written by real bbolt or
+real containerd, or a copy of one damaged with ``tests.corrupt``), presses
+keys, and checks the widgets' state: what the trees hold, where the cursor
+is, what the detail pane shows, what was written.  The clock is fixed so
+ages do not drift.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import html
 import json
 import re
 from collections.abc import Callable, Coroutine
@@ -22,6 +24,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.worker import WorkerCancelled
 
 from boltview.bolt.file import BoltFile
+from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, layout
 from boltview.dump import dump
 from boltview.tui.app import BoltviewApp, make_app
 from boltview.tui.messages import JumpToObject
@@ -32,7 +35,6 @@ from boltview.tui.widgets.ctr_tree import CtrTree, GroupItem, NsItem, ObjItem
 from boltview.tui.widgets.detail import DetailPane, RelationList
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import BucketItem, MoreItem, NoteItem, RawTree, ValueItem
-from tests.test_tui_boltwriter import BadRoot, write_db
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTAINERD = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
@@ -518,41 +520,51 @@ async def test_previous_transaction_and_back() -> None:
 
 
 # -- safety ---------------------------------------------------------------------------------------
+#
+# hostile.db (real bbolt, fixtures/README.md) holds terminal attacks as bucket names, keys
+# and values, and a containerd-shaped v1 tree whose namespaces, ids and labels are attacks.
 
+HOSTILE_DB = ROOT / "fixtures" / "bolt" / "hostile.db"
+OVERFLOW = ROOT / "fixtures" / "bolt" / "overflow.db"
 HOSTILE = "\x1b]0;pwned\x07"
+HOSTILE_NS = ("ns" + HOSTILE).encode()
+HOSTILE_ID = b"c[bold]1\x1b[31m"
 
 
-def hostile_db(tmp_path: Path) -> Path:
-    return write_db(
-        tmp_path / "hostile.db",
-        {
-            b"v1": {
-                b"version": b"\x06",
-                ("ns" + HOSTILE).encode(): {
-                    b"labels": {b"\x1b[2J": HOSTILE.encode()},
-                    b"containers": {
-                        b"c[bold]1\x1b[31m": {
-                            b"image": b"img\x1b[0m[red]",
-                            b"labels": {b"k\x9b31m": b"\x1b[?1049h"},
-                            b"createdat": b"\x01\x00\x00\x00\x0e\xdd\x0e\x7c\x80\x00\x00\x00\x00\xff\xff",
-                        },
-                        b"gone": BadRoot(9999),
-                    },
-                },
-            },
-        },
-    )
+def hostile_attacks() -> dict[bytes, bytes]:
+    """The attacks hostile.db holds: name -> payload (its ``attacks`` bucket)."""
+    with BoltFile.open(str(HOSTILE_DB)) as db:
+        return {e.key: e.value for e in db.bucket(b"attacks").entries()}
 
 
-def assert_no_controls(svg: str) -> None:
-    text = re.sub(r"&#x?[0-9a-fA-F]+;", "", svg)
-    bad = [c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0]
+def assert_no_controls(text: str) -> None:
+    """No character a terminal would act on: C0, DEL, C1, bidi, zero-width, separators."""
+    text = html.unescape(text)  # an SVG's &#...; entities too
+    bad = [c for c in text if not c.isprintable() and c not in "\n\t \u00a0"]
     assert not bad, bad[:5]
 
 
+def test_hostile_fixture_holds_the_attacks() -> None:
+    """The fixture really holds what the tests below rely on, raw, as bbolt wrote it."""
+    attacks = hostile_attacks()
+    payloads = b"".join(attacks.values())
+    for needle in (b"\x1b]0;pwned\x07", b"\x1b]52;c;", b"\x1b[2J", b"\x1b[5A", b"\x1b[31;",
+                   b"\x9b", b"\xc2\x9b", "\u202e".encode(), "\u200d".encode(), b"\x00",
+                   b"\x7f", b"\x08", b"\r", b"\xff\xfe"):  # fmt: skip
+        assert needle in payloads, needle
+    assert len(attacks[b"long-value"]) >= 64 * 1024
+    assert len(attacks[b"long-line"]) > 4000 and b"\n" not in attacks[b"long-line"]
+    with BoltFile.open(str(HOSTILE_DB)) as db:
+        names = {bucket.name for bucket in db.root.buckets()}
+        assert set(attacks.values()) - {attacks[b"long-value"]} <= names
+        assert db.bucket(b"v1").get(b"version") is not None
+        labels = db.bucket(b"v1", HOSTILE_NS, b"containers", HOSTILE_ID, b"labels")
+        assert labels.get(b"k\x9b31m") == b"\x1b[?1049h"
+
+
 @pilot_test
-async def test_hostile_names_never_reach_the_terminal(tmp_path: Path) -> None:
-    app = app_for(hostile_db(tmp_path))
+async def test_hostile_names_never_reach_the_terminal() -> None:
+    app = app_for(HOSTILE_DB)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.view == "containerd"
@@ -560,36 +572,104 @@ async def test_hostile_names_never_reach_the_terminal(tmp_path: Path) -> None:
         ns = tree.root.children[0]
         assert isinstance(ns.data, NsItem)
         assert "\\x1b]0;pwned\\x07" in str(ns.label)
-        await pilot.press("j", "l")
+        assert "\\u202eevil-ns" in str(tree.root.children[1].label)
+        await pilot.press("j", "l")  # the containers group, open
         await settle(pilot)
-        await pilot.press("l", "j")
+        await pilot.press("l")  # its first container
         await settle(pilot)
         assert isinstance(tree.cursor_node.data, ObjItem)
         shown = detail_text(app)
         assert "c[bold]1\\x1b[31m" in shown
         assert "\\x1b[?1049h" in shown
+        assert "\\x1b]52;c;cm0gLXJmIH4K\\x07" in shown
+        assert "user\\u202etxt.exe" in shown
         assert "\x1b" not in shown and "\x9b" not in shown
+        assert_no_controls(shown)
         assert_no_controls(app.export_screenshot())
         await pilot.press("v")
         await settle(pilot)
         raw = app.query_one(RawTree)
-        raw.reveal((b"v1", ("ns" + HOSTILE).encode(), b"labels"), b"\x1b[2J")
+        raw.reveal((b"v1", HOSTILE_NS, b"labels"), b"\x1b[2J")
         await settle(pilot)
         assert "\x1b" not in detail_text(app)
+        assert_no_controls(detail_text(app))
         assert_no_controls(app.export_screenshot())
 
 
 @pilot_test
+async def test_every_attack_is_escaped_in_the_raw_view() -> None:
+    """Each attack as a bucket name, a key and a value: the screen stays clean."""
+    attacks = hostile_attacks()
+    app = app_for(HOSTILE_DB, view="raw")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        raw = app.query_one(RawTree)
+        labels = children_labels(raw.root)
+        assert len(labels) == len(attacks) + 2  # a bucket per attack, attacks, keys, v1
+        for label in labels:
+            assert_no_controls(label)
+        assert_no_controls(app.export_screenshot())  # the top-level buckets, all on screen
+        for name, payload in attacks.items():
+            raw.reveal((b"attacks",), name)  # as a value
+            await settle(pilot)
+            assert_no_controls(detail_text(app))
+            assert_no_controls(app.export_screenshot())
+            if name == b"long-value":
+                continue
+            raw.reveal((b"keys",), payload)  # as a key
+            await settle(pilot)
+            assert raw.cursor_node.data.key == payload
+            assert_no_controls(str(raw.cursor_node.label))
+            assert_no_controls(detail_text(app))
+            raw.reveal((payload,), payload)  # as a bucket name and a key in it
+            await settle(pilot)
+            assert raw.cursor_node.data.path == (payload,)
+            assert_no_controls(detail_text(app))
+            assert_no_controls(app.export_screenshot())
+        assert app.is_running
+
+
+def damaged_hostile(tmp_path: Path, root: int) -> Path:
+    """hostile.db with container HOSTILE_ID's bucket header pointing at page ``root``.
+
+    The header (``root u64 | sequence u64``) is found with the engine, in the
+    leaf of ``containers`` that bbolt wrote, and rebuilt with boltview's own
+    construct declaration of it.
+    """
+    from tests import corrupt
+
+    data = bytearray(HOSTILE_DB.read_bytes())
+    with BoltFile.open(str(HOSTILE_DB)) as db:
+        containers = db.bucket(b"v1", HOSTILE_NS, b"containers")
+        (offset,) = [
+            page.pgid * db.page_size + vs
+            for page, _ in containers.leaves()
+            for flags, ks, ke, vs, _ in page.leaf_records()
+            if page.data[ks:ke] == HOSTILE_ID and flags & BUCKET_LEAF_FLAG
+        ]
+    header_struct = layout(corrupt.order_of(bytes(data))).bucket_header
+    header = header_struct.parse(bytes(data[offset : offset + BUCKET_HEADER_SIZE]))
+    assert header.root != 0  # a container holds sub-buckets: never inline
+    header.root = root
+    data[offset : offset + BUCKET_HEADER_SIZE] = header_struct.build(header)
+    path = tmp_path / "hostile-damaged.db"
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pilot_test
 async def test_a_corrupt_page_is_a_marked_node_and_the_app_goes_on(tmp_path: Path) -> None:
-    path = hostile_db(tmp_path)
+    path = damaged_hostile(tmp_path, 9999)  # past the end of the file
+    with BoltFile.open(str(path)) as db:
+        assert 9999 >= db.size // db.page_size
     app = app_for(path, view="raw")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         raw = app.query_one(RawTree)
-        raw.reveal((b"v1", ("ns" + HOSTILE).encode(), b"containers"), b"gone")
+        raw.reveal((b"v1", HOSTILE_NS, b"containers"), HOSTILE_ID)
         await settle(pilot)
         gone = raw.cursor_node
-        assert isinstance(gone.data, BucketItem) and gone.data.path[-1] == b"gone"
+        assert isinstance(gone.data, BucketItem) and gone.data.path[-1] == HOSTILE_ID
         await pilot.press("l")
         await settle(pilot)
         assert gone.data.error is not None and "page 9999" in gone.data.error
@@ -599,19 +679,50 @@ async def test_a_corrupt_page_is_a_marked_node_and_the_app_goes_on(tmp_path: Pat
         await pilot.press("j")  # onto the error node: the reason in the detail pane
         await settle(pilot)
         assert "cannot read" in detail_text(app) and "9999" in detail_text(app)
+        assert_no_controls(detail_text(app))
+        assert_no_controls(app.export_screenshot())
         await pilot.press("g", "j")  # and the rest of the file still browses
         await settle(pilot)
         assert app.is_running
+        raw.reveal((b"attacks",), b"osc-title")
+        await settle(pilot)
+        assert "key osc-title" in detail_text(app)
+        assert "1b 5d 30 3b 70 77 6e 65" in detail_text(app)  # its bytes, as a hex dump
 
 
 @pilot_test
-async def test_a_big_value_is_paged_not_cut(tmp_path: Path) -> None:
-    value = bytes(range(256)) * 40  # 10240 bytes: three pages of hex dump
-    app = app_for(write_db(tmp_path / "big.db", {b"b": {b"blob": value}}))
+async def test_a_root_that_is_not_a_leaf_is_a_marked_node(tmp_path: Path) -> None:
+    """The container's root sent to the freelist page: a page, but not a tree page."""
+    with BoltFile.open(str(HOSTILE_DB)) as db:
+        freelist = db.meta.freelist
+        assert db.page(freelist).is_freelist
+    app = app_for(damaged_hostile(tmp_path, freelist), view="raw")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         raw = app.query_one(RawTree)
-        raw.reveal((b"b",), b"blob")
+        raw.reveal((b"v1", HOSTILE_NS, b"containers"), HOSTILE_ID)
+        await settle(pilot)
+        node = raw.cursor_node
+        await pilot.press("l")
+        await settle(pilot)
+        assert node.data.error is not None and f"page {freelist}" in node.data.error
+        assert "freelist" in node.data.error
+        assert "⚠" in str(node.label)
+        assert any(isinstance(c.data, NoteItem) and c.data.error for c in node.children)
+        await pilot.press("v")  # the containerd view lists the container, marked
+        await settle(pilot)
+        assert app.view == "containerd" and app.is_running
+        assert_no_controls(app.export_screenshot())
+
+
+@pilot_test
+async def test_a_big_value_is_paged_not_cut() -> None:
+    """overflow.db (real bbolt): values of 10 KiB and 100 KiB on overflow pages."""
+    app = app_for(OVERFLOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        raw = app.query_one(RawTree)
+        raw.reveal((b"big-values",), b"v010240")
         await settle(pilot)
         text = detail_text(app)
         assert "page 1/3" in text and "bytes 0-4095 of 10240" in text
@@ -622,6 +733,20 @@ async def test_a_big_value_is_paged_not_cut(tmp_path: Path) -> None:
         assert "page 3/3" in detail_text(app)
         await pilot.press("left_square_bracket")
         assert "page 2/3" in detail_text(app)
+        raw.reveal((b"big-values",), b"v102400")
+        await settle(pilot)
+        text = detail_text(app)
+        assert "page 1/25" in text and "bytes 0-4095 of 102400" in text
+        await pilot.press(*["right_square_bracket"] * 30)  # stops at the last page
+        text = detail_text(app)
+        assert "page 25/25" in text and "bytes 98304-102399 of 102400" in text
+        assert "00018ff8" in text  # the last row of the dump: nothing cut
+        key = next(e.key for e in app.db.bucket(b"big-keys").entries() if len(e.key) == 20000)
+        raw.reveal((b"big-keys",), key)  # a 20000-byte key: a short label
+        await settle(pilot)
+        assert raw.cursor_node.data.key == key
+        assert len(str(raw.cursor_node.label)) < 200
+        assert "value of a 20000-byte key" in detail_text(app)
 
 
 @pilot_test

@@ -8,6 +8,8 @@ change of the UI (or of the fixtures), review the report and update with
 
 from __future__ import annotations
 
+import os
+
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,17 +21,28 @@ from boltview.bolt.file import BoltFile
 from boltview.tui.app import BoltviewApp, make_app
 from boltview.tui.widgets.raw_tree import RawTree
 
-pytest.importorskip("pytest_textual_snapshot")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTAINERD = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
 BASIC = ROOT / "fixtures" / "bolt" / "basic.db"
+HOSTILE = ROOT / "fixtures" / "bolt" / "hostile.db"
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 SIZE = (120, 36)
 
 
 def app_for(path: Path, **options: Any) -> BoltviewApp:
-    return make_app(BoltFile.open(str(path)), clock=lambda: NOW, local_tz=UTC, **options)
+    """The app on a fixture, opened by its path relative to the repository.
+
+    The screen shows the path as the user gave it (in the CLI hint), so a
+    relative one keeps the pictures the same wherever the repository lives.
+    """
+    db = BoltFile.open(os.path.relpath(path, ROOT))  # the tests run in ROOT (below)
+    return make_app(db, clock=lambda: NOW, local_tz=UTC, **options)
+
+
+@pytest.fixture(autouse=True)
+def _in_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
 
 
 async def settle(pilot: Any) -> None:
@@ -72,6 +85,30 @@ def test_plain_file_hostile_keys_escaped(snap_compare: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(app_for(BASIC), terminal_size=SIZE, run_before=run_before)
+
+
+def test_hostile_containerd_view(snap_compare: Any) -> None:
+    """hostile.db (real bbolt): attacks as namespace, container id, labels, fields, escaped."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("j", "l")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+
+    assert snap_compare(app_for(HOSTILE), terminal_size=SIZE, run_before=run_before)
+
+
+def test_hostile_raw_view(snap_compare: Any) -> None:
+    """hostile.db's top-level buckets, each named by an attack, and one as a value."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        pilot.app.query_one(RawTree).reveal((b"attacks",), b"osc52-clipboard")
+        await settle(pilot)
+
+    assert snap_compare(app_for(HOSTILE, view="raw"), terminal_size=SIZE, run_before=run_before)
 
 
 def test_search_results(snap_compare: Any) -> None:

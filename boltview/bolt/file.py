@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from boltview.bolt import meta as metas
@@ -363,3 +364,30 @@ def _probe_page_size(source: Source, lay: Layout) -> int | None:
         if candidate.valid and candidate.page_size == page_size:
             return page_size
     return None
+
+
+@contextmanager
+def reading(
+    path: str, *, meta: int | None = None, snapshot: bool | None = None
+) -> Iterator[BoltFile]:
+    """Open a file for one read, and make sure what was read was one transaction.
+
+    ``snapshot=None`` copies a live file (one a writer holds locked) to memory
+    first.  Otherwise, if a writer moved the file on while we read it, a page
+    that looked corrupt -- or the whole answer -- may mix transactions: the
+    reader gets a BoltviewError saying so instead of a wrong answer.
+    """
+    db = BoltFile.open(path, meta=meta, snapshot=snapshot)
+    try:
+        yield db
+    except BoltviewError:
+        changed = db.changed_under_us()
+        if changed:
+            raise BoltviewError(changed) from None
+        raise
+    else:
+        changed = db.changed_under_us()
+        if changed:
+            raise BoltviewError(changed)
+    finally:
+        db.close()

@@ -29,9 +29,9 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from boltview.bolt.file import BoltFile
+from boltview.bolt.file import BoltFile, reading
 from boltview.containerd import listing
-from boltview.containerd.export import export, object_json, relations_json
+from boltview.containerd.export import export, no_del, object_json, relations_json
 from boltview.containerd.model import (
     CONTAINER,
     CONTENT,
@@ -80,8 +80,9 @@ def _options(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
 file_options = _options(
     click.option("--meta", type=click.IntRange(0, 1), default=None,
                  help="Read the tree of meta page 0 or 1 (the other is the previous transaction)."),
-    click.option("--snapshot", is_flag=True,
-                 help="Copy the file into memory first, then read the copy (for live databases)."),
+    click.option("--snapshot/--no-snapshot", default=None,
+                 help="Copy the file into memory first and read the copy. Default: only when a "
+                      "writer holds the file locked (a live database)."),
     click.option("--snapshotter-db", "snapshotter_dbs", multiple=True, metavar="[NAME=]PATH",
                  help="A snapshotter's metadata.db (kinds, ids, usage, directories). "
                       "Found by itself next to a node's meta.db."),
@@ -98,10 +99,19 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 @contextmanager
 def open_reader(
-    path: str, meta: int | None, snapshot: bool, snapshotter_dbs: tuple[str, ...]
+    path: str, meta: int | None, snapshot: bool | None, snapshotter_dbs: tuple[str, ...]
 ) -> Iterator[MetadataReader]:
-    """The file as containerd metadata, with its snapshotter databases; all closed after."""
-    db = BoltFile.open(path, meta=meta, snapshot=snapshot)
+    """The file as containerd metadata, with its snapshotter databases; all closed after.
+
+    The read is checked as one transaction (``boltview.bolt.file.reading``).
+    """
+    with reading(path, meta=meta, snapshot=snapshot) as db:
+        yield from _with_snapshotters(db, path, snapshot, snapshotter_dbs)
+
+
+def _with_snapshotters(
+    db: BoltFile, path: str, snapshot: bool | None, snapshotter_dbs: tuple[str, ...]
+) -> Iterator[MetadataReader]:
     opened: list[SnapshotterDB] = []
     try:
         require_metadata(db)
@@ -127,7 +137,6 @@ def open_reader(
     finally:
         for sdb in opened:
             sdb.close()
-        db.close()
 
 
 def _all_snapshotters(reader: MetadataReader) -> list[str]:
@@ -170,7 +179,8 @@ def _now(value: str | None) -> datetime:
 
 
 def _print_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    """JSON with everything but printable ASCII escaped: it often lands on a terminal."""
+    click.echo(no_del(json.dumps(document, indent=2, ensure_ascii=True)))
 
 
 # -- ls ------------------------------------------------------------------------------------

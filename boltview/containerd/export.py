@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from time import gmtime as _gmtime
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeGuard
 
 from boltview import __version__
 from boltview.bolt.file import BoltFile
@@ -76,7 +76,7 @@ GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 """How Go prints a ``time.Time{}``: what ctr shows for a time that is not stored."""
 
 _EXTRA = "boltview"
-_quote = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_quote = json.encoder.encode_basestring_ascii
 _b64encode = base64.b64encode
 
 
@@ -181,6 +181,11 @@ class Verbatim:
         self.token = uuid.uuid4().hex
         self.texts: list[str] = []
 
+    @staticmethod
+    def accepts(text: str | None) -> TypeGuard[str]:
+        """Only ASCII text is copied: export escapes everything else (hostile specs)."""
+        return text is not None and text.isascii()
+
     def add(self, text: str) -> str:
         self.texts.append(text)
         return f"\x00{self.token}:{len(self.texts) - 1}\x00"
@@ -196,7 +201,7 @@ def payload(value: AnyValue, verbatim: Verbatim | None) -> Any:
     """An Any's decoded payload; JSON payloads verbatim when exporting."""
     if verbatim is not None:
         text = value.json_text()
-        if text is not None:
+        if verbatim.accepts(text):
             return verbatim.add(text)
     return value.decoded.decoded
 
@@ -205,7 +210,7 @@ def any_decoded(value: AnyValue, verbatim: Verbatim | None = None) -> dict[str, 
     """An Any's payload as boltview decoded it: how, what, and what went wrong."""
     if verbatim is not None:
         text = value.json_text()
-        if text is not None:
+        if verbatim.accepts(text):
             return {"type_url": value.type_url, "decoded_as": JSON, "decoded": verbatim.add(text)}
     decoded = value.decoded
     out: dict[str, Any] = {"type_url": decoded.type_url, "decoded_as": decoded.decoded_as,
@@ -223,8 +228,8 @@ def _spec(
     if value is None:
         return
     text = value.json_text() if verbatim is not None else None
-    if text is not None:
-        doc["Spec"] = verbatim.add(text)  # type: ignore[union-attr]
+    if verbatim is not None and verbatim.accepts(text):
+        doc["Spec"] = verbatim.add(text)
         extra["spec"] = {"type_url": value.type_url, "decoded_as": JSON}
         return
     decoded = value.decoded
@@ -486,6 +491,14 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def no_del(text: str) -> str:
+    """JSON with DEL escaped too: ``ensure_ascii`` leaves it raw, a terminal must not get it.
+
+    A raw DEL can only be inside a JSON string, where ``\\u007f`` means the same.
+    """
+    return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
+
+
 def encoder(indent: int | None) -> Callable[[Any], str]:
     """A JSON encoder for export: ASCII only, compact unless indented.
 
@@ -498,12 +511,11 @@ def encoder(indent: int | None) -> Callable[[Any], str]:
     make = getattr(json.encoder, "c_make_encoder", None)
     if indent is not None or make is None:
         return _finite(slow)
-    fast = make(None, _no_default, json.encoder.encode_basestring_ascii,  # type: ignore[attr-defined]
-                None, ":", ",", False, False, False)  # fmt: skip
+    fast = make(None, _no_default, _quote, None, ":", ",", False, False, False)
 
     def encode(value: Any) -> str:
         if value.__class__ is str:
-            return json.encoder.encode_basestring_ascii(value)  # type: ignore[attr-defined,no-any-return]
+            return _quote(value)
         return "".join(fast(value, 0))
 
     return _finite(encode)
@@ -549,7 +561,7 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        self.out.write("".join(self.parts))
+        self.out.write(no_del("".join(self.parts)))
         self.parts.clear()
 
     def members(self, items: Iterable[tuple[str, Any]]) -> None:

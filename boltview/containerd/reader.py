@@ -28,6 +28,18 @@ from typing import Final, TypeAlias
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
 from boltview.containerd import schema as S
+from boltview.containerd.loader import (
+    child_headers,
+    load_blob,
+    load_container,
+    load_image,
+    load_ingest,
+    load_lease,
+    load_namespace,
+    load_sandbox,
+    load_schema,
+    load_snapshot,
+)
 from boltview.containerd.model import (
     CONTAINER,
     CONTENT,
@@ -49,18 +61,8 @@ from boltview.containerd.model import (
     Sandbox,
     SchemaInfo,
     Snapshot,
-    child_headers,
-    group_pods,
-    load_blob,
-    load_container,
-    load_image,
-    load_ingest,
-    load_lease,
-    load_namespace,
-    load_sandbox,
-    load_schema,
-    load_snapshot,
 )
+from boltview.containerd.pods import group_pods
 from boltview.containerd.snapshotter import SnapshotterDB
 from boltview.errors import InvalidDatabaseError, NotFoundError
 from boltview.render.text import show_bytes

@@ -23,7 +23,8 @@ from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
 from boltview.containerd import schema as S
 from boltview.containerd.encoding import decode_uvarint, read_uvarint
-from boltview.containerd.model import BackendSnapshot, Fields, Issue, child_headers
+from boltview.containerd.loader import Fields, child_headers
+from boltview.containerd.model import BackendSnapshot, Issue
 from boltview.errors import BoltviewError, InvalidDatabaseError, NotFoundError
 
 
