@@ -29,7 +29,7 @@ from boltview.bolt.check import Finding, check, free_page_ids
 from boltview.bolt.file import BoltFile, reading
 from boltview.bolt.stats import BucketStats, bucket_stats
 from boltview.dump import ENCODINGS, dump
-from boltview.errors import BoltviewError, NotFoundError
+from boltview.errors import BoltviewError, NotFoundError, PageError
 from boltview.render.hexdump import hexdump_lines
 from boltview.render.text import escape, is_text, parse_name, show_bytes, show_path
 
@@ -575,12 +575,29 @@ def check_command(path: str, meta: int | None, snapshot: bool | None, as_json: b
               help="base64 is lossless; text and hex are for reading.")  # fmt: skip
 @db_options
 def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | None, snapshot: bool | None) -> None:
-    """The tree below BUCKET as one JSON object, streamed."""
+    """The tree below BUCKET as one JSON object, streamed.
+
+    A page that cannot be read is left out with a warning on stderr, the rest
+    is still written, and the exit code is then 1.
+    """
     with open_db(path, meta, snapshot) as db:
         target = resolve_bucket(db, bucket)
+        skipped: list[str] = []
+
+        def report(error: PageError, path: tuple[bytes, ...]) -> None:
+            skipped.append(str(error))
+            click.echo(
+                escape(f"boltview: warning: {db.path}: {error}; left out of bucket "
+                       f"{show_path(path)}"),
+                err=True,
+            )  # fmt: skip
+
         sys.stdout.flush()
-        dump(target, sys.stdout.buffer, encoding)
+        dump(target, sys.stdout.buffer, encoding, on_error=report)
         sys.stdout.buffer.flush()
+    if skipped:
+        # The JSON is whole, but parts of the tree could not be read: say so.
+        raise SystemExit(EXIT_PROBLEMS)
 
 
 @cli.command("diff")

@@ -45,17 +45,39 @@ _TOKENS: dict[str, Callable[[Iterable[bytes]], Iterable[bytes]]] = {
 }
 
 
-def dump(bucket: Bucket, out: BinaryIO, encoding: str = "base64") -> None:
-    """Write ``bucket`` and everything below it to ``out`` as one JSON object."""
-    dumper = _Dumper(bucket, out, encoding)
+def dump(
+    bucket: Bucket,
+    out: BinaryIO,
+    encoding: str = "base64",
+    on_error: Callable[[PageError, tuple[bytes, ...]], None] | None = None,
+) -> None:
+    """Write ``bucket`` and everything below it to ``out`` as one JSON object.
+
+    A page that cannot be read raises PageError, unless ``on_error`` is given:
+    then the subtree below that page is left out, ``on_error(error, bucket
+    path)`` is told, and the rest of the tree is still written.
+    """
+    dumper = _Dumper(bucket, out, encoding, on_error)
     dumper.bucket(bucket, ())
     dumper.flush()
     out.write(b"\n")
 
 
+class _Exhausted(PageError):
+    """The walk's page budget ran out: the tree is too corrupt to go on at all."""
+
+
 class _Dumper:
-    def __init__(self, top: Bucket, out: BinaryIO, encoding: str) -> None:
+    def __init__(
+        self,
+        top: Bucket,
+        out: BinaryIO,
+        encoding: str,
+        on_error: Callable[[PageError, tuple[bytes, ...]], None] | None,
+    ) -> None:
         self.db = top.db
+        self.top = top
+        self.on_error = on_error
         self.out = out
         self.tokens = _TOKENS[encoding]
         self.strip_newlines = encoding == "base64"
@@ -86,21 +108,37 @@ class _Dumper:
     def bucket(self, bucket: Bucket, trail: tuple[int, ...]) -> None:
         self.emit(b"{")
         self.first = True
-        self.page(bucket, bucket.root_page(), trail)
+        try:
+            self.page(bucket, bucket.root_page(), trail)
+        except PageError as error:
+            if bucket is self.top:
+                raise  # nothing at all can be read: that is an error, not a gap
+            self.skip(error, bucket)
         self.emit(b"}")
         self.first = False
+
+    def skip(self, error: PageError, bucket: Bucket) -> None:
+        """Leave out an unreadable subtree, or stop, as the caller asked."""
+        if self.on_error is None or isinstance(error, _Exhausted):
+            raise error
+        self.on_error(error, bucket.path)
 
     def page(self, bucket: Bucket, page: Page, trail: tuple[int, ...]) -> None:
         if page.pgid:  # inline pages (pgid 0) cost nothing: they live inside a value
             self.budget -= 1
         if self.budget < 0:
-            raise PageError(page.pgid, "pages are referenced more than once (corrupt tree)")
+            raise _Exhausted(page.pgid, "pages are referenced more than once (corrupt tree)")
         if page.is_branch:
             trail = trail + (page.pgid,)
             for _, _, child in page.branch_records():
-                if child in trail:
-                    raise PageError(child, f"reference cycle: page {page.pgid} points back to it")
-                self.page(bucket, self.db.page(child), trail)
+                try:
+                    if child in trail:
+                        raise PageError(
+                            child, f"reference cycle: page {page.pgid} points back to it"
+                        )
+                    self.page(bucket, self.db.page(child), trail)
+                except PageError as error:
+                    self.skip(error, bucket)
             return
         if not page.is_leaf:
             raise PageError(page.pgid, f"expected a branch or leaf page, found {page.type}")

@@ -382,12 +382,16 @@ def test_cli_on_damaged_files(tmp_path: Path) -> None:
     problems = []
     for args, result in results:
         lines = result.stderr.strip().splitlines()
+        errors = [line for line in lines if line.startswith("boltview: error: ")]
+        # dump leaves out what it cannot read, one warning per gap, and exits 1.
+        warnings = [line for line in lines if line.startswith("boltview: warning: ")]
         ok = (
             result.returncode in (0, 1, 2)
             and "Traceback" not in result.stderr
-            and len(lines) <= 1
-            and all(line.startswith("boltview: error: ") for line in lines)
-            and (result.returncode != 2 or len(lines) == 1)
+            and len(errors) <= 1
+            and len(errors) + len(warnings) == len(lines)
+            and (result.returncode != 2 or (len(errors) == 1 and len(lines) == 1))
+            and (not warnings or result.returncode == 1)
         )
         if not ok:
             problems.append({"args": args, "exit": result.returncode,
