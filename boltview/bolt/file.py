@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Self
 
 from boltview.bolt import meta as metas
 from boltview.bolt.bucket import Bucket
@@ -180,7 +181,7 @@ class BoltFile:
     def close(self) -> None:
         self.source.close()
 
-    def __enter__(self) -> BoltFile:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -15,8 +15,18 @@ import struct
 from dataclasses import dataclass
 from functools import cache
 
-from construct import Bytes, FormatField, Int16ub, Int16ul, Int32ub, Int32ul, Int64ub, Int64ul
-from construct import Struct, this
+from construct import (
+    Bytes,
+    FormatField,
+    Int16ub,
+    Int16ul,
+    Int32ub,
+    Int32ul,
+    Int64ub,
+    Int64ul,
+    Struct,
+    this,
+)
 
 MAGIC = 0xED0CDAED
 VERSION = 2

@@ -59,7 +59,7 @@ class Page:
     them.  An inline bucket's page is a ``Page`` too, with ``pgid`` 0.
     """
 
-    __slots__ = ("pgid", "header_id", "flags", "count", "overflow", "data", "layout")
+    __slots__ = ("count", "data", "flags", "header_id", "layout", "overflow", "pgid")
 
     def __init__(self, pgid: int, data: bytes, layout: Layout) -> None:
         if len(data) < PAGE_HEADER_SIZE:

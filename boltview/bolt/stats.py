@@ -81,9 +81,9 @@ def _bucket_stats(bucket: Bucket, budget: Budget) -> BucketStats:
                         below.add(_bucket_stats(child, budget))
         elif page.is_branch:
             stats.branch_page_n += 1
-            records = page.branch_records()
+            branches = page.branch_records()
             # Up to where the last element's key ends.
-            stats.branch_inuse += records[-1][1] if records else PAGE_HEADER_SIZE
+            stats.branch_inuse += branches[-1][1] if branches else PAGE_HEADER_SIZE
             stats.branch_overflow_n += page.overflow
         stats.depth = max(stats.depth, depth + 1)
     stats.branch_alloc = (stats.branch_page_n + stats.branch_overflow_n) * page_size

@@ -109,13 +109,13 @@ def _elements(db: BoltFile, page: Page, regions: list[tuple[int, int, str]]) -> 
         if meta.problem:
             yield f"meta problem: {meta.problem}"
     elif page.is_branch:
-        for index, element in enumerate(page.branch_elements()):
+        for index, branch in enumerate(page.branch_elements()):
             start = PAGE_HEADER_SIZE + 16 * index
             regions.append((start, start + 16, f"element {index}"))
-            regions.append((element.key_offset, element.key_offset + len(element.key),
+            regions.append((branch.key_offset, branch.key_offset + len(branch.key),
                             f"key {index}"))  # fmt: skip
             if index < _SHOWN_ELEMENTS:
-                yield f"  [{index}] {escape(show_bytes(element.key))} -> page {element.pgid}"
+                yield f"  [{index}] {escape(show_bytes(branch.key))} -> page {branch.pgid}"
     elif page.is_leaf:
         for index, element in enumerate(page.leaf_elements()):
             start = PAGE_HEADER_SIZE + 16 * index

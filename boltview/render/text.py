@@ -8,6 +8,7 @@ printable text and spells out everything else.
 
 from __future__ import annotations
 
+
 def escape(text: str) -> str:
     """``text`` with every control or non-printable character spelled out."""
     if text.isprintable():
