@@ -582,20 +582,21 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
     """
     with open_db(path, meta, snapshot) as db:
         target = resolve_bucket(db, bucket)
-        skipped: list[str] = []
+        gaps: list[str] = []
 
-        def report(error: PageError, path: tuple[bytes, ...]) -> None:
-            skipped.append(str(error))
-            click.echo(
-                escape(f"boltview: warning: {db.path}: {error}; left out of bucket "
-                       f"{show_path(path)}"),
-                err=True,
-            )  # fmt: skip
+        def report(error: PageError, where: tuple[bytes, ...]) -> None:
+            gaps.append(f"{db.path}: {error}; left out of bucket {show_path(where)}")
 
         sys.stdout.flush()
         dump(target, sys.stdout.buffer, encoding, on_error=report)
         sys.stdout.buffer.flush()
-    if skipped:
+        # A gap in a live file may be the writer's doing, not damage: say that instead.
+        changed = db.changed_under_us()
+        if changed:
+            raise BoltviewError(changed)
+    for gap in gaps:
+        click.echo(escape(f"boltview: warning: {gap}"), err=True)
+    if gaps:
         # The JSON is whole, but parts of the tree could not be read: say so.
         raise SystemExit(EXIT_PROBLEMS)
 
