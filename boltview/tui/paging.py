@@ -14,7 +14,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from boltview.bolt.bucket import MAX_DEPTH, Bucket, Entry
+from boltview.bolt.bucket import MAX_DEPTH, Bucket, Budget, Entry
 from boltview.bolt.layout import BUCKET_LEAF_FLAG
 from boltview.bolt.page import Page
 from boltview.errors import PageError
@@ -74,7 +74,8 @@ def window_before(bucket: Bucket, before: bytes | None, size: int = WINDOW) -> W
 
 def entries_before(bucket: Bucket, before: bytes | None) -> Iterator[Entry]:
     """Keys strictly less than ``before`` (all keys when None), last first."""
-    for page, end in _leaves_reversed(bucket, bucket.root_page(), before, ()):
+    budget = Budget(bucket.db)
+    for page, end in _leaves_reversed(bucket, bucket.root_page(), before, (), budget):
         data = page.data
         records = page.leaf_records()
         for flags, ks, ke, vs, ve in reversed(records[:end]):
@@ -82,7 +83,7 @@ def entries_before(bucket: Bucket, before: bytes | None) -> Iterator[Entry]:
 
 
 def _leaves_reversed(
-    bucket: Bucket, page: Page, before: bytes | None, ancestors: tuple[int, ...]
+    bucket: Bucket, page: Page, before: bytes | None, ancestors: tuple[int, ...], budget: Budget
 ) -> Iterator[tuple[Page, int]]:
     """Leaf pages from the right, each with how many of its elements are wanted."""
     if page.is_leaf:
@@ -109,7 +110,10 @@ def _leaves_reversed(
             raise PageError(pgid, f"reference cycle: page {page.pgid} points back to it")
         if len(trail) >= MAX_DEPTH:
             raise PageError(pgid, f"tree deeper than {MAX_DEPTH} levels")
+        budget.spend(pgid)  # a corrupt tree sharing pages cannot multiply the walk
         child = bucket.db.page(pgid)
         if not (child.is_branch or child.is_leaf):
             raise PageError(pgid, f"expected a branch or leaf page, found {child.type}")
-        yield from _leaves_reversed(bucket, child, before if position == index else None, trail)
+        yield from _leaves_reversed(
+            bucket, child, before if position == index else None, trail, budget
+        )

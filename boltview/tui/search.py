@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from boltview.bolt.bucket import Bucket, open_bucket
+from boltview.bolt.bucket import Bucket, Budget, Entry
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import BUCKET_LEAF_FLAG
 from boltview.errors import BoltviewError
@@ -79,10 +79,13 @@ def search(
     matcher = Matcher(query)
     total = max(db.high_water_mark, 1)
     state = {"pages": 0, "keys": 0, "hits": 0}
+    # One budget for the whole search: a corrupt file whose trees share pages
+    # cannot make it visit more pages than the file holds.
+    budget = Budget(db)
 
     def walk(bucket: Bucket, trail: frozenset[int]) -> Iterator[Hit]:
         try:
-            for page, _ in bucket.leaves():
+            for page, _ in bucket.leaves(budget=budget):
                 if cancelled():
                     return
                 if page.pgid:
@@ -101,7 +104,8 @@ def search(
                             state["hits"] += 1
                             yield Hit(bucket.path, key, "bucket", show_bytes(key))
                         try:
-                            child = open_bucket(db, bucket.path + (key,), value)
+                            # child() refuses nesting cycles and shared roots.
+                            child = bucket.child(Entry(key, value, True))
                         except BoltviewError as error:
                             yield Hit(bucket.path, key, "error", str(error))
                             continue
