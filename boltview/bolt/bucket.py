@@ -261,7 +261,12 @@ def open_bucket(
     return Bucket(db, path, root, sequence, inline, enclosing)
 
 
-def _child(db: BoltFile, pgid: int, ancestors: tuple[int, ...], budget: Budget) -> Page:
+def child_page(db: BoltFile, pgid: int, ancestors: tuple[int, ...], budget: Budget) -> Page:
+    """Page ``pgid`` as the child of the pages in ``ancestors``, with every check a walk needs.
+
+    It must be a branch or leaf page, not one of its own ancestors (a cycle),
+    not deeper than any real tree, and within the walk's page budget.
+    """
     budget.spend(pgid)
     if pgid in ancestors:
         raise PageError(pgid, f"reference cycle: page {ancestors[-1]} points back to it")
@@ -295,7 +300,7 @@ def _leaves(
         index = max(bisect_right(keys, start) - 1, 0)
     trail = ancestors + (page.pgid,)
     for position in range(index, len(records)):
-        child = _child(db, records[position][2], trail, budget)
+        child = child_page(db, records[position][2], trail, budget)
         yield from _leaves(db, child, start if position == index else None, trail, budget)
 
 
@@ -306,7 +311,7 @@ def _pages(
     if page.is_branch:
         trail = ancestors + (page.pgid,)
         for _, _, child in page.branch_records():
-            yield from _pages(db, _child(db, child, trail, budget), depth + 1, trail, budget)
+            yield from _pages(db, child_page(db, child, trail, budget), depth + 1, trail, budget)
 
 
 def _show_path(path: tuple[bytes, ...]) -> str:

@@ -12,17 +12,22 @@ They are registered on the ``boltview`` group from ``COMMANDS``.  This module
 does not import :mod:`boltview.cli` (which imports it), so it carries its own
 small option decorators; every error it raises is a :class:`BoltviewError`
 (one line on stderr, exit 2, from ``boltview.cli.main``) or a click error.
+
+A damaged file is not an error: each verb answers with what it could read,
+then prints one ``boltview: warning:`` line per page it could not read (as
+``dump`` does) and exits 1.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
@@ -51,6 +56,7 @@ from boltview.containerd.reader import (
     MetadataReader,
     NotContainerdError,
     detect_kind,
+    find_one,
     iter_namespaces,
     require_metadata,
 )
@@ -60,10 +66,12 @@ from boltview.containerd.snapshotter import (
     sibling_snapshotter_db,
     snapshotter_name_from_path,
 )
-from boltview.errors import BoltviewError, NotFoundError
-from boltview.render.text import escape
+from boltview.errors import BoltviewError
+from boltview.render.text import escape, show_path
 
 CONTENT_PLUGIN_DIR = "io.containerd.content.v1.content"
+EXIT_PROBLEMS = 1
+"""A verb answered, but left out pages it could not read (``boltview.cli.EXIT_PROBLEMS``)."""
 
 # -- options --------------------------------------------------------------------------
 
@@ -137,6 +145,22 @@ def _with_snapshotters(
     finally:
         for sdb in opened:
             sdb.close()
+
+
+def report_problems(reader: MetadataReader) -> None:
+    """One warning on stderr per page that could not be read, then exit 1; nothing if none.
+
+    Called once the answer is out (and the read checked as one transaction).
+    """
+    problems = reader.problems
+    for problem in problems:
+        click.echo(
+            escape(f"boltview: warning: {reader.db.path}: {problem.message}; left out of bucket "
+                   f"{show_path(problem.path)}"),
+            err=True,
+        )  # fmt: skip
+    if problems:
+        raise SystemExit(EXIT_PROBLEMS)
 
 
 def _all_snapshotters(reader: MetadataReader) -> list[str]:
@@ -214,41 +238,52 @@ def ls_command(
     kind = PLURALS[what]
     moment = _now(now)
     with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
-        if kind == NAMESPACE:
-            names = list(iter_namespaces(reader, namespace))
-            namespaces = [reader.namespace(name) for name in names]
-            if as_json:
-                _print_json([object_json(reader.db, ns) for ns in namespaces])
-            elif quiet:
-                for ns in namespaces:
-                    click.echo(escape(ns.name))
-            else:
-                click.echo(listing.namespace_rows(namespaces).render(), nl=False)
-            return
         names = list(iter_namespaces(reader, namespace))
-        if kind == POD and namespace is None:
-            names = list(listing.iter_cri_namespaces(reader, names))
-        if as_json:
-            _print_json(_ls_json(reader, kind, names, snapshotter))
-            return
-        if quiet:
-            for name in names:
+        if kind == NAMESPACE:
+            _ls_namespaces(reader, names, quiet, as_json)
+        elif as_json:
+            _print_json(_ls_json(reader, kind, _pod_namespaces(reader, kind, names, namespace),
+                                 snapshotter))  # fmt: skip
+        elif quiet:
+            for name in _pod_namespaces(reader, kind, names, namespace):
                 for obj in _objects(reader, kind, name, snapshotter):
                     click.echo(escape(obj.id if namespace else f"{name}\t{obj.id}"))
-            return
-        store = _content_store(path, content_root)
-        column: list[str] = []
-        rows: listing.Listing | None = None
-        for name in names:
-            part = _listing(reader, kind, name, snapshotter, store, moment)
-            column += [name] * len(part.rows)
+        else:
+            store = _content_store(path, content_root)
+            names = _pod_namespaces(reader, kind, names, namespace)
+            column: list[str] = []
+            rows: listing.Listing | None = None
+            for name in names:
+                part = _listing(reader, kind, name, snapshotter, store, moment)
+                column += [name] * len(part.rows)
+                if rows is None:
+                    rows = part
+                else:
+                    rows.rows += part.rows
             if rows is None:
-                rows = part
-            else:
-                rows.rows += part.rows
-        if rows is None:
-            rows = _listing(reader, kind, "", snapshotter, store, moment, empty=True)
-        click.echo(rows.render(None if namespace else column), nl=False)
+                rows = _listing(reader, kind, "", snapshotter, store, moment, empty=True)
+            click.echo(rows.render(None if namespace else column), nl=False)
+    report_problems(reader)
+
+
+def _ls_namespaces(reader: MetadataReader, names: list[str], quiet: bool, as_json: bool) -> None:
+    namespaces = [reader.namespace(name) for name in names]
+    if as_json:
+        _print_json([object_json(reader.db, ns) for ns in namespaces])
+    elif quiet:
+        for ns in namespaces:
+            click.echo(escape(ns.name))
+    else:
+        click.echo(listing.namespace_rows(namespaces).render(), nl=False)
+
+
+def _pod_namespaces(
+    reader: MetadataReader, kind: str, names: list[str], namespace: str | None
+) -> list[str]:
+    """For pods across all namespaces, only those worth grouping (k8s.io, CRI's)."""
+    if kind == POD and namespace is None:
+        return list(listing.iter_cri_namespaces(reader, names))
+    return names
 
 
 def _objects(
@@ -330,11 +365,12 @@ def inspect_command(
         document["relations"] = relations_json(reader, obj, moment)
     if as_json:
         _print_json(document)
-        return
-    # On a terminal long values fold at its width; into a pipe or file nothing is cut.
-    width = None if sys.stdout.isatty() else 1 << 16
-    console = Console(highlight=False, markup=False, emoji=False, width=width)
-    console.print(render_tree(f"{kind} {id}  (namespace {name})", document))
+    else:
+        # On a terminal long values fold at its width; into a pipe or file nothing is cut.
+        width = None if sys.stdout.isatty() else 1 << 16
+        console = Console(highlight=False, markup=False, emoji=False, width=width)
+        console.print(render_tree(f"{kind} {id}  (namespace {name})", document))
+    report_problems(reader)
 
 
 def _find(
@@ -343,21 +379,17 @@ def _find(
     if kind == NAMESPACE:
         return reader.namespace(id), id
     names = list(iter_namespaces(reader, namespace))
-    found: list[tuple[AnyObject, str]] = []
-    for name in names:
-        try:
-            found.append((reader.get(ObjectRef(kind, name, id, snapshotter or "")), name))
-        except NotFoundError as error:
-            if namespace is not None:
-                raise error from None
-    if not found:
-        raise NotFoundError(f"{reader.db.path}: no {kind} {id!r} in any namespace")
-    if len(found) > 1:
-        raise NotFoundError(
-            f"{reader.db.path}: {kind} {id!r} exists in namespaces "
-            f"{', '.join(name for _, name in found)}; pick one with -n"
-        )
-    return found[0]
+
+    def lookup(name: str) -> AnyObject:
+        return reader.get(ObjectRef(kind, name, id, snapshotter or ""))
+
+    if namespace is not None:
+        return lookup(namespace), namespace
+    return find_one(
+        names, lookup, f"{reader.db.path}: no {kind} {id!r} in any namespace",
+        lambda where: f"{reader.db.path}: {kind} {id!r} exists in namespaces {where}; "
+        "pick one with -n",
+    )  # fmt: skip
 
 
 def render_tree(title: str, document: Any) -> Tree:
@@ -404,23 +436,54 @@ def export_command(
 
     {"schema_version", "namespaces": {NS: {"labels", "containers", "images",
     "snapshots": {SNAPSHOTTER: ...}, "content": {"blobs", "ingests"}, "leases",
-    "sandboxes"}}, "provenance"}: every object as ls --json and inspect --json
-    show it, keyed by its id, name or digest.  Provenance (tool, file, size,
-    sha256, mtime, meta page and txid, read time) comes last: the file is
+    "sandboxes"}}, "problems", "provenance"}: every object as ls --json and
+    inspect --json show it, keyed by its id, name or digest.  "problems" lists
+    the pages that could not be read ({path, pgid, message}); the objects they
+    touch carry the same under "boltview"/"issues".  Provenance (tool, file,
+    size, sha256, mtime, meta page and txid, read time) comes last: the file is
     hashed while the objects are written.
+
+    OUT is written under a temporary name beside it and renamed when the
+    document is whole: a failed export leaves OUT as it was.
     """
     if output is not None and os.path.exists(output) and os.path.samefile(output, path):
         raise click.BadParameter("would overwrite the database it reads", param_hint="-o")
-    with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
-        if output is None:
-            export(reader, sys.stdout, namespace, indent=indent)
-            sys.stdout.flush()
+    with _destination(output) as out, open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
+        export(reader, out, namespace, indent=indent)
+    report_problems(reader)
+
+
+@contextmanager
+def _destination(output: str | None) -> Iterator[TextIO]:
+    """Where export writes: stdout, or ``output``, replaced only if all went well.
+
+    A file is written under a temporary name in its directory and renamed over
+    it at the end (through a symlink, the file it points to).  What is not a
+    file (``/dev/null``, a pipe) cannot be replaced, and is written to as it is.
+    """
+    if output is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    real = os.path.realpath(output)
+    try:
+        if os.path.exists(real) and not os.path.isfile(real):
+            with open(real, "w", encoding="utf-8") as out:
+                yield out
             return
+        directory, name = os.path.split(real)
+        temporary = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        # O_EXCL: never follow or reuse what is there; the mode is what open() would give.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
-            with open(output, "w", encoding="utf-8") as out:
-                export(reader, out, namespace, indent=indent)
-        except OSError as error:
-            raise BoltviewError(f"{output}: cannot write: {error.strerror}") from None
+            with open(fd, "w", encoding="utf-8") as out:
+                yield out
+            os.replace(temporary, real)
+        finally:
+            if os.path.lexists(temporary):
+                os.unlink(temporary)
+    except OSError as error:
+        raise BoltviewError(f"{output}: cannot write: {error.strerror}") from None
 
 
 COMMANDS: list[click.Command] = [ls_command, inspect_command, export_command]

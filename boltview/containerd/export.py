@@ -8,14 +8,16 @@ ctr never uses.
 
 The export document::
 
-    {"provenance": {...}, "schema_version": N,
+    {"schema_version": N,
      "namespaces": {NS: {"labels", "containers", "images",
                          "snapshots": {SNAPSHOTTER: {KEY: ...}},
                          "content": {"blobs", "ingests"}, "leases", "sandboxes"}},
-     "unknown": {...}}
+     "unknown": {...}, "problems": [{"path", "pgid", "message"}], "provenance": {...}}
 
 is written as it is read, one object at a time, so memory stays flat however
-big the file is.
+big the file is.  A damaged file still exports: "problems" lists every page
+that could not be read (empty for a sound file), and each object it touches
+says so in its ``boltview.issues`` (with the same ``pgid`` and ``path``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from boltview.containerd.model import (
     Namespace,
     ObjectRef,
     Pod,
+    Problem,
     Sandbox,
     Snapshot,
     UnknownKey,
@@ -131,12 +134,27 @@ def b64(data: bytes) -> str:
     return _b64encode(data).decode("ascii")
 
 
-def issues_json(issues: Iterable[Issue]) -> list[dict[str, str]]:
-    return [
-        {"field": i.field, "reason": i.reason, "raw_base64": b64(i.raw),
-         "raw_text": i.raw.decode("utf-8", "backslashreplace")}
-        for i in issues
-    ]  # fmt: skip
+def issues_json(issues: Iterable[Issue]) -> list[dict[str, Any]]:
+    """Decode issues; an unreadable bucket's also say which bucket and page."""
+    out: list[dict[str, Any]] = []
+    for i in issues:
+        item: dict[str, Any] = {"field": i.field, "reason": i.reason, "raw_base64": b64(i.raw),
+                                "raw_text": i.raw.decode("utf-8", "backslashreplace")}  # fmt: skip
+        if i.problem is not None:
+            item["pgid"] = i.problem.pgid
+            item["path"] = path_json(i.problem.path)
+        out.append(item)
+    return out
+
+
+def problem_json(problem: Problem) -> dict[str, Any]:
+    """A page that could not be read: the bucket, the page, and why."""
+    return {"path": path_json(problem.path), "pgid": problem.pgid, "message": problem.message}
+
+
+def value_json(value: bytes) -> dict[str, str]:
+    """A value the model does not know: as text, and losslessly."""
+    return {"value": value.decode("utf-8", "backslashreplace"), "value_base64": b64(value)}
 
 
 def unknown_json(db: BoltFile, unknown: Iterable[UnknownKey]) -> dict[str, Any]:
@@ -145,8 +163,7 @@ def unknown_json(db: BoltFile, unknown: Iterable[UnknownKey]) -> dict[str, Any]:
     for item in unknown:
         name = show_bytes(item.key)
         if item.value is not None:
-            out[name] = {"value": item.value.decode("utf-8", "backslashreplace"),
-                         "value_base64": b64(item.value)}  # fmt: skip
+            out[name] = value_json(item.value)
             continue
         try:
             buffer = io.BytesIO()
@@ -621,6 +638,7 @@ def _export(
         unknown = _root_unknown(reader)
         if unknown:
             w.write(',"unknown":' + w.encode(unknown))
+        w.write(',"problems":' + w.encode([problem_json(p) for p in reader.problems]))
         w.write(',"provenance":' + w.encode(provenance(reader, read_at, hashes)) + "}\n")
     w.flush()
 

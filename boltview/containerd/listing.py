@@ -112,24 +112,29 @@ def _padding(text_width: int, cell_width: int, style: TabStyle) -> str:
 # -- Go's number and time formats -------------------------------------------------------
 
 
+_DECIMAL = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+_BINARY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
+
+
+def _scaled(size: float, base: int, units: tuple[str, ...]) -> tuple[float, str]:
+    """``size`` divided by ``base`` until it is below it (or the units end), and its unit."""
+    i = 0
+    while size >= base and i < len(units) - 1:
+        size /= base
+        i += 1
+    return size, units[i]
+
+
 def go_human_size(size: float) -> str:
     """docker/go-units ``HumanSize``: four significant digits, decimal units (``1.032MB``)."""
-    units = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
-    i = 0
-    while size >= 1000 and i < len(units) - 1:
-        size /= 1000
-        i += 1
-    return f"{size:.4g}{units[i]}"
+    scaled, unit = _scaled(size, 1000, _DECIMAL)
+    return f"{scaled:.4g}{unit}"
 
 
 def go_bytes(size: float) -> str:
     """containerd's ``progress.Bytes``: ``%02.1f`` and binary units (``1018.8 KiB``)."""
-    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
-    i = 0
-    while size >= 1024 and i < len(units) - 1:
-        size /= 1024
-        i += 1
-    return f"{size:02.1f} {units[i]}"
+    scaled, unit = _scaled(size, 1024, _BINARY)
+    return f"{scaled:02.1f} {unit}"
 
 
 def go_human_duration(seconds: float) -> str:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import methodcaller
 
-from boltview.bolt.bucket import Bucket, open_bucket
+from boltview.bolt.bucket import Bucket, Budget, open_bucket
+from boltview.bolt.bucket import child_page as checked_child
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import (
     BUCKET_HEADER_SIZE,
@@ -48,12 +49,13 @@ from boltview.containerd.model import (
     Lease,
     Namespace,
     Path,
+    Problem,
     Sandbox,
     SchemaInfo,
     Snapshot,
     UnknownKey,
 )
-from boltview.errors import BoltviewError
+from boltview.errors import BoltviewError, PageError
 
 # -- reading a bucket ------------------------------------------------------------------
 
@@ -70,14 +72,14 @@ class Fields:
 
     __slots__ = ("buckets", "db", "issues", "path", "values")
 
-    def __init__(self, db: BoltFile, path: Path, header: bytes) -> None:
+    def __init__(self, db: BoltFile, path: Path, header: bytes, field: str = "(bucket)") -> None:
         self.db = db
         self.path = path
         self.values: dict[bytes, bytes] = {}
         self.buckets: dict[bytes, bytes] = {}
         self.issues: list[Issue] = []
         values, buckets = self.values, self.buckets
-        for flags, keys, vals in columns(db, path, header):
+        for flags, keys, vals in self._read(path, header, field):
             if any(flags):
                 for flag, key, value in zip(flags, keys, vals):
                     (buckets if flag & BUCKET_LEAF_FLAG else values)[key] = value
@@ -98,26 +100,36 @@ class Fields:
     def value(self, key: bytes) -> bytes | None:
         return self.values.pop(key, None)
 
+    @property
+    def broken(self) -> bool:
+        """Some page of this bucket could not be read: what is missing may be there."""
+        return any(issue.problem is not None for issue in self.issues)
+
+    def _read(self, path: Path, header: bytes, field: str) -> list[Columns]:
+        """The leaves of a bucket; a page that cannot be read becomes an issue, the rest is read.
+
+        The one place an object's pages are read: the object's own bucket and
+        its sub-buckets (labels, runtime, target...) all come through here.
+        """
+
+        def unreadable(error: BoltviewError) -> None:
+            problem = Problem(path, getattr(error, "pgid", None), str(error))
+            self.issues.append(Issue(field, header, f"bucket unreadable: {error}", problem))
+
+        return columns(self.db, path, header, unreadable)
+
     def sub(self, key: bytes) -> Fields | None:
         """A sub-bucket read the same way (runtime, target...), or None."""
         header = self.buckets.pop(key, None)
         if header is None:
             return None
-        try:
-            return Fields(self.db, self.path + (key,), header)
-        except BoltviewError as error:
-            self.issues.append(Issue(_show(key), header, f"bucket unreadable: {error}"))
-            return None
+        return Fields(self.db, self.path + (key,), header, _show(key))
 
     def _sub_columns(self, key: bytes) -> list[Columns] | None:
         header = self.buckets.pop(key, None)
         if header is None:
             return None
-        try:
-            return columns(self.db, self.path + (key,), header)
-        except BoltviewError as error:
-            self.issues.append(Issue(_show(key), header, f"bucket unreadable: {error}"))
-            return []
+        return self._read(self.path + (key,), header, _show(key))
 
     def text(self, key: bytes, name: str | None = None) -> str | None:
         raw = self.values.pop(key, None)
@@ -239,26 +251,70 @@ Columns = tuple[Sequence[int], list[bytes], list[bytes]]
 _utf8 = methodcaller("decode", "utf-8")
 
 
-def columns(db: BoltFile, path: Path, header: bytes) -> list[Columns]:
+def columns(
+    db: BoltFile, path: Path, header: bytes,
+    on_error: Callable[[BoltviewError], None] | None = None,
+) -> list[Columns]:  # fmt: skip
     """Each leaf page of a bucket, given as its parent stores it, in key order.
 
     An inline bucket or a one-page bucket (nearly every object containerd
-    writes) is read in place; a bigger tree goes through the engine's walk.
+    writes) is read in place; a bigger tree is walked page by page.  A page
+    that cannot be read raises, or, given ``on_error``, is told to it and left
+    out: the leaves on either side of it are still read.
     """
+    out: list[Columns] = []
+    try:
+        _leaves_into(out, db, path, header, on_error)
+    except BoltviewError as error:  # the root itself, or a walk that ran out of pages
+        if on_error is None:
+            raise
+        on_error(error)
+    return out
+
+
+def _leaves_into(
+    out: list[Columns], db: BoltFile, path: Path, header: bytes,
+    on_error: Callable[[BoltviewError], None] | None,
+) -> None:  # fmt: skip
     if len(header) >= BUCKET_HEADER_SIZE:
         root = db.layout.fast_bucket_header.unpack_from(header)[0]
         if root == 0:
             inline = _inline(header, db.layout)
             if inline is not None:
-                return [inline]
+                out.append(inline)
+                return
         page = Page(0, header[BUCKET_HEADER_SIZE:], db.layout) if root == 0 else db.page(root)
         if page.is_leaf:
-            return [_slice(page)]
-        if root and page.is_branch:  # two levels: a container with a big spec
-            leaves = [db.page(child) for _, _, child in page.branch_records()]
-            if all(leaf.is_leaf for leaf in leaves):
-                return [_slice(leaf) for leaf in leaves]
-    return [_slice(page, first) for page, first in open_bucket(db, path, header).leaves()]
+            out.append(_slice(page))
+            return
+    bucket = open_bucket(db, path, header)
+    budget = Budget(db)
+    top = bucket.root_page() if bucket.is_inline else checked_child(db, bucket.root, (), budget)
+    _walk(db, top, (), budget, out, on_error)
+
+
+def _walk(
+    db: BoltFile, page: Page, trail: tuple[int, ...], budget: Budget, out: list[Columns],
+    on_error: Callable[[BoltviewError], None] | None,
+) -> None:  # fmt: skip
+    """The leaves below ``page``, in key order; a child that cannot be read is left out.
+
+    Each child page gets the engine's own checks (``checked_child``: the walk's
+    page budget, cycles, depth, page type), as ``Bucket.leaves`` gives them.
+    """
+    if page.is_leaf:
+        out.append(_slice(page))
+        return
+    if not page.is_branch:
+        raise PageError(page.pgid, f"expected a branch or leaf page, found {page.type}")
+    trail = trail + (page.pgid,)
+    for _, _, child in page.branch_records():
+        try:
+            _walk(db, checked_child(db, child, trail, budget), trail, budget, out, on_error)
+        except BoltviewError as error:
+            if on_error is None or budget.left < 0:
+                raise  # a walk out of pages stops: the tree is too corrupt to go on
+            on_error(error)
 
 
 _INLINE_ELEMENTS = BUCKET_HEADER_SIZE + PAGE_HEADER_SIZE
@@ -295,19 +351,23 @@ def _inline(header: bytes, layout: Layout) -> Columns | None:
     return raw[0::4], keys, values
 
 
-def _slice(page: Page, first: int = 0) -> Columns:
+def _slice(page: Page) -> Columns:
     flags, key_starts, value_starts, value_ends = page.leaf_spans()
-    if first:
-        flags, key_starts = flags[first:], key_starts[first:]
-        value_starts, value_ends = value_starts[first:], value_ends[first:]
     data = page.data
     keys = [data[start:end] for start, end in zip(key_starts, value_starts)]
     return flags, keys, [data[start:end] for start, end in zip(value_starts, value_ends)]
 
 
-def child_headers(db: BoltFile, path: Path, header: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """(name, header) of every sub-bucket of a bucket: the objects of a kind."""
-    for flags, keys, vals in columns(db, path, header):
+def child_headers(
+    db: BoltFile, path: Path, header: bytes,
+    on_error: Callable[[BoltviewError], None] | None = None,
+) -> Iterator[tuple[bytes, bytes]]:  # fmt: skip
+    """(name, header) of every sub-bucket of a bucket: the objects of a kind.
+
+    ``on_error`` as for :func:`columns`: a leaf that cannot be read leaves out
+    the objects it holds, not the others.
+    """
+    for flags, keys, vals in columns(db, path, header, on_error):
         for flag, key, value in zip(flags, keys, vals):
             if flag & BUCKET_LEAF_FLAG:
                 yield key, value
@@ -368,7 +428,10 @@ def load_image(db: BoltFile, path: Path, header: bytes, namespace: str) -> Image
     target_unknown: tuple[UnknownKey, ...] = ()
     t = f.sub(S.TARGET)
     if t is None:
-        f.issues.append(Issue("target", b"", "no target bucket (containerd cannot read this image)"))
+        if not f.broken:  # else it may well be on the page that could not be read
+            f.issues.append(
+                Issue("target", b"", "no target bucket (containerd cannot read this image)")
+            )
     else:
         media_type = t.text(S.MEDIA_TYPE, "target/mediatype") or ""
         digest = t.digest(S.DIGEST) or ""
@@ -500,3 +563,29 @@ def load_sandbox(db: BoltFile, path: Path, header: bytes, namespace: str, locati
         unknown=f.unknown() + runtime_unknown,
         issues=tuple(f.issues),
     )
+
+
+Loaded = Container | Image | Snapshot | ContentBlob | Ingest | Lease | Sandbox
+"""What :func:`load_object` gives: any kind that has a bucket of its own."""
+
+_BY_KIND: dict[str, Callable[[BoltFile, Path, bytes, str], Loaded]] = {
+    Container.kind: load_container, Image.kind: load_image, ContentBlob.kind: load_blob,
+    Ingest.kind: load_ingest, Lease.kind: load_lease,
+}  # fmt: skip
+
+
+def load_object(
+    kind: str, db: BoltFile, path: Path, header: bytes, namespace: str, where: str = ""
+) -> Loaded:
+    """An object of any kind from its bucket.
+
+    ``where`` is a snapshot's snapshotter, or a sandbox's location ("v1" unless
+    said); the other kinds have none.
+    """
+    if kind == Snapshot.kind:
+        return load_snapshot(db, path, header, namespace, where)
+    if kind == Sandbox.kind:
+        return load_sandbox(db, path, header, namespace, where or "v1")
+    if kind not in _BY_KIND:
+        raise ValueError(f"no bucket of its own for kind {kind!r}")
+    return _BY_KIND[kind](db, path, header, namespace)

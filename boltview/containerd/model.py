@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, overload
 
 from boltview.containerd import schema as S
 from boltview.containerd.encoding import GoTime
@@ -57,12 +57,31 @@ KINDS: Final = (NAMESPACE, CONTAINER, IMAGE, SNAPSHOT, CONTENT, INGEST, LEASE, S
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """A bucket, or part of one, that could not be read: a corrupt or missing page.
+
+    ``path`` is the bucket being read; ``pgid`` the page that failed (0 for an
+    inline page or a bucket header, None when the error names no page).  What
+    could be read around it still is: a problem leaves a gap, not an error.
+    """
+
+    path: Path
+    pgid: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Issue:
-    """A value that did not decode: where, its bytes, and why."""
+    """A value that did not decode, or a bucket that could not be read: where, its bytes, and why.
+
+    ``problem`` is set for an unreadable bucket (the object's own, or one of
+    its sub-buckets): which bucket and which page.
+    """
 
     field: str
     raw: bytes
     reason: str
+    problem: Problem | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +113,38 @@ class ObjectRef:
     def __str__(self) -> str:
         where = f"{self.snapshotter}/{self.id}" if self.snapshotter else self.id
         return f"{self.kind} {where} (namespace {self.namespace})"
+
+
+class _Alias:
+    """An attribute read under another name: an image's ``id`` is its ``name``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _Alias: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> str: ...
+    def __get__(self, obj: object | None, owner: type) -> Any:
+        return self if obj is None else getattr(obj, self.name)
+
+
+class _Object:
+    """What every kind of object answers: its ``kind``, ``id`` and ``ref``.
+
+    A kind whose id has a name of its own declares ``id = _Alias("name")``.
+    """
+
+    __slots__ = ()
+    kind: ClassVar[str]
+    namespace: str
+    id: str
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.namespace, self.id)
 
 
 class AnyValue:
@@ -229,24 +280,19 @@ class SchemaInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class Namespace:
+class Namespace(_Object):
     """A namespace: its labels, and which object buckets it has."""
 
     kind: ClassVar[str] = NAMESPACE
+    id = _Alias("name")
+    namespace = _Alias("name")
+    """A namespace is its own: its ref is ``namespace <name> (namespace <name>)``."""
     name: str
     labels: dict[str, str] | None
     objects: tuple[str, ...]
     path: Path
     unknown: tuple[UnknownKey, ...] = ()
     issues: tuple[Issue, ...] = ()
-
-    @property
-    def id(self) -> str:
-        return self.name
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(NAMESPACE, self.name, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,10 +306,11 @@ class Descriptor:
 
 
 @dataclass(frozen=True, slots=True)
-class Image:
+class Image(_Object):
     """An image: a name pointing at a manifest or index blob."""
 
     kind: ClassVar[str] = IMAGE
+    id = _Alias("name")
     namespace: str
     name: str
     target: Descriptor
@@ -275,21 +322,13 @@ class Image:
     issues: tuple[Issue, ...] = ()
 
     @property
-    def id(self) -> str:
-        return self.name
-
-    @property
     def annotations(self) -> dict[str, str] | None:
         """The target's annotations (containerd stores them beside the target)."""
         return self.target.annotations
 
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(IMAGE, self.namespace, self.name)
-
 
 @dataclass(frozen=True, slots=True)
-class Container:
+class Container(_Object):
     """A container record (not a running task: tasks live in the shims)."""
 
     kind: ClassVar[str] = CONTAINER
@@ -310,10 +349,6 @@ class Container:
     path: Path
     unknown: tuple[UnknownKey, ...] = ()
     issues: tuple[Issue, ...] = ()
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(CONTAINER, self.namespace, self.id)
 
     @property
     def snapshot_ref(self) -> ObjectRef | None:
@@ -345,7 +380,7 @@ class BackendSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(_Object):
     """A snapshot as the metadata database knows it, per snapshotter.
 
     ``backend`` is set when the snapshotter's own database was read too; the
@@ -353,6 +388,7 @@ class Snapshot:
     """
 
     kind: ClassVar[str] = SNAPSHOT
+    id = _Alias("key")
     namespace: str
     snapshotter: str
     key: str
@@ -369,10 +405,6 @@ class Snapshot:
     backend: BackendSnapshot | None = None
     backend_missing: bool = False
     """The snapshotter's database was read and has no snapshot of this name."""
-
-    @property
-    def id(self) -> str:
-        return self.key
 
     @property
     def ref(self) -> ObjectRef:
@@ -403,10 +435,11 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
-class ContentBlob:
+class ContentBlob(_Object):
     """A blob the namespace owns in the content store (the bytes live on disk)."""
 
     kind: ClassVar[str] = CONTENT
+    id = _Alias("digest")
     namespace: str
     digest: str
     size: int | None
@@ -417,20 +450,13 @@ class ContentBlob:
     unknown: tuple[UnknownKey, ...] = ()
     issues: tuple[Issue, ...] = ()
 
-    @property
-    def id(self) -> str:
-        return self.digest
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(CONTENT, self.namespace, self.digest)
-
 
 @dataclass(frozen=True, slots=True)
-class Ingest:
+class Ingest(_Object):
     """An upload in progress: the client's ref, the backend's, and when it expires."""
 
     kind: ClassVar[str] = INGEST
+    id = _Alias("ref_name")
     namespace: str
     ref_name: str
     backend_ref: str
@@ -439,14 +465,6 @@ class Ingest:
     path: Path
     unknown: tuple[UnknownKey, ...] = ()
     issues: tuple[Issue, ...] = ()
-
-    @property
-    def id(self) -> str:
-        return self.ref_name
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(INGEST, self.namespace, self.ref_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,7 +485,7 @@ class LeaseResource:
 
 
 @dataclass(frozen=True, slots=True)
-class Lease:
+class Lease(_Object):
     """A lease: what it protects from the garbage collector, and until when."""
 
     kind: ClassVar[str] = LEASE
@@ -484,10 +502,6 @@ class Lease:
     issues: tuple[Issue, ...] = ()
 
     @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(LEASE, self.namespace, self.id)
-
-    @property
     def resources(self) -> list[LeaseResource]:
         """Every resource, in the order containerd's ListResources gives them."""
         out = [LeaseResource(S.RESOURCE_CONTENT, d) for d in self.content]
@@ -499,7 +513,7 @@ class Lease:
 
 
 @dataclass(frozen=True, slots=True)
-class Sandbox:
+class Sandbox(_Object):
     """A sandbox record: under ``v1`` (containerd 2.x) or beside it (1.7)."""
 
     kind: ClassVar[str] = SANDBOX
@@ -519,10 +533,6 @@ class Sandbox:
     unknown: tuple[UnknownKey, ...] = ()
     issues: tuple[Issue, ...] = ()
 
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(SANDBOX, self.namespace, self.id)
-
 
 @dataclass(frozen=True, slots=True)
 class PodContainer:
@@ -537,7 +547,7 @@ class PodContainer:
 
 
 @dataclass(frozen=True, slots=True)
-class Pod:
+class Pod(_Object):
     """A Kubernetes pod as CRI left it in the ``k8s.io`` namespace.
 
     Grouped by sandbox id: the sandbox (pause) container, or the 2.x sandbox
@@ -545,6 +555,7 @@ class Pod:
     """
 
     kind: ClassVar[str] = POD
+    id = _Alias("sandbox_id")
     namespace: str
     sandbox_id: str
     name: str | None
@@ -557,14 +568,6 @@ class Pod:
     sandbox_container: Container | None
     sandbox: Sandbox | None
     containers: tuple[PodContainer, ...]
-
-    @property
-    def id(self) -> str:
-        return self.sandbox_id
-
-    @property
-    def ref(self) -> ObjectRef:
-        return ObjectRef(POD, self.namespace, self.sandbox_id)
 
     @property
     def path(self) -> Path:

@@ -14,6 +14,14 @@ relations both ways:
 
 Relations use one index per namespace, built on first use and kept, so a
 viewer can ask for them freely.
+
+A damaged file still reads: a page that cannot be read leaves a gap, not an
+error.  An object whose bucket (or part of it) is unreadable comes with what
+could be read and an :class:`~boltview.containerd.model.Issue` naming the
+page; a kind's or a namespace's bucket that cannot be read leaves out what is
+on the broken page and no more.  Every such gap is a
+:class:`~boltview.containerd.model.Problem`, collected in
+:attr:`MetadataReader.problems`.
 """
 
 from __future__ import annotations
@@ -21,11 +29,12 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final, TypeAlias
+from typing import Final, Protocol, TypeAlias, TypeVar
 
-from boltview.bolt.bucket import Bucket
+from boltview.bolt.bucket import Bucket, Entry
 from boltview.bolt.file import BoltFile
 from boltview.containerd import schema as S
 from boltview.containerd.loader import (
@@ -54,18 +63,20 @@ from boltview.containerd.model import (
     ContentBlob,
     Image,
     Ingest,
+    Issue,
     Lease,
     Namespace,
     ObjectRef,
     Pod,
+    Problem,
     Sandbox,
     SchemaInfo,
     Snapshot,
 )
 from boltview.containerd.pods import group_pods
 from boltview.containerd.snapshotter import SnapshotterDB
-from boltview.errors import InvalidDatabaseError, NotFoundError
-from boltview.render.text import show_bytes
+from boltview.errors import BoltviewError, InvalidDatabaseError, NotFoundError
+from boltview.render.text import show_bytes, show_path
 
 METADATA: Final = "containerd-metadata"
 SNAPSHOTTER: Final = "containerd-snapshotter"
@@ -85,6 +96,70 @@ class NotContainerdError(InvalidDatabaseError):
     """A containerd verb was used on a bolt file that is not containerd metadata."""
 
 
+class UnreadableError(NotFoundError):
+    """An object asked for by name cannot be reached: the bucket that lists it is damaged.
+
+    Where a caller looks for something that may be missing (a parent snapshot,
+    an image a container names) it counts as not found; the damage itself is a
+    problem the reader reports.
+    """
+
+
+class _Gap(BoltviewError):
+    """A bucket on the way to another cannot be read: which one, and why."""
+
+    def __init__(self, path: Path, error: BoltviewError) -> None:
+        super().__init__(str(error))
+        self.path = path
+        self.error = error
+
+
+def _entry_in(bucket: Bucket, name: bytes) -> Entry | None:
+    """The sub-bucket entry ``name`` of ``bucket``, or None; _Gap if its pages fail."""
+    try:
+        entry = bucket.entry(name)
+    except BoltviewError as error:
+        raise _Gap(bucket.path, error) from None
+    return entry if entry is not None and entry.is_bucket else None
+
+
+class _Loaded(Protocol):
+    @property
+    def issues(self) -> tuple[Issue, ...]: ...
+
+
+_T = TypeVar("_T")
+_L = TypeVar("_L", bound=_Loaded)
+
+
+def find_one(
+    places: Iterable[str], lookup: Callable[[str], _T], missing: str, several: Callable[[str], str]
+) -> tuple[_T, str]:
+    """(thing, place) for the one place where ``lookup`` finds it.
+
+    A place where it is not is passed over, and so is one that cannot be
+    read, unless nothing is found anywhere: then that is the error.  None
+    found: NotFoundError(``missing``); several: NotFoundError(``several(the
+    places, comma-separated)``).
+    """
+    found: list[tuple[_T, str]] = []
+    unreadable: list[UnreadableError] = []
+    for place in places:
+        try:
+            found.append((lookup(place), place))
+        except UnreadableError as error:
+            unreadable.append(error)
+        except NotFoundError:
+            continue
+    if not found and unreadable:
+        raise unreadable[0]
+    if not found:
+        raise NotFoundError(missing)
+    if len(found) > 1:
+        raise NotFoundError(several(", ".join(place for _, place in found)))
+    return found[0]
+
+
 # -- what is this file? ------------------------------------------------------------------
 
 
@@ -99,11 +174,12 @@ def detect_kind(db: BoltFile) -> str:
     if entry is None or not entry.is_bucket:
         return PLAIN
     v1 = db.root.child(entry)
+    version = v1.entry(S.VERSION)
+    if version is not None and not version.is_bucket:
+        return METADATA  # without reading a namespace: one may be damaged
     children: set[bytes] = set()
     for item in v1.entries():
         if not item.is_bucket:
-            if item.key == S.VERSION:
-                return METADATA
             continue
         children.add(item.key)
         if any(sub.key in S.NAMESPACE_OBJECTS for sub in v1.child(item).entries() if sub.is_bucket):
@@ -124,7 +200,11 @@ def describe_plain(db: BoltFile) -> str:
 
 
 def require_metadata(db: BoltFile) -> None:
-    kind = detect_kind(db)
+    """NotContainerdError unless ``db`` is containerd metadata; an unreadable root is fatal."""
+    try:
+        kind = detect_kind(db)
+    except BoltviewError as error:  # the root or v1: nothing at all can be read
+        raise InvalidDatabaseError(f"{db.path}: {error}") from None
     if kind == SNAPSHOTTER:
         raise NotContainerdError(
             f"{db.path} is a containerd snapshotter database, not containerd metadata "
@@ -293,28 +373,103 @@ class MetadataReader:
         self._indexes: dict[str, _Index] = {}
         self._blob_buckets: dict[str, Bucket | None] = {}
         self._blob_cache: dict[tuple[str, str], ContentBlob | None] = {}
+        self._problems: dict[Problem, None] = {}
+
+    # -- damage ----------------------------------------------------------------------
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every gap met so far, each once, in the order met: what could not be read."""
+        return list(self._problems)
+
+    def _report(self, path: Path, error: BoltviewError) -> None:
+        self._problems.setdefault(Problem(path, getattr(error, "pgid", None), str(error)))
+
+    @contextmanager
+    def _guard(self, path: Path) -> Iterator[None]:
+        """Read pages of the bucket at ``path``; one that fails is reported, and the block left."""
+        try:
+            yield
+        except _Gap as gap:
+            self._report(gap.path, gap.error)
+        except BoltviewError as error:
+            self._report(path, error)
+
+    def _load(self, loader: Callable[..., _L], path: Path, header: bytes, *args: str) -> _L:
+        """An object from its bucket.  The loader never fails on a broken page: it
+        marks the object with an issue naming it, which is reported here too."""
+        obj = loader(self.db, path, header, *args)
+        for issue in obj.issues:
+            if issue.problem is not None:
+                self._problems.setdefault(issue.problem)
+        return obj
 
     # -- buckets -------------------------------------------------------------------
 
+    def _open(self, path: Path) -> Bucket | None:
+        """The bucket at ``path``, or None; _Gap names the bucket on the way that failed."""
+        bucket = self.db.root
+        for name in path:
+            entry = _entry_in(bucket, name)
+            if entry is None:
+                return None
+            try:
+                bucket = bucket.child(entry)
+            except BoltviewError as error:
+                raise _Gap(bucket.path + (name,), error) from None
+        return bucket
+
     def _bucket(self, *path: bytes) -> Bucket | None:
-        try:
-            return self.db.bucket(*path)
-        except NotFoundError:
-            return None
+        """The bucket at ``path``; None if there is none, or if the way to it cannot be read."""
+        with self._guard(path):
+            return self._open(path)
+        return None
+
+    def _lookup(self, path: Path) -> bytes | None:
+        """A bucket's header, as its parent stores it; None if there is no such bucket.
+
+        _Gap when a bucket on the way cannot be read.
+        """
+        parent = self._open(path[:-1])
+        entry = _entry_in(parent, path[-1]) if parent is not None else None
+        return entry.value if entry is not None else None
 
     def _header(self, path: Path) -> bytes | None:
-        """A bucket's header, as its parent stores it; None if there is no such bucket."""
-        parent = self.db.root if len(path) == 1 else self._bucket(*path[:-1])
-        entry = parent.entry(path[-1]) if parent is not None else None
-        return entry.value if entry is not None and entry.is_bucket else None
+        """A bucket's header; None if there is none, or if its parent cannot be read."""
+        with self._guard(path[:-1]):
+            return self._lookup(path)
+        return None
 
     def _each(self, *path: bytes) -> Iterator[tuple[Path, bytes]]:
-        """(path, header) of every sub-bucket of the bucket at ``path``: one kind's objects."""
+        """(path, header) of every sub-bucket of the bucket at ``path``: one kind's objects.
+
+        A page of that bucket that cannot be read leaves out the objects on it.
+        """
         header = self._header(path)
         if header is None:
             return
-        for key, child in child_headers(self.db, path, header):
+        for key, child in child_headers(self.db, path, header, lambda e: self._report(path, e)):
             yield path + (key,), child
+
+    def _one(self, path: Path, namespace: str, id: str, what: str) -> bytes:
+        """The header of the object at ``path``, which a user named.
+
+        NotFoundError when it is not there; UnreadableError when the bucket
+        that lists it cannot be read.
+        """
+        try:
+            header = self._lookup(path)
+        except _Gap as gap:
+            self._report(gap.path, gap.error)
+            raise UnreadableError(
+                f"{self.db.path}: {what} {id!r} in namespace {namespace!r} cannot be read: "
+                f"{gap.error} (bucket {show_path(gap.path)})"
+            ) from None
+        if header is None:
+            if self._header(self._ns_path(namespace)) is None:
+                raise NotFoundError(f"{self.db.path}: no namespace {namespace!r}")
+            raise NotFoundError(f"{self.db.path}: no {what} {id!r} in namespace {namespace!r}")
+        return header
 
     def _ns_path(self, namespace: str, *path: bytes) -> Path:
         return (S.V1, _raw(namespace), *path)
@@ -328,10 +483,19 @@ class MetadataReader:
     def namespace_names(self) -> list[str]:
         """Namespaces under ``v1``, plus 1.7's that only hold root-level sandboxes."""
         names = {_text(path[-1]) for path, _ in self._each(S.V1)}
-        for bucket in self.db.root.buckets():
-            if bucket.name != S.V1 and bucket.entry(S.SANDBOXES) is not None:
-                names.add(_text(bucket.name))
+        names.update(_text(name) for name, holds in self._root_buckets() if holds)
         return sorted(names)
+
+    def _root_buckets(self) -> list[tuple[bytes, bool]]:
+        """Top-level buckets besides ``v1``, and whether each holds 1.7's sandboxes."""
+        out = []
+        for bucket in self.db.root.buckets():
+            if bucket.name != S.V1:
+                holds = False
+                with self._guard(bucket.path):
+                    holds = bucket.entry(S.SANDBOXES) is not None
+                out.append((bucket.name, holds))
+        return out
 
     def namespaces(self) -> list[Namespace]:
         return [self.namespace(name) for name in self.namespace_names()]
@@ -343,32 +507,40 @@ class MetadataReader:
             if name in self.namespace_names():  # 1.7: sandboxes only, outside v1
                 return Namespace(name, None, (S.SANDBOXES.decode(),), (_raw(name),))
             raise NotFoundError(f"{self.db.path}: no namespace {name!r}")
-        return load_namespace(self.db, path, header)
+        return self._load(load_namespace, path, header)
 
     def root_unknown(self) -> list[bytes]:
         """Top-level buckets that are neither ``v1`` nor a 1.7 sandbox holder."""
-        return [
-            b.name for b in self.db.root.buckets()
-            if b.name != S.V1 and b.entry(S.SANDBOXES) is None
-        ]  # fmt: skip
+        return [name for name, holds in self._root_buckets() if not holds]
 
     # -- listing and loading, per kind -----------------------------------------------------
 
+    def _listed(
+        self, namespace: str, where: tuple[bytes, ...], loader: Callable[..., _L]
+    ) -> Iterator[_L]:
+        """Every object of one kind, read from the bucket ``v1/<namespace>/<where>``."""
+        for path, header in self._each(*self._ns_path(namespace, *where)):
+            yield self._load(loader, path, header, namespace)
+
+    def _by_id(
+        self, namespace: str, where: tuple[bytes, ...], id: str, what: str,
+        loader: Callable[..., _L],
+    ) -> _L:  # fmt: skip
+        """The object of one kind named ``id``."""
+        path = self._ns_path(namespace, *where, _raw(id))
+        return self._load(loader, path, self._one(path, namespace, id, what), namespace)
+
     def containers(self, namespace: str) -> Iterator[Container]:
-        for path, header in self._each(*self._ns_path(namespace, S.CONTAINERS)):
-            yield load_container(self.db, path, header, namespace)
+        return self._listed(namespace, (S.CONTAINERS,), load_container)
 
     def container(self, namespace: str, id: str) -> Container:
-        path, header = self._one(namespace, (S.CONTAINERS,), id, "container")
-        return load_container(self.db, path, header, namespace)
+        return self._by_id(namespace, (S.CONTAINERS,), id, "container", load_container)
 
     def images(self, namespace: str) -> Iterator[Image]:
-        for path, header in self._each(*self._ns_path(namespace, S.IMAGES)):
-            yield load_image(self.db, path, header, namespace)
+        return self._listed(namespace, (S.IMAGES,), load_image)
 
     def image(self, namespace: str, name: str) -> Image:
-        path, header = self._one(namespace, (S.IMAGES,), name, "image")
-        return load_image(self.db, path, header, namespace)
+        return self._by_id(namespace, (S.IMAGES,), name, "image", load_image)
 
     def snapshotter_names(self, namespace: str) -> list[str]:
         return [_text(p[-1]) for p, _ in self._each(*self._ns_path(namespace, S.SNAPSHOTS))]
@@ -378,25 +550,22 @@ class MetadataReader:
         names = [snapshotter] if snapshotter else self.snapshotter_names(namespace)
         for name in names:
             for path, header in self._each(*self._ns_path(namespace, S.SNAPSHOTS, _raw(name))):
-                yield self._join(load_snapshot(self.db, path, header, namespace, name))
+                yield self._join(self._load(load_snapshot, path, header, namespace, name))
 
     def snapshot(self, namespace: str, key: str, snapshotter: str | None = None) -> Snapshot:
         """A snapshot by key; without a snapshotter, the only one that has the key."""
-        names = [snapshotter] if snapshotter else self.snapshotter_names(namespace)
-        found = []
-        for name in names:
+
+        def lookup(name: str) -> Snapshot:
             path = self._ns_path(namespace, S.SNAPSHOTS, _raw(name), _raw(key))
-            header = self._header(path)
-            if header is not None:
-                found.append(self._join(load_snapshot(self.db, path, header, namespace, name)))
-        if not found:
-            raise NotFoundError(f"{self.db.path}: no snapshot {key!r} in namespace {namespace!r}")
-        if len(found) > 1:
-            raise NotFoundError(
-                f"{self.db.path}: snapshot {key!r} exists in several snapshotters "
-                f"({', '.join(s.snapshotter for s in found)}); name one with --snapshotter"
-            )
-        return found[0]
+            header = self._one(path, namespace, key, "snapshot")
+            return self._join(self._load(load_snapshot, path, header, namespace, name))
+
+        return find_one(
+            [snapshotter] if snapshotter else self.snapshotter_names(namespace), lookup,
+            f"{self.db.path}: no snapshot {key!r} in namespace {namespace!r}",
+            lambda where: f"{self.db.path}: snapshot {key!r} exists in several snapshotters "
+            f"({where}); name one with --snapshotter",
+        )[0]  # fmt: skip
 
     def _join(self, snapshot: Snapshot) -> Snapshot:
         backend_db = self.snapshotter_dbs.get(snapshot.snapshotter)
@@ -406,35 +575,29 @@ class MetadataReader:
         return dataclasses.replace(snapshot, backend=backend, backend_missing=backend is None)
 
     def blobs(self, namespace: str) -> Iterator[ContentBlob]:
-        for path, header in self._each(*self._ns_path(namespace, S.CONTENT, S.BLOB)):
-            yield load_blob(self.db, path, header, namespace)
+        return self._listed(namespace, (S.CONTENT, S.BLOB), load_blob)
 
     def blob(self, namespace: str, digest: str) -> ContentBlob:
-        path, header = self._one(namespace, (S.CONTENT, S.BLOB), digest, "content blob")
-        return load_blob(self.db, path, header, namespace)
+        return self._by_id(namespace, (S.CONTENT, S.BLOB), digest, "content blob", load_blob)
 
     def ingests(self, namespace: str) -> Iterator[Ingest]:
-        for path, header in self._each(*self._ns_path(namespace, S.CONTENT, S.INGESTS)):
-            yield load_ingest(self.db, path, header, namespace)
+        return self._listed(namespace, (S.CONTENT, S.INGESTS), load_ingest)
 
     def ingest(self, namespace: str, ref: str) -> Ingest:
-        path, header = self._one(namespace, (S.CONTENT, S.INGESTS), ref, "ingest")
-        return load_ingest(self.db, path, header, namespace)
+        return self._by_id(namespace, (S.CONTENT, S.INGESTS), ref, "ingest", load_ingest)
 
     def leases(self, namespace: str) -> Iterator[Lease]:
-        for path, header in self._each(*self._ns_path(namespace, S.LEASES)):
-            yield load_lease(self.db, path, header, namespace)
+        return self._listed(namespace, (S.LEASES,), load_lease)
 
     def lease(self, namespace: str, id: str) -> Lease:
-        path, header = self._one(namespace, (S.LEASES,), id, "lease")
-        return load_lease(self.db, path, header, namespace)
+        return self._by_id(namespace, (S.LEASES,), id, "lease", load_lease)
 
     def sandboxes(self, namespace: str) -> Iterator[Sandbox]:
         """Sandboxes under ``v1`` (2.x), then 1.7's outside it."""
         for path, header in self._each(*self._ns_path(namespace, S.SANDBOXES)):
-            yield load_sandbox(self.db, path, header, namespace, "v1")
+            yield self._load(load_sandbox, path, header, namespace, "v1")
         for path, header in self._each(_raw(namespace), S.SANDBOXES):
-            yield load_sandbox(self.db, path, header, namespace, "root")
+            yield self._load(load_sandbox, path, header, namespace, "root")
 
     def sandbox(self, namespace: str, id: str) -> Sandbox:
         for path, location in (
@@ -443,7 +606,7 @@ class MetadataReader:
         ):
             header = self._header(path)
             if header is not None:
-                return load_sandbox(self.db, path, header, namespace, location)
+                return self._load(load_sandbox, path, header, namespace, location)
         raise NotFoundError(f"{self.db.path}: no sandbox {id!r} in namespace {namespace!r}")
 
     def pods(self, namespace: str = S.CRI_NAMESPACE) -> list[Pod]:
@@ -456,15 +619,6 @@ class MetadataReader:
             if id in (pod.sandbox_id, pod.name, pod.uid):
                 return pod
         raise NotFoundError(f"{self.db.path}: no pod {id!r} in namespace {namespace!r}")
-
-    def _one(self, namespace: str, where: tuple[bytes, ...], id: str, what: str) -> tuple[Path, bytes]:
-        path = self._ns_path(namespace, *where, _raw(id))
-        header = self._header(path)
-        if header is None:
-            if self._header(self._ns_path(namespace)) is None:
-                raise NotFoundError(f"{self.db.path}: no namespace {namespace!r}")
-            raise NotFoundError(f"{self.db.path}: no {what} {id!r} in namespace {namespace!r}")
-        return path, header
 
     # -- any kind --------------------------------------------------------------------
 
@@ -542,10 +696,12 @@ class MetadataReader:
         if namespace not in self._blob_buckets:
             self._blob_buckets[namespace] = self._bucket(*self._ns_path(namespace, S.CONTENT, S.BLOB))
         bucket = self._blob_buckets[namespace]
-        entry = bucket.entry(_raw(digest)) if bucket is not None else None
         blob = None
-        if entry is not None and entry.is_bucket:
-            blob = load_blob(self.db, bucket.path + (entry.key,), entry.value, namespace)  # type: ignore[union-attr]
+        if bucket is not None:
+            with self._guard(bucket.path):
+                entry = _entry_in(bucket, _raw(digest))
+                if entry is not None:
+                    blob = self._load(load_blob, bucket.path + (entry.key,), entry.value, namespace)
         if len(self._blob_cache) > 50_000:
             self._blob_cache.clear()
         self._blob_cache[key] = blob
@@ -556,7 +712,9 @@ class MetadataReader:
             return None
         path = self._ns_path(container.namespace, S.IMAGES, _raw(container.image))
         header = self._header(path)
-        return load_image(self.db, path, header, container.namespace) if header is not None else None
+        if header is None:
+            return None
+        return self._load(load_image, path, header, container.namespace)
 
     def container_snapshot(self, container: Container) -> Snapshot | None:
         ref = container.snapshot_ref

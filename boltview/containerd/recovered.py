@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -36,6 +36,7 @@ from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, LEAF_PAGE, PAGE_HEADER_SIZE
 from boltview.containerd import schema as S
+from boltview.containerd.loader import load_object
 from boltview.containerd.model import (
     CONTAINER,
     CONTENT,
@@ -45,13 +46,6 @@ from boltview.containerd.model import (
     SANDBOX,
     SNAPSHOT,
     AnyValue,
-    load_blob,
-    load_container,
-    load_image,
-    load_ingest,
-    load_lease,
-    load_sandbox,
-    load_snapshot,
 )
 from boltview.errors import BoltviewError, NotFoundError
 from boltview.forensics.recover import (
@@ -412,18 +406,6 @@ def _compare(recovered: dict[bytes, Any], live: dict[bytes, Any]) -> tuple[list[
 # -- the whole job -----------------------------------------------------------------------------
 
 
-#: The model's loaders, each given (db, path, header, namespace, snapshotter).
-_LOADERS: Final[dict[str, Callable[..., Any]]] = {
-    CONTAINER: lambda db, path, header, ns, sn: load_container(db, path, header, ns),
-    IMAGE: lambda db, path, header, ns, sn: load_image(db, path, header, ns),
-    SNAPSHOT: lambda db, path, header, ns, sn: load_snapshot(db, path, header, ns, sn or ""),
-    CONTENT: lambda db, path, header, ns, sn: load_blob(db, path, header, ns),
-    INGEST: lambda db, path, header, ns, sn: load_ingest(db, path, header, ns),
-    LEASE: lambda db, path, header, ns, sn: load_lease(db, path, header, ns),
-    SANDBOX: lambda db, path, header, ns, sn: load_sandbox(db, path, header, ns, "v1"),
-}
-
-
 def recovered_objects(recovery: Recovery) -> list[RecoveredObject]:
     """Every containerd object found in ``recovery``'s copies, deleted ones first."""
     db = recovery.db
@@ -538,7 +520,7 @@ def _build(
     try:
         header, missing = builder.header(copy)
         obj.notes.extend(missing)
-        obj.obj = _LOADERS[kind](db, path, header, namespace or "", snapshotter)
+        obj.obj = load_object(kind, db, path, header, namespace or "", snapshotter or "")
     except BoltviewError as error:
         obj.notes.append(f"fields could not be decoded: {error}")
     if ident is None:
@@ -575,8 +557,8 @@ def _build(
 
 def object_document(db: BoltFile, obj: RecoveredObject) -> dict[str, Any]:
     """One recovered object as stable JSON; ``object`` holds only recovered fields."""
-    from boltview.containerd.export import object_json
-    from boltview.forensics.recover import b64, bytes_field
+    from boltview.containerd.export import object_json, value_json
+    from boltview.forensics.recover import bytes_field
 
     doc: dict[str, Any] = {
         "kind": obj.kind,
@@ -619,10 +601,9 @@ def object_document(db: BoltFile, obj: RecoveredObject) -> dict[str, Any]:
             unknown = [u for u in getattr(obj.obj, "unknown", ())]
             if unknown:
                 extra["unknown"] = {
-                    u.key.decode("utf-8", "backslashreplace"): (
-                        {"value": u.value.decode("utf-8", "backslashreplace"), "value_base64": b64(u.value)}
-                        if u.value is not None else {"bucket": True}
-                    ) for u in unknown
+                    u.key.decode("utf-8", "backslashreplace"):
+                        value_json(u.value) if u.value is not None else {"bucket": True}
+                    for u in unknown
                 }  # fmt: skip
         doc["object"] = rendered
     doc["records"] = [

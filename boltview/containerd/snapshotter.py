@@ -49,8 +49,9 @@ class SnapshotterDB:
 
     @classmethod
     def open(
-        cls, path: str, name: str | None = None, *, meta: int | None = None, snapshot: bool = False
-    ) -> SnapshotterDB:
+        cls, path: str, name: str | None = None, *, meta: int | None = None,
+        snapshot: bool | None = False,
+    ) -> SnapshotterDB:  # fmt: skip
         db = BoltFile.open(path, meta=meta, snapshot=snapshot)
         try:
             db.bucket(S.SNAPSHOTTER_V1)

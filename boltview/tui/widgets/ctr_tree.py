@@ -107,6 +107,16 @@ def _obj_key(obj: AnyObject) -> str:
     return str(getattr(obj, "id", ""))
 
 
+def marked_summary(obj: AnyObject, now: datetime) -> Text:
+    """An object's label; when part of its bucket could not be read, which page, in the tree."""
+    label = summary(obj, now)
+    pages = sorted({issue.problem.pgid for issue in getattr(obj, "issues", ())
+                    if issue.problem is not None and issue.problem.pgid is not None})  # fmt: skip
+    if pages:
+        label.append(f" page {', '.join(map(str, pages))} unreadable", style="bold red")
+    return label
+
+
 class CtrTree(Tree[CtrItem]):
     """containerd's objects by namespace and kind."""
 
@@ -183,7 +193,7 @@ class CtrTree(Tree[CtrItem]):
             root.add_leaf(Text("(no namespaces)", style="italic dim"), Note("empty"))
         first: TreeNode[CtrItem] | None = None
         for namespace in namespaces:
-            node = root.add(summary(namespace, self.clock()), NsItem(namespace))
+            node = root.add(marked_summary(namespace, self.clock()), NsItem(namespace))
             if first is None and namespace.objects:
                 first = node
         target = first or (root.children[0] if root.children else None)
@@ -353,7 +363,8 @@ class CtrTree(Tree[CtrItem]):
         if self.filter_text and self.filter_text.lower() not in _obj_key(obj).lower():
             return None
         expandable = isinstance(obj, Snapshot) and bool(obj.children)
-        return node.add(summary(obj, now), ObjItem(obj), allow_expand=expandable, before=before)
+        return node.add(marked_summary(obj, now), ObjItem(obj), allow_expand=expandable,
+                        before=before)  # fmt: skip
 
     def _apply_window(
         self, node: TreeNode[CtrItem], mode: str, window: ObjectWindow, now: datetime
