@@ -421,6 +421,14 @@ async def test_export_a_raw_subtree_as_the_cli_dumps_it(tmp_path: Path) -> None:
     dump(BoltFile.open(str(BASIC)).bucket(b"alpha"), expected, "text")
     assert target.read_bytes() == expected.getvalue()
     assert json.loads(target.read_text())["a00"] == "alpha value 0"
+    # Beside it, what ties it to the evidence: the database's hash and transaction.
+    import hashlib
+
+    record = json.loads((tmp_path / "alpha.json.provenance.json").read_text())
+    assert record["export"]["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
+    assert record["source"]["sha256"] == hashlib.sha256(BASIC.read_bytes()).hexdigest()
+    assert record["source"]["txid"] == BoltFile.open(str(BASIC)).txid
+    assert record["source"]["path"] == str(BASIC.resolve())
 
 
 @pilot_test

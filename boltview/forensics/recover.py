@@ -44,10 +44,9 @@ containerd's terms.
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from boltview.bolt.bucket import Bucket, Entry
@@ -70,6 +69,7 @@ from boltview.bolt.layout import (
 )
 from boltview.bolt.page import Page
 from boltview.errors import BoltviewError, NotFoundError
+from boltview.provenance import provenance
 from boltview.render.text import show_bytes, show_path
 
 Path = tuple[bytes, ...]
@@ -1160,41 +1160,6 @@ def path_field(path: Path | None, name: str = "bucket") -> dict[str, Any]:
         return {name: None, f"{name}_base64": None}
     return {name: [p.decode("utf-8", "backslashreplace") for p in path],
             f"{name}_base64": [b64(p) for p in path]}  # fmt: skip
-
-
-def provenance(db: BoltFile, read_at: datetime | None = None) -> dict[str, Any]:
-    """Where a report came from: tool, file (path, size, sha256, mtime), metas, time."""
-    from boltview import __version__
-
-    path = os.path.abspath(db.path)
-    try:
-        mtime: str | None = _iso(datetime.fromtimestamp(os.stat(path).st_mtime, UTC))
-    except OSError:
-        mtime = None
-    return {
-        "tool": "boltview",
-        "version": __version__,
-        "path": path,
-        "size": db.size,
-        "sha256": db.sha256(),
-        "mtime": mtime,
-        "page_size": db.page_size,
-        "active_meta": db.meta.index,
-        "meta_reason": db.meta_reason,
-        "metas": [
-            {
-                "index": m.index,
-                "txid": m.txid,
-                "root": m.root,
-                "freelist": m.freelist,
-                "high_water_mark": m.pgid,
-                "valid": m.valid,
-                "problem": m.problem,
-            }
-            for m in db.metas
-        ],
-        "read_at": _iso(read_at or datetime.now(UTC)),
-    }
 
 
 def _iso(moment: datetime) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -33,6 +34,7 @@ from boltview.bolt.file import BoltFile
 from boltview.dump import dump
 from boltview.errors import BoltviewError
 from boltview.protobuf.wire import read_uvarint
+from boltview.provenance import provenance
 from boltview.render.text import escape, show_bytes, show_path
 from boltview.tui.commands import BoltviewCommands
 from boltview.tui.ctr import CtrModel, describe, detect
@@ -519,6 +521,7 @@ class BoltviewApp(App[None]):
                     os.unlink(target)
                 raise
             size = os.path.getsize(target)
+            self._write_provenance(target)
             self.last_export = target
             self.call_from_thread(
                 self.notify, f"exported to {escape(target)} ({size} bytes)", title="export"
@@ -527,6 +530,24 @@ class BoltviewApp(App[None]):
             self.call_from_thread(
                 self.notify, f"export failed: {escape(str(error))}", severity="error"
             )
+
+
+    def _write_provenance(self, target: str) -> None:
+        """Beside every export, where it came from: ``OUT.provenance.json``.
+
+        The export keeps the CLI's format; this file ties it to the evidence
+        (the database's path, size, sha256, mtime, transaction, time of
+        reading) and to itself (the export's own sha256).
+        """
+        with open(target, "rb") as exported:
+            digest = hashlib.sha256(exported.read()).hexdigest()
+        document = {
+            "export": {"path": target, "sha256": digest},
+            "source": provenance(self.db),
+        }
+        with open(target + ".provenance.json", "x", encoding="utf-8") as out:
+            json.dump(document, out, indent=2)
+            out.write("\n")
 
 
 _VALUE_ENCODERS: dict[str, Callable[[bytes], str]] = {
