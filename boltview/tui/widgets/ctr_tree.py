@@ -37,6 +37,7 @@ from boltview.errors import BoltviewError
 from boltview.render.text import escape
 from boltview.tui.ctr import COUNT_LIMIT, GROUPS, CtrModel, ObjectWindow, namespace_bytes
 from boltview.tui.messages import ShowError, ShowObject
+from boltview.tui.widgets.browsing import BrowsingTree, attached
 from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.objects import object_body, object_header, summary
 
@@ -117,26 +118,12 @@ def marked_summary(obj: AnyObject, now: datetime) -> Text:
     return label
 
 
-class CtrTree(Tree[CtrItem]):
+class CtrTree(BrowsingTree[CtrItem]):
     """containerd's objects by namespace and kind."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("l,right", "expand_or_in", "Expand", show=False),
-        Binding("h,left", "collapse_or_out", "Collapse", show=False),
-        Binding("g,home", "scroll_home", "Top", show=False),
-        Binding("G,end", "scroll_end", "Bottom", show=False),
-        Binding("ctrl+f,pagedown", "page_down", "Page down", show=False),
-        Binding("ctrl+b,pageup", "page_up", "Page up", show=False),
         Binding("r", "relations", "Relations", show=False),
     ]
-
-    DEFAULT_CSS = """
-    CtrTree {
-        scrollbar-size-vertical: 1;
-    }
-    """
 
     def __init__(
         self, model: CtrModel, clock: Callable[[], datetime], *, id: str | None = None
@@ -204,25 +191,11 @@ class CtrTree(Tree[CtrItem]):
 
     # -- keys --------------------------------------------------------------------------
 
-    def action_expand_or_in(self) -> None:
-        node = self.cursor_node
-        if node is None:
-            return
+    def load_more_node(self, node: TreeNode[Any]) -> bool:
         if isinstance(node.data, MoreObjects):
             self._load_more(node)
-        elif node.allow_expand and not node.is_expanded:
-            node.expand()
-        elif node.is_expanded and node.children:
-            self.move_cursor(node.children[0])
-
-    def action_collapse_or_out(self) -> None:
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.allow_expand and node.is_expanded and node is not self.root:
-            node.collapse()
-        elif node.parent is not None:
-            self.move_cursor(node.parent)
+            return True
+        return False
 
     def action_relations(self) -> None:
         relations = self.app.query_one("#relations")
@@ -323,7 +296,7 @@ class CtrTree(Tree[CtrItem]):
         return self.model.window(item.namespace, item.kind, mode, key)
 
     def _apply(self, node: TreeNode[CtrItem], mode: str, result: Any, generation: int) -> None:
-        if generation != self.generation or not _attached(node):
+        if generation != self.generation or not attached(node):
             return
         item = node.data
         if isinstance(item, NsItem | GroupItem | ObjItem):
@@ -708,13 +681,6 @@ class CtrTree(Tree[CtrItem]):
                 return child
         return None
 
-
-def _attached(node: TreeNode[Any]) -> bool:
-    try:
-        node.tree.get_node_by_id(node.id)
-    except Exception:  # noqa: BLE001 - UnknownNodeID: removed meanwhile
-        return False
-    return True
 
 
 __all__ = ["CtrTree"]

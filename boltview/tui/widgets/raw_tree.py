@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, TypeAlias
 
 from rich.text import Text
 from textual import on, work
-from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
@@ -33,6 +32,7 @@ from boltview.tui.messages import ShowError, ShowRaw
 from boltview.tui.paging import WINDOW, Window, window_after, window_at, window_before
 from boltview.tui.search import Matcher
 from boltview.tui.values import key_text, read_value
+from boltview.tui.widgets.browsing import BrowsingTree, attached
 
 #: Most keys of one bucket held in the tree at once.
 MAX_LOADED = 5 * WINDOW
@@ -140,25 +140,9 @@ def note_label(item: NoteItem) -> Text:
 # -- the tree --------------------------------------------------------------------
 
 
-class RawTree(Tree[RawItem]):
+class RawTree(BrowsingTree[RawItem]):
     """Buckets, keys and values of one bolt file at one transaction."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("l,right", "expand_or_in", "Expand", show=False),
-        Binding("h,left", "collapse_or_out", "Collapse", show=False),
-        Binding("g,home", "scroll_home", "Top", show=False),
-        Binding("G,end", "scroll_end", "Bottom", show=False),
-        Binding("ctrl+f,pagedown", "page_down", "Page down", show=False),
-        Binding("ctrl+b,pageup", "page_up", "Page up", show=False),
-    ]
-
-    DEFAULT_CSS = """
-    RawTree {
-        scrollbar-size-vertical: 1;
-    }
-    """
 
     def __init__(
         self, db: BoltFile, lock: threading.RLock | None = None, *, id: str | None = None
@@ -184,25 +168,11 @@ class RawTree(Tree[RawItem]):
 
     # -- keys --------------------------------------------------------------------------
 
-    def action_expand_or_in(self) -> None:
-        node = self.cursor_node
-        if node is None:
-            return
+    def load_more_node(self, node: TreeNode[Any]) -> bool:
         if isinstance(node.data, MoreItem):
             self.load_more(node)
-        elif node.allow_expand and not node.is_expanded:
-            node.expand()
-        elif node.is_expanded and node.children:
-            self.move_cursor(node.children[0])
-
-    def action_collapse_or_out(self) -> None:
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.allow_expand and node.is_expanded and node is not self.root:
-            node.collapse()
-        elif node.parent is not None:
-            self.move_cursor(node.parent)
+            return True
+        return False
 
     # -- events ------------------------------------------------------------------------
 
@@ -305,7 +275,7 @@ class RawTree(Tree[RawItem]):
                 loaded.filtered.append(entry)
 
     def _apply(self, node: TreeNode[RawItem], mode: str, loaded: Loaded, generation: int) -> None:
-        if generation != self.generation or not _attached(node):
+        if generation != self.generation or not attached(node):
             return  # another transaction is shown now, or the node scrolled out
         item = node.data
         assert isinstance(item, BucketItem)
@@ -440,7 +410,7 @@ class RawTree(Tree[RawItem]):
 
     def _restore(self, node: TreeNode[RawItem] | None) -> None:
         """Put the cursor back on ``node`` after lines above it changed."""
-        if node is None or node.tree is not self or not _attached(node):
+        if node is None or node.tree is not self or not attached(node):
             return
         self._tree_lines  # noqa: B018 - rebuild the lines so node.line is current
         if node.line >= 0 and node.line != self.cursor_line:
@@ -552,13 +522,6 @@ def _node_key(node: TreeNode[RawItem]) -> bytes:
         return item.key
     raise TypeError(item)
 
-
-def _attached(node: TreeNode[Any]) -> bool:
-    try:
-        node.tree.get_node_by_id(node.id)
-    except Exception:  # noqa: BLE001 - UnknownNodeID
-        return False
-    return True
 
 
 __all__: list[str] = [
