@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Callable, Iterator, Sequence
-from operator import methodcaller
+from operator import add, methodcaller
 
 from boltview.bolt.bucket import Bucket, Budget, open_bucket
 from boltview.bolt.bucket import child_page as checked_child
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import (
+    BRANCH_PAGE,
     BUCKET_HEADER_SIZE,
     BUCKET_LEAF_FLAG,
     LEAF_ELEMENT_SIZE,
@@ -29,6 +30,7 @@ from boltview.bolt.layout import (
     PAGE_HEADER_SIZE,
     Layout,
 )
+from boltview.bolt.layout import layout as layout_for
 from boltview.bolt.page import Page
 from boltview.containerd import schema as S
 from boltview.containerd.encoding import (
@@ -72,14 +74,20 @@ class Fields:
 
     __slots__ = ("buckets", "db", "issues", "path", "values")
 
-    def __init__(self, db: BoltFile, path: Path, header: bytes, field: str = "(bucket)") -> None:
+    def __init__(self, db: BoltFile, path: Path, header: bytes, field: bytes | None = None) -> None:
         self.db = db
         self.path = path
-        self.values: dict[bytes, bytes] = {}
-        self.buckets: dict[bytes, bytes] = {}
+        values: dict[bytes, bytes] = {}
+        buckets: dict[bytes, bytes] = {}
+        self.values = values
+        self.buckets = buckets
         self.issues: list[Issue] = []
-        values, buckets = self.values, self.buckets
-        for flags, keys, vals in self._read(path, header, field):
+        try:  # the usual case: an inline or one-page bucket, read without a walk
+            found = _few_leaves(db, header)
+        except BoltviewError as error:
+            self._unreadable(path, header, field, error)
+            return
+        for flags, keys, vals in found if found is not None else self._walk(path, header, field):
             if any(flags):
                 for flag, key, value in zip(flags, keys, vals):
                     (buckets if flag & BUCKET_LEAF_FLAG else values)[key] = value
@@ -105,31 +113,43 @@ class Fields:
         """Some page of this bucket could not be read: what is missing may be there."""
         return any(issue.problem is not None for issue in self.issues)
 
-    def _read(self, path: Path, header: bytes, field: str) -> list[Columns]:
-        """The leaves of a bucket; a page that cannot be read becomes an issue, the rest is read.
+    def _walk(self, path: Path, header: bytes, field: bytes | None) -> list[Columns]:
+        """A bucket of more than one page, walked with the engine's checks and budget:
+        a page that cannot be read becomes an issue, the leaves around it are read.
 
-        The one place an object's pages are read: the object's own bucket and
-        its sub-buckets (labels, runtime, target...) all come through here.
+        ``field`` is the sub-bucket's key (None for the object's own bucket).
         """
+        return columns(
+            self.db, path, header, lambda error: self._unreadable(path, header, field, error)
+        )
 
-        def unreadable(error: BoltviewError) -> None:
-            problem = Problem(path, getattr(error, "pgid", None), str(error))
-            self.issues.append(Issue(field, header, f"bucket unreadable: {error}", problem))
-
-        return columns(self.db, path, header, unreadable)
+    def _unreadable(
+        self, path: Path, header: bytes, field: bytes | None, error: BoltviewError
+    ) -> None:
+        problem = Problem(path, getattr(error, "pgid", None), str(error))
+        name = "(bucket)" if field is None else _show(field)
+        self.issues.append(Issue(name, header, f"bucket unreadable: {error}", problem))
 
     def sub(self, key: bytes) -> Fields | None:
         """A sub-bucket read the same way (runtime, target...), or None."""
         header = self.buckets.pop(key, None)
         if header is None:
             return None
-        return Fields(self.db, self.path + (key,), header, _show(key))
+        return Fields(self.db, self.path + (key,), header, key)
 
     def _sub_columns(self, key: bytes) -> list[Columns] | None:
+        """The leaves of a sub-bucket (labels, children...); a page that cannot be read
+        becomes an issue naming it, the rest is read.  As for the object's own bucket
+        (``__init__``), the usual inline or one-page bucket is read without a walk."""
         header = self.buckets.pop(key, None)
         if header is None:
             return None
-        return self._read(self.path + (key,), header, _show(key))
+        try:
+            found = _few_leaves(self.db, header)
+        except BoltviewError as error:
+            self._unreadable(self.path + (key,), header, key, error)
+            return []
+        return found if found is not None else self._walk(self.path + (key,), header, key)
 
     def text(self, key: bytes, name: str | None = None) -> str | None:
         raw = self.values.pop(key, None)
@@ -272,6 +292,44 @@ def columns(
     return out
 
 
+def _few_leaves(db: BoltFile, header: bytes) -> list[Columns] | None:
+    """The leaves of an inline or one-page bucket (nearly every bucket containerd
+    writes) or of a branch over leaves only (a container with a big spec); None
+    for anything else (a deeper tree, a header too short, a child that cannot
+    be read), which the checked walk then reads and reports.
+
+    Raises as the walk would for a root page that cannot be read.
+    """
+    if len(header) < BUCKET_HEADER_SIZE:
+        return None
+    layout = db.layout
+    structs = _last_structs
+    if structs.layout is not layout:
+        structs = _structs(layout)
+    root = structs.bucket_header.unpack_from(header)[0]
+    if root == 0:
+        inline = _inline(header, layout, structs)
+        if inline is not None:
+            return [inline]
+        page = Page(0, header[BUCKET_HEADER_SIZE:], layout)
+    else:
+        page = db.page(root)
+    if page.flags & LEAF_PAGE:
+        return [_slice(page)]
+    if root and page.flags & BRANCH_PAGE and page.count <= _FEW:
+        try:  # two levels: every child a leaf, each read once; else the walk decides
+            leaves = [db.page(child) for _, _, child in page.branch_records()]
+            if all(leaf.flags & LEAF_PAGE for leaf in leaves):
+                return [_slice(leaf) for leaf in leaves]
+        except BoltviewError:
+            pass
+    return None
+
+
+_FEW = 64
+"""At most this many leaves below a root branch are read without the walk's budget."""
+
+
 def _leaves_into(
     out: list[Columns], db: BoltFile, path: Path, header: bytes,
     on_error: Callable[[BoltviewError], None] | None,
@@ -320,7 +378,39 @@ def _walk(
 _INLINE_ELEMENTS = BUCKET_HEADER_SIZE + PAGE_HEADER_SIZE
 
 
-def _inline(header: bytes, layout: Layout) -> Columns | None:
+class _Structs:
+    """One byte order's ``struct`` formats, looked up once rather than per bucket."""
+
+    __slots__ = ("bucket_header", "elements", "layout", "page_header")
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.bucket_header = layout.fast_bucket_header
+        self.page_header = layout.fast_page_header
+        self.elements: dict[int, struct.Struct] = {}
+
+    def element_array(self, count: int) -> struct.Struct:
+        found = self.elements.get(count)
+        if found is None:
+            found = self.elements[count] = self.layout.fast_elements(count)
+        return found
+
+
+_BY_ORDER: dict[str, _Structs] = {}
+
+
+def _structs(layout: Layout) -> _Structs:
+    found = _BY_ORDER.get(layout.order)
+    if found is None or found.layout is not layout:
+        found = _BY_ORDER[layout.order] = _Structs(layout)
+    return found
+
+
+_last_structs = _structs(layout_for("<"))
+"""Little-endian, as nearly every file is: checked by identity, no lookup."""
+
+
+def _inline(header: bytes, layout: Layout, structs: _Structs | None = None) -> Columns | None:
     """An inline bucket's leaf, read straight from its parent's value.
 
     Most sub-buckets containerd writes (labels, runtime, target, children)
@@ -331,15 +421,17 @@ def _inline(header: bytes, layout: Layout) -> Columns | None:
     """
     if len(header) < _INLINE_ELEMENTS:
         return None
-    _, flags, count, _ = layout.fast_page_header.unpack_from(header, BUCKET_HEADER_SIZE)
+    if structs is None:
+        structs = _structs(layout)
+    _, flags, count, _ = structs.page_header.unpack_from(header, BUCKET_HEADER_SIZE)
     end = len(header)
     if not flags & LEAF_PAGE or _INLINE_ELEMENTS + count * LEAF_ELEMENT_SIZE > end:
         return None
-    raw = layout.fast_elements(count).unpack_from(header, _INLINE_ELEMENTS) if count else ()
+    raw = structs.element_array(count).unpack_from(header, _INLINE_ELEMENTS) if count else ()
     keys: list[bytes] = []
     values: list[bytes] = []
     element = _INLINE_ELEMENTS
-    for i in range(0, 4 * count, 4):
+    for i in range(0, 4 * count, 4):  # a few keys: a plain loop beats map here
         key_start = element + raw[i + 1]  # pos counts from the element's own address
         value_start = key_start + raw[i + 2]
         value_end = value_start + raw[i + 3]
@@ -352,10 +444,26 @@ def _inline(header: bytes, layout: Layout) -> Columns | None:
 
 
 def _slice(page: Page) -> Columns:
-    flags, key_starts, value_starts, value_ends = page.leaf_spans()
+    """A leaf page's columns, as ``Page.leaf_spans`` reads them (which raises for a bad page)."""
+    count = page.count
     data = page.data
+    if count and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= len(data):
+        structs = _last_structs if _last_structs.layout is page.layout else _structs(page.layout)
+        raw = structs.element_array(count).unpack_from(data, PAGE_HEADER_SIZE)
+        # An element's pos counts from the element's own address.
+        key_starts = list(map(add, raw[1::4], range(_ELEMENTS, _ELEMENTS + _STEP * count, _STEP)))
+        value_starts = list(map(add, key_starts, raw[2::4]))
+        value_ends = list(map(add, value_starts, raw[3::4]))
+        if max(value_ends) <= len(data):
+            keys = [data[start:end] for start, end in zip(key_starts, value_starts)]
+            values = [data[start:end] for start, end in zip(value_starts, value_ends)]
+            return raw[0::4], keys, values
+    flags, key_starts, value_starts, value_ends = page.leaf_spans()
     keys = [data[start:end] for start, end in zip(key_starts, value_starts)]
     return flags, keys, [data[start:end] for start, end in zip(value_starts, value_ends)]
+
+
+_ELEMENTS, _STEP = PAGE_HEADER_SIZE, LEAF_ELEMENT_SIZE
 
 
 def child_headers(
