@@ -859,3 +859,35 @@ async def test_a_damaged_real_file_shows_the_reason_and_keeps_going(tmp_path: Pa
         assert isinstance(screen, SearchScreen)
         assert any(h.where == "error" for h in screen.hits)
         assert any(h.where == "value" for h in screen.hits)
+
+
+def test_G_goes_to_the_last_key_of_a_bucket_too_big_to_hold(
+    bboltref: Path, tmp_path: Path
+) -> None:
+    """boltbrowser's G: the bottom of a 2,500-key bucket, not of the window loaded."""
+    import subprocess
+
+    path = tmp_path / "big.db"
+    subprocess.run([str(bboltref), "big", "20000", str(path)], check=True, capture_output=True)
+    with BoltFile.open(str(path)) as db:
+        name = list(db.root.buckets())[-1].name  # the bottom line once expanded
+        last = list(db.bucket(name).keys())[-1]
+
+    async def scenario() -> None:
+        app = app_for(path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tree = app.query_one(RawTree)
+            bucket = find_child(tree.root, name.decode())
+            tree.move_cursor(bucket)
+            await pilot.press("l")
+            await settle(pilot)
+            assert isinstance(bucket.children[-1].data, MoreItem)  # a window, not all
+            await pilot.press("G")
+            await settle(pilot)
+            node = tree.cursor_node
+            assert node is not None and isinstance(node.data, ValueItem)
+            assert node.data.key == last
+            assert node.parent is bucket
+
+    asyncio.run(scenario())

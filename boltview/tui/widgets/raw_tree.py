@@ -168,6 +168,18 @@ class RawTree(BrowsingTree[RawItem]):
 
     # -- keys --------------------------------------------------------------------------
 
+    def action_scroll_end(self) -> None:
+        """G: the bottom line; and when that is "more keys", the bucket's last keys."""
+        super().action_scroll_end()
+        node = self.cursor_node
+        if (
+            node is not None
+            and isinstance(node.data, MoreItem)
+            and node.data.forward
+            and node.parent is not None
+        ):
+            self.load(node.parent, "last", None)
+
     def load_more_node(self, node: TreeNode[Any]) -> bool:
         if isinstance(node.data, MoreItem):
             self.load_more(node)
@@ -223,7 +235,7 @@ class RawTree(BrowsingTree[RawItem]):
         self.load(node.parent, "after" if item.forward else "before", item.key)
 
     def load(self, node: TreeNode[RawItem], mode: str, key: bytes | None) -> None:
-        """Read a window of ``node``'s bucket in a worker; ``mode`` first/after/before/at."""
+        """Read a window of ``node``'s bucket in a worker; ``mode`` first/after/before/at/last."""
         item = node.data
         assert isinstance(item, BucketItem)
         item.loading = True
@@ -253,6 +265,8 @@ class RawTree(BrowsingTree[RawItem]):
 
     @staticmethod
     def _read_window(bucket: Bucket, mode: str, key: bytes | None) -> Window:
+        if mode == "last":
+            return window_before(bucket, None)
         if mode == "before":
             return window_before(bucket, key)
         if mode == "at" and key is not None:
@@ -303,7 +317,7 @@ class RawTree(BrowsingTree[RawItem]):
             return
         window = loaded.window
         assert window is not None
-        if mode in ("first", "at"):
+        if mode in ("first", "at", "last"):
             node.remove_children()
             self._add_entries(node, item, window.entries, None)
             if window.more_before and window.entries:
@@ -314,7 +328,11 @@ class RawTree(BrowsingTree[RawItem]):
                 node.add_leaf(
                     Text("(empty bucket)", style="italic dim"), NoteItem(item.path, "empty")
                 )
-            self._restore(cursor if mode == "first" else None)
+            if mode == "last":
+                # G on a bucket too big to hold: its very last key, as boltbrowser's G.
+                self._restore(node.children[-1] if node.children else None)
+            else:
+                self._restore(cursor if mode == "first" else None)
             return
         # Replace the "more" node that asked with the new window.
         forward = mode == "after"
