@@ -17,6 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI runs on 2 busy cores: time limits per example would make property tests
+# flaky without finding anything.  Tests that must be fast bound their own time.
+settings.register_profile(
+    "boltview", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("boltview")
 
 ROOT = Path(__file__).resolve().parent.parent
 BOLT_FIXTURES = ROOT / "fixtures" / "bolt"
