@@ -12,7 +12,6 @@ error is one line on stderr; a traceback is a bug.
 
 from __future__ import annotations
 
-import binascii
 import json
 import os
 import sys
@@ -31,6 +30,7 @@ from boltview.bolt.stats import BucketStats, bucket_stats
 from boltview.dump import ENCODINGS, dump
 from boltview.errors import BoltviewError, NotFoundError, PageError
 from boltview.render.hexdump import hexdump_lines
+from boltview.render.text import base64_text as b64
 from boltview.render.text import escape, is_text, parse_name, show_bytes, show_path
 
 #: Where containerd keeps its metadata database on a node.
@@ -100,10 +100,6 @@ def resolve_bucket(db: BoltFile, names: tuple[str, ...]) -> Bucket:
             raise NotFoundError(f"{db.path}: bucket {shown} {what}")
         bucket = bucket.child(entry)
     return bucket
-
-
-def b64(data: bytes) -> str:
-    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def bytes_json(data: bytes, name: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from construct import (
+    Array,
     Bytes,
     FormatField,
     Int16ub,
@@ -152,8 +153,6 @@ def page_struct(order: str, page_size: int) -> Struct:
 
 def element_struct(order: str, leaf: bool) -> Struct:
     """A page header followed by its element array (count taken from the header)."""
-    from construct import Array
-
     lay = layout(order)
     element = lay.leaf_element if leaf else lay.branch_element
     return Struct("header" / lay.page_header, "elements" / Array(this.header.count, element))

@@ -22,7 +22,6 @@ says so in its ``boltview.issues`` (with the same ``pgid`` and ``path``).
 
 from __future__ import annotations
 
-import base64
 import gc
 import io
 import json
@@ -73,6 +72,7 @@ from boltview.containerd.reader import (
 from boltview.dump import dump
 from boltview.errors import BoltviewError
 from boltview.protobuf.any import JSON
+from boltview.render.text import base64_text as b64
 from boltview.render.text import show_bytes
 
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -80,7 +80,6 @@ GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 
 _EXTRA = "boltview"
 _quote = json.encoder.encode_basestring_ascii
-_b64encode = base64.b64encode
 
 
 _MAX_UNIX = 253402300799  # 9999-12-31T23:59:59Z, the last second gmtime formats like Go
@@ -128,10 +127,6 @@ def path_json(path: tuple[bytes, ...]) -> list[str]:
             _shown_paths.clear()
         shown = _shown_paths[parent] = [show_bytes(name) for name in parent]
     return [*shown, show_bytes(path[-1])]
-
-
-def b64(data: bytes) -> str:
-    return _b64encode(data).decode("ascii")
 
 
 def issues_json(issues: Iterable[Issue]) -> list[dict[str, Any]]:

@@ -43,7 +43,6 @@ containerd's terms.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +69,7 @@ from boltview.bolt.layout import (
 from boltview.bolt.page import Page
 from boltview.errors import BoltviewError, NotFoundError
 from boltview.provenance import provenance
+from boltview.render.text import base64_text as b64
 from boltview.render.text import show_bytes, show_path
 
 Path = tuple[bytes, ...]
@@ -1144,10 +1144,6 @@ def iter_interesting(recovery: Recovery, include_live_copies: bool = False) -> I
 
 #: Bumped when the document changes incompatibly.
 DOCUMENT_FORMAT: Final = "boltview-recover/1"
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def bytes_field(data: bytes, name: str) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import binascii
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,14 +15,10 @@ from boltview.bolt.meta import decode_meta
 from boltview.bolt.page import Page
 from boltview.errors import BoltviewError
 from boltview.render.hexdump import annotated_hexdump
-from boltview.render.text import escape, show_bytes
+from boltview.render.text import base64_text, escape, show_bytes
 
 #: Elements listed in full; a page rarely has more, and the JSON has them all.
 _SHOWN_ELEMENTS = 200
-
-
-def _b64(data: bytes) -> str:
-    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def page_document(db: BoltFile, page: Page, free: bool) -> dict[str, Any]:
@@ -51,16 +46,16 @@ def page_document(db: BoltFile, page: Page, free: bool) -> dict[str, Any]:
             document["meta"]["problem"] = meta.problem
         elif page.is_branch:
             document["elements"] = [
-                {"key_base64": _b64(e.key), "key": show_bytes(e.key), "pgid": e.pgid}
+                {"key_base64": base64_text(e.key), "key": show_bytes(e.key), "pgid": e.pgid}
                 for e in page.branch_elements()
             ]
         elif page.is_leaf:
             document["elements"] = [
                 {
-                    "key_base64": _b64(e.key),
+                    "key_base64": base64_text(e.key),
                     "key": show_bytes(e.key),
                     "bucket": e.is_bucket,
-                    "value_base64": _b64(e.value),
+                    "value_base64": base64_text(e.value),
                     **(_bucket_header(db, e.value) if e.is_bucket else {}),
                 }
                 for e in page.leaf_elements()

@@ -8,6 +8,8 @@ printable text and spells out everything else.
 
 from __future__ import annotations
 
+import binascii
+
 
 def escape(text: str) -> str:
     """``text`` with every control or non-printable character spelled out."""
@@ -40,6 +42,11 @@ def is_text(data: bytes) -> bool:
         return data.decode("utf-8").isprintable()
     except UnicodeDecodeError:
         return False
+
+
+def base64_text(data: bytes) -> str:
+    """Standard base64 (with padding) as a str: the lossless form of bytes in JSON."""
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def show_bytes(data: bytes) -> str:

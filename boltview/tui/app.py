@@ -12,7 +12,6 @@ write a new JSON file, never an existing one, never the database.
 
 from __future__ import annotations
 
-import binascii
 import contextlib
 import hashlib
 import json
@@ -35,7 +34,7 @@ from boltview.dump import dump
 from boltview.errors import BoltviewError
 from boltview.protobuf.wire import read_uvarint
 from boltview.provenance import provenance
-from boltview.render.text import escape, show_bytes, show_path
+from boltview.render.text import base64_text, escape, show_bytes, show_path
 from boltview.tui.commands import BoltviewCommands
 from boltview.tui.ctr import CtrModel, describe, detect
 from boltview.tui.messages import JumpToObject, JumpToRaw, ShowError, ShowObject, ShowRaw
@@ -553,7 +552,7 @@ class BoltviewApp(App[None]):
 _VALUE_ENCODERS: dict[str, Callable[[bytes], str]] = {
     "text": lambda data: data.decode("utf-8", "backslashreplace"),
     "hex": lambda data: data.hex(),
-    "base64": lambda data: binascii.b2a_base64(data, newline=False).decode("ascii"),
+    "base64": base64_text,
 }
 
 
