@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from boltview.bolt.bucket import Bucket
@@ -58,12 +59,40 @@ def deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+#: Set while exercising a sound file, where no step may fail at all.
+_strict: ContextVar[bool] = ContextVar("strict", default=False)
+
+
 def tolerate(step: Callable[[], object]) -> object:
-    """Run one step; a BoltviewError is an answer (the file is damaged), not a failure."""
+    """Run one step; a BoltviewError is an answer (the file is damaged), not a failure.
+
+    Under :func:`strictly` it is a failure: a sound file must read whole.
+    """
     try:
         return step()
     except BoltviewError:
+        if _strict.get():
+            raise
         return None
+
+
+@contextmanager
+def strictly() -> Iterator[None]:
+    """Within the block, every reader must succeed (for files real bbolt wrote)."""
+    token = _strict.set(True)
+    try:
+        yield
+    finally:
+        _strict.reset(token)
+
+
+@contextmanager
+def _lenient() -> Iterator[None]:
+    token = _strict.set(False)
+    try:
+        yield
+    finally:
+        _strict.reset(token)
 
 
 def exercise(path: str) -> None:
@@ -71,6 +100,8 @@ def exercise(path: str) -> None:
     try:
         db = BoltFile.open(path)
     except BoltviewError:
+        if _strict.get():
+            raise
         return
     with db:
         exercise_db(db)
@@ -109,10 +140,15 @@ def exercise_db(db: BoltFile) -> None:
     spans = tolerate(lambda: list(db.page_spans()))
     pgids = {span.pgid for span in spans} if isinstance(spans, list) else set()
     pgids.update((0, 1, db.meta.root, db.meta.freelist, db.high_water_mark))
+    free = tolerate(lambda: set(free_page_ids(db)))
     for number, pgid in enumerate(sorted(pgids)[:200]):
+        # A page past the end or a free one has a stale header: an error is the
+        # right answer there even in a sound file.
+        stale = pgid >= db.high_water_mark or (isinstance(free, set) and pgid in free)
         # The hex dump does not look at the page's structure: a few are enough.
         hex_dump = number < 8
-        tolerate(lambda pgid=pgid, hex_dump=hex_dump: render_page(db, pgid, hex_dump))  # type: ignore[misc]
+        with _lenient() if stale else nullcontext():
+            tolerate(lambda pgid=pgid, hex_dump=hex_dump: render_page(db, pgid, hex_dump))  # type: ignore[misc]
 
 
 class _Sink(io.RawIOBase):

@@ -60,15 +60,9 @@ def missing_prerequisites() -> list[str]:
 
 def require_containerd() -> None:
     """Skip the calling test without a real containerd; fail instead under CI."""
-    import pytest
+    from tests.conftest import require_real
 
-    missing = missing_prerequisites()
-    if not missing:
-        return
-    message = "a real containerd is needed: missing " + ", ".join(missing)
-    if os.environ.get("BOLTVIEW_REQUIRE_GO") == "1":
-        pytest.fail(message + " (BOLTVIEW_REQUIRE_GO=1: CI must run this test)")
-    pytest.skip(message)
+    require_real(missing_prerequisites(), "a real containerd")
 
 
 class ContainerdError(RuntimeError):

@@ -31,7 +31,7 @@ from boltview.bolt.check import check, free_page_ids
 from boltview.bolt.file import BoltFile
 from boltview.bolt.stats import BucketStats, bucket_stats
 from boltview.dump import dump
-from tests.conftest import BOLT_FIXTURES, GO_SOURCE, build_go, go_available, golden
+from tests.conftest import BOLT_FIXTURES, GO_SOURCE, build_go, go_available, golden, require_real
 from tests.test_against_bbolt import STATS_FIELDS
 
 QEMU = os.environ.get("QEMU_S390X", "qemu-s390x-static")
@@ -55,11 +55,7 @@ def bboltref_s390x(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     qemu = qemu_path()
     if qemu is None:
         missing.append(f"{QEMU} (Debian: qemu-user-static)")
-    if missing:
-        message = " and ".join(missing) + " not installed"
-        if os.environ.get("BOLTVIEW_REQUIRE_GO") == "1":
-            pytest.fail(f"required here (BOLTVIEW_REQUIRE_GO=1): {message}")
-        pytest.skip(message)
+    require_real(missing, "a big-endian bbolt")
     assert qemu is not None
     if not _built:  # test_bigfreelist imports this fixture: build once per session
         _built.append(

@@ -27,7 +27,7 @@ import pytest
 
 from boltview.cli import main
 from boltview.containerd.listing import parse_rfc3339
-from tests.conftest import BOLT_FIXTURES, ROOT
+from tests.conftest import BOLT_FIXTURES, ROOT, require_real
 
 FIXTURES = ROOT / "fixtures" / "containerd"
 V16 = FIXTURES / "v16"
@@ -132,15 +132,15 @@ def content_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     imported exactly when their digests are the ones meta.db records.
     """
     busybox = Path("/bin/busybox")
-    if not busybox.exists():
-        pytest.skip("busybox-static is needed to rebuild the fixture images")
+    require_real([] if busybox.exists() else ["/bin/busybox (busybox-static)"], "rebuilding the images")
     work = tmp_path_factory.mktemp("oci")
     subprocess.run([sys.executable, str(FIXTURES / "build_oci.py"), str(work), str(busybox)],
                    check=True, capture_output=True)  # fmt: skip
     recorded = json.loads((EXPECTED / "oci_images.json").read_text())
     rebuilt = json.loads((work / "images.json").read_text())
     if rebuilt["busybox"]["manifest"] != recorded["busybox"]["manifest"]:
-        pytest.skip("this busybox differs from the fixture's: its blobs cannot be rebuilt")
+        require_real(["the busybox-static the fixture was made with (this one differs)"],
+                     "rebuilding the fixture's blobs")  # fmt: skip
     root = work / "content"
     (root / "blobs" / "sha256").mkdir(parents=True)
     for tarball in work.glob("*.tar"):
@@ -505,8 +505,6 @@ HOSTILE_RUNS = [
 
 @pytest.mark.parametrize("args", HOSTILE_RUNS, ids=lambda a: " ".join(map(str, a[:2])) + str(len(a)))
 def test_hostile_containerd_data_is_escaped(capsys: pytest.CaptureFixture[str], args: list[Any]) -> None:
-    if not HOSTILE.exists():
-        pytest.skip("fixtures/bolt/hostile.db is not there")
     code, out, err = run(capsys, *args)
     assert code == 0, err
     assert not CONTROL.search(out), CONTROL.search(out)
@@ -516,8 +514,6 @@ def test_hostile_containerd_data_is_escaped(capsys: pytest.CaptureFixture[str], 
 
 
 def test_hostile_spec_is_decoded_and_escaped(capsys: pytest.CaptureFixture[str]) -> None:
-    if not HOSTILE.exists():
-        pytest.skip("fixtures/bolt/hostile.db is not there")
     doc = json.loads(ok(capsys, "export", HOSTILE))
     (container,) = [c for ns in doc["namespaces"].values() for c in ns["containers"].values()
                     if "Spec" in c]  # fmt: skip

@@ -9,7 +9,6 @@ real bbolt.  A small one is enough to check boltview reads all of it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -19,15 +18,13 @@ from boltview.bolt.file import BoltFile
 from boltview.containerd.export import export
 from boltview.containerd.reader import MetadataReader
 from boltview.containerd.snapshotter import SnapshotterDB
-from tests.conftest import ROOT, build_go, go_available
+from tests.conftest import ROOT, build_go, missing_go_source, require_real
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if not go_available() or not Path("/usr/share/gocode/src/github.com/containerd/containerd").is_dir():
-        if os.environ.get("BOLTVIEW_REQUIRE_GO") == "1":
-            pytest.fail("Go and containerd's sources are required here but missing")
-        pytest.skip("Go and Debian's containerd sources are not installed")
+    missing = missing_go_source("go.etcd.io/bbolt", "github.com/containerd/containerd")
+    require_real(missing, "bench/gencontainerd")
     work = tmp_path_factory.mktemp("gen")
     binary = build_go(ROOT / "bench" / "gencontainerd", work / "gencontainerd")
     meta, sdb = work / "meta.db", work / "metadata.db"

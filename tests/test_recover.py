@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from boltview.forensics.recover import (
 )
 from boltview.forensics_commands import RECOVER_COMMAND
 from tests import corrupt
-from tests.conftest import BOLT_FIXTURES, ROOT, build_go, go_available
+from tests.conftest import BOLT_FIXTURES, ROOT, build_go, missing_go_source, require_real
 
 CONTAINERD = ROOT / "fixtures" / "containerd" / "v16"
 META_DB = CONTAINERD / "meta.db"
@@ -104,8 +103,6 @@ def assert_bytes_are_there(db: BoltFile, recovery: Recovery) -> None:
 
 @pytest.fixture(scope="module")
 def containerd_recovery() -> tuple[BoltFile, Recovery, list[Any]]:
-    if not META_DB.exists():
-        pytest.skip("no containerd fixture")
     db = open_copy(META_DB)
     recovery = recover(db)
     return db, recovery, recovered_objects(recovery)
@@ -163,8 +160,7 @@ def test_containerd_recoverable_deleted_container_is_found_and_decoded(
     """
     _, _, objects = containerd_recovery
     there = [c for c in deleted_containers() if c.get("spec_bytes_in_meta_db")]
-    if not there:
-        pytest.skip("the scenario left no deleted container's bytes in meta.db")
+    assert there, "the scenario's notes name no deleted container whose bytes stayed"
     found = {(o.namespace, o.id): o for o in objects if o.kind == CONTAINER and o.status == DELETED}
     for expected in there:
         obj = found.get((expected["namespace"], expected["id"]))
@@ -231,8 +227,6 @@ def test_containerd_json_document(
 
 
 def test_cli_recover_containerd_json(tmp_path: Path) -> None:
-    if not META_DB.exists():
-        pytest.skip("no containerd fixture")
     copy = tmp_path / "meta.db"
     copy.write_bytes(META_DB.read_bytes())
     result = run_cli("recover", copy, "--json")
@@ -254,8 +248,6 @@ def test_containerd_diff_fixture_deletions_are_real() -> None:
     """A second real containerd: between before.db and after.db, ctr deleted container b,
     its snapshot and lease build-cache (diff/expected.json).  Whatever recover calls
     deleted in after.db is one of those, or was already gone in before.db."""
-    if not (DIFF / "after.db").exists():
-        pytest.skip("no diff fixture")
     changes = json.loads((DIFF / "expected.json").read_text())["changes"]
     gone = {(c["kind"], c["id"]) for c in changes if c["action"] in ("deleted", "retagged")}
     before = open_copy(DIFF / "before.db")
@@ -321,8 +313,7 @@ def test_previous_meta_tree_is_attributed_exactly() -> None:
     db = open_copy(BOLT_FIXTURES / "basic.db")
     recovery = recover(db)
     previous = [r for r in recovery.records if "previous-meta" in r.origins]
-    if not recovery.previous_only:
-        pytest.skip("both metas share one tree")
+    assert recovery.previous_only, "basic.db's two metas should have different trees"
     assert previous and all(r.attribution == "exact" for r in previous)
 
 
@@ -331,10 +322,7 @@ def test_previous_meta_tree_is_attributed_exactly() -> None:
 
 @pytest.fixture(scope="module")
 def recover_gen(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not go_available():
-        if os.environ.get("BOLTVIEW_REQUIRE_GO") == "1":
-            pytest.fail("Go and bbolt are required here (BOLTVIEW_REQUIRE_GO=1) but missing")
-        pytest.skip("Go and Debian's bbolt source are not installed")
+    require_real(missing_go_source("go.etcd.io/bbolt"), "tests/recover_gen")
     return build_go(GENERATOR, tmp_path_factory.mktemp("go") / "recover_gen")
 
 
@@ -657,8 +645,6 @@ def damaged_variants(source: Path, seed: int) -> list[tuple[str, bytes]]:
     "source", [p for p in DAMAGE_SOURCES], ids=lambda p: p.parent.name + "/" + p.stem
 )
 def test_recover_never_raises_on_damage(source: Path, tmp_path: Path) -> None:
-    if not source.exists():
-        pytest.skip(f"{source} missing")
     for what, data in damaged_variants(source, seed=len(source.name)):
         path = tmp_path / "damaged.db"
         path.write_bytes(data)
