@@ -30,8 +30,9 @@ from boltview.bolt.stats import BucketStats, bucket_stats
 from boltview.dump import ENCODINGS, dump
 from boltview.errors import BoltviewError, NotFoundError, PageError
 from boltview.render.hexdump import hexdump_lines
+from boltview.render.json import bytes_field
 from boltview.render.text import base64_text as b64
-from boltview.render.text import escape, is_text, parse_name, show_bytes, show_path
+from boltview.render.text import escape, parse_name, printable_utf8, show_bytes, show_path
 
 #: Where containerd keeps its metadata database on a node.
 DEFAULT_DB = "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db"
@@ -100,11 +101,6 @@ def resolve_bucket(db: BoltFile, names: tuple[str, ...]) -> Bucket:
             raise NotFoundError(f"{db.path}: bucket {shown} {what}")
         bucket = bucket.child(entry)
     return bucket
-
-
-def bytes_json(data: bytes, name: str) -> dict[str, Any]:
-    """Bytes for ``--json``: readable text (lossy) and base64 (exact)."""
-    return {name: data.decode("utf-8", "backslashreplace"), f"{name}_base64": b64(data)}
 
 
 def print_json(document: Any) -> None:
@@ -309,7 +305,7 @@ def buckets(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool
     if as_json:
         print_json(
             [
-                {**bytes_json(b.name, "name"), "inline": b.is_inline, "root": b.root,
+                {**bytes_field(b.name, "name"), "inline": b.is_inline, "root": b.root,
                  "sequence": b.sequence}
                 for b in found
             ]
@@ -358,7 +354,7 @@ def keys(
                 break
             if as_json:
                 record = {
-                    **bytes_json(entry.key, "key"),
+                    **bytes_field(entry.key, "key"),
                     "bucket": entry.is_bucket,
                     "size": None if entry.is_bucket else len(entry.value),
                 }
@@ -411,7 +407,7 @@ def write_value(value: bytes, fmt: str) -> None:
         except (ValueError, UnicodeDecodeError) as error:
             if fmt == "json":
                 raise UserError(f"value is not JSON: {error}") from None
-    if fmt == "text" or (fmt == "auto" and is_text(value)):
+    if fmt == "text" or (fmt == "auto" and printable_utf8(value)):
         click.echo(escape(value.decode("utf-8", "backslashreplace")))
     elif fmt == "hex":
         click.echo(value.hex())
@@ -657,7 +653,7 @@ def change_json(change: Any) -> dict[str, Any]:
         "op": change.op,
         "bucket": [b64(p) for p in change.path],
         "bucket_text": [show_bytes(p) for p in change.path],
-        **bytes_json(change.key, "key"),
+        **bytes_field(change.key, "key"),
         "is_bucket": change.is_bucket,
         "old_base64": None if change.old is None else b64(change.old),
         "new_base64": None if change.new is None else b64(change.new),
@@ -678,7 +674,7 @@ def change_line(change: Any) -> str:
 def _brief(value: bytes | None, limit: int = 60) -> str:
     if value is None:
         return ""
-    shown = show_bytes(value) if is_text(value) else "0x" + value.hex()
+    shown = show_bytes(value) if printable_utf8(value) else "0x" + value.hex()
     return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(value)} bytes)"
 
 

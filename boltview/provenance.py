@@ -13,11 +13,7 @@ from typing import Any
 
 from boltview import __version__
 from boltview.bolt.file import BoltFile
-
-
-def utc_text(moment: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z``."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+from boltview.render.json import utc_text
 
 
 def provenance(

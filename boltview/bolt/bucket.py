@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, PAGE_HEADER_SIZE
 from boltview.bolt.page import Page
+from boltview.bolt.path import show_path
 from boltview.errors import NotFoundError, PageError
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ class Bucket:
         for depth, name in enumerate(names):
             entry = bucket.entry(name)
             if entry is None or not entry.is_bucket:
-                where = _show_path(names[: depth + 1])
+                where = show_path(names[: depth + 1])
                 what = "is a key, not a bucket" if entry else "does not exist"
                 raise NotFoundError(f"bucket {where} {what}")
             bucket = bucket.child(entry)
@@ -175,8 +176,8 @@ class Bucket:
             if entry.is_bucket:
                 if previous is not None and entry.key <= previous:
                     raise PageError(
-                        self.root, f"bucket {_show_path(self.path)}: sub-bucket "
-                        f"{_show_path((entry.key,))} is out of order (a corrupt page)"
+                        self.root, f"bucket {show_path(self.path)}: sub-bucket "
+                        f"{show_path((entry.key,))} is out of order (a corrupt page)"
                     )  # fmt: skip
                 previous = entry.key
                 yield self.child(entry)
@@ -192,8 +193,8 @@ class Bucket:
         """
         if self._inline is not None:
             raise PageError(
-                0, f"inline bucket {_show_path(self.path)} holds a sub-bucket "
-                f"{_show_path((entry.key,))}, which bbolt never writes (corrupt)"
+                0, f"inline bucket {show_path(self.path)} holds a sub-bucket "
+                f"{show_path((entry.key,))}, which bbolt never writes (corrupt)"
             )  # fmt: skip
         enclosing = self.enclosing + ((self.root,) if self.root else ())
         child = open_bucket(self.db, self.path + (entry.key,), entry.value, enclosing)
@@ -203,8 +204,8 @@ class Bucket:
             owner = self.db.bucket_roots.setdefault(child.root, child.path)
             if owner != child.path:
                 raise PageError(
-                    child.root, f"is the root of bucket {_show_path(owner)} and of bucket "
-                    f"{_show_path(child.path)} (a corrupt tree)"
+                    child.root, f"is the root of bucket {show_path(owner)} and of bucket "
+                    f"{show_path(child.path)} (a corrupt tree)"
                 )  # fmt: skip
         return child
 
@@ -242,20 +243,20 @@ def open_bucket(
     """
     if len(path) > MAX_NESTING:
         raise PageError(
-            0, f"buckets nested deeper than {MAX_NESTING} levels, below {_show_path(path[:4])}"
+            0, f"buckets nested deeper than {MAX_NESTING} levels, below {show_path(path[:4])}"
         )
     if len(header) < BUCKET_HEADER_SIZE:
-        raise PageError(0, f"bucket {_show_path(path)}: header of {len(header)} bytes, want 16")
+        raise PageError(0, f"bucket {show_path(path)}: header of {len(header)} bytes, want 16")
     root, sequence = db.layout.fast_bucket_header.unpack_from(header)
     inline = None
     if root == 0:
         body = header[BUCKET_HEADER_SIZE:]
         if len(body) < PAGE_HEADER_SIZE:
-            raise PageError(0, f"inline bucket {_show_path(path)} has no page header")
+            raise PageError(0, f"inline bucket {show_path(path)} has no page header")
         inline = Page(0, body, db.layout)
     elif root in enclosing:
         raise PageError(
-            root, f"reference cycle: bucket {_show_path(path)} contains itself "
+            root, f"reference cycle: bucket {show_path(path)} contains itself "
             f"(page {root} is the root of a bucket it is nested in)"
         )  # fmt: skip
     return Bucket(db, path, root, sequence, inline, enclosing)
@@ -314,7 +315,3 @@ def _pages(
             yield from _pages(db, child_page(db, child, trail, budget), depth + 1, trail, budget)
 
 
-def _show_path(path: tuple[bytes, ...]) -> str:
-    from boltview.render.text import show_path
-
-    return show_path(path)

@@ -20,8 +20,8 @@ from boltview.bolt.bucket import Bucket, open_bucket
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import BUCKET_LEAF_FLAG
 from boltview.bolt.page import Page
+from boltview.bolt.path import show_path
 from boltview.errors import BoltviewError
-from boltview.render.text import show_path
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ from boltview.containerd.reader import (
 from boltview.dump import dump
 from boltview.errors import BoltviewError
 from boltview.protobuf.any import JSON
+from boltview.render.json import bytes_field, utc_text
 from boltview.render.text import base64_text as b64
 from boltview.render.text import show_bytes
 
@@ -149,7 +150,7 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 
 def value_json(value: bytes) -> dict[str, str]:
     """A value the model does not know: as text, and losslessly."""
-    return {"value": value.decode("utf-8", "backslashreplace"), "value_base64": b64(value)}
+    return bytes_field(value, "value")
 
 
 def unknown_json(db: BoltFile, unknown: Iterable[UnknownKey]) -> dict[str, Any]:
@@ -472,7 +473,7 @@ def provenance(
     db = reader.db
     doc: dict[str, Any] = {"tool": "boltview", "version": __version__}
     doc.update(file_facts(db, hashes))
-    doc["read_at"] = _utc_text(read_at or datetime.now(UTC))
+    doc["read_at"] = utc_text(read_at or datetime.now(UTC))
     if reader.snapshotter_dbs:
         doc["snapshotter_dbs"] = {
             name: file_facts(sdb.db, hashes)
@@ -485,7 +486,7 @@ def file_facts(db: BoltFile, hashes: Mapping[str, Future[str]] | None = None) ->
     """A file's path, size, sha256, mtime, and which meta page (transaction) was read."""
     path = os.path.abspath(db.path)
     try:
-        mtime: str | None = _utc_text(datetime.fromtimestamp(os.stat(path).st_mtime, UTC))
+        mtime: str | None = utc_text(datetime.fromtimestamp(os.stat(path).st_mtime, UTC))
     except OSError:
         mtime = None
     running = (hashes or {}).get(db.path)
@@ -497,10 +498,6 @@ def file_facts(db: BoltFile, hashes: Mapping[str, Future[str]] | None = None) ->
         "snapshot": db.source.is_snapshot,
         "meta": {"index": db.meta.index, "txid": db.txid, "reason": db.meta_reason},
     }
-
-
-def _utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def no_del(text: str) -> str:

@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, overload
 
+from boltview.bolt.path import BucketPath
 from boltview.containerd import schema as S
 from boltview.containerd.encoding import GoTime
 from boltview.errors import BoltviewError
@@ -38,7 +39,7 @@ from boltview.protobuf.any import (
 )
 from boltview.protobuf.wire import WireType, decode_raw
 
-Path = tuple[bytes, ...]
+Path = BucketPath
 
 # Kinds of objects, as the CLI and references name them.
 NAMESPACE: Final = "namespace"

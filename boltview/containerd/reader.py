@@ -36,6 +36,7 @@ from typing import Final, Protocol, TypeAlias, TypeVar
 
 from boltview.bolt.bucket import Bucket, Entry
 from boltview.bolt.file import BoltFile
+from boltview.bolt.path import BucketPath
 from boltview.containerd import schema as S
 from boltview.containerd.loader import (
     child_headers,
@@ -82,7 +83,7 @@ METADATA: Final = "containerd-metadata"
 SNAPSHOTTER: Final = "containerd-snapshotter"
 PLAIN: Final = "plain"
 
-Path: TypeAlias = tuple[bytes, ...]
+Path: TypeAlias = BucketPath
 AnyObject: TypeAlias = Namespace | Container | Image | Snapshot | ContentBlob | Ingest | Lease | Sandbox | Pod
 
 #: The plural a user types after ``ls``, and the kind it lists.

@@ -35,6 +35,7 @@ from typing import Any, Final
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, LEAF_PAGE, PAGE_HEADER_SIZE
+from boltview.bolt.path import BucketPath
 from boltview.containerd import schema as S
 from boltview.containerd.loader import load_object
 from boltview.containerd.model import (
@@ -58,8 +59,9 @@ from boltview.forensics.recover import (
     Record,
     Recovery,
 )
+from boltview.render.json import bytes_field
 
-Path = tuple[bytes, ...]
+Path = BucketPath
 
 UNIDENTIFIED: Final = "unidentified"
 
@@ -558,7 +560,6 @@ def _build(
 def object_document(db: BoltFile, obj: RecoveredObject) -> dict[str, Any]:
     """One recovered object as stable JSON; ``object`` holds only recovered fields."""
     from boltview.containerd.export import object_json, value_json
-    from boltview.forensics.recover import bytes_field
 
     doc: dict[str, Any] = {
         "kind": obj.kind,

@@ -67,12 +67,13 @@ from boltview.bolt.layout import (
     Layout,
 )
 from boltview.bolt.page import Page
+from boltview.bolt.path import BucketPath
 from boltview.errors import BoltviewError, NotFoundError
 from boltview.provenance import provenance
-from boltview.render.text import base64_text as b64
+from boltview.render.json import bytes_field, path_field
 from boltview.render.text import show_bytes, show_path
 
-Path = tuple[bytes, ...]
+Path = BucketPath
 _T = TypeVar("_T")
 
 # Why a page was scanned.
@@ -1144,22 +1145,6 @@ def iter_interesting(recovery: Recovery, include_live_copies: bool = False) -> I
 
 #: Bumped when the document changes incompatibly.
 DOCUMENT_FORMAT: Final = "boltview-recover/1"
-
-
-def bytes_field(data: bytes, name: str) -> dict[str, str]:
-    """Bytes for JSON: readable text (lossy) and base64 (exact)."""
-    return {name: data.decode("utf-8", "backslashreplace"), f"{name}_base64": b64(data)}
-
-
-def path_field(path: Path | None, name: str = "bucket") -> dict[str, Any]:
-    if path is None:
-        return {name: None, f"{name}_base64": None}
-    return {name: [p.decode("utf-8", "backslashreplace") for p in path],
-            f"{name}_base64": [b64(p) for p in path]}  # fmt: skip
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def record_document(record: Record) -> dict[str, Any]:

@@ -10,6 +10,20 @@ from __future__ import annotations
 
 import binascii
 
+# Names of buckets and keys are the engine's: said here too, for everything that shows them.
+from boltview.bolt.path import printable_utf8, show_bytes, show_path
+
+__all__ = [
+    "base64_text",
+    "escape",
+    "human_size",
+    "parse_name",
+    "printable_utf8",
+    "show_bytes",
+    "show_path",
+    "show_text",
+]
+
 
 def escape(text: str) -> str:
     """``text`` with every control or non-printable character spelled out."""
@@ -34,40 +48,14 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
-def is_text(data: bytes) -> bool:
-    """True when ``data`` is UTF-8 made only of printable characters."""
-    if not data:
-        return True
-    try:
-        return data.decode("utf-8").isprintable()
-    except UnicodeDecodeError:
-        return False
-
-
 def base64_text(data: bytes) -> str:
     """Standard base64 (with padding) as a str: the lossless form of bytes in JSON."""
     return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
-def show_bytes(data: bytes) -> str:
-    """A key or name for people: printable UTF-8 as it is, anything else as hex."""
-    if is_text(data) and data:
-        return data.decode("utf-8")
-    if not data:
-        return '""'
-    return "0x" + data.hex()
-
-
 def show_text(data: bytes) -> str:
     """Bytes as text even when they are not all printable, escaping the rest."""
     return escape(data.decode("utf-8", "backslashreplace"))
-
-
-def show_path(path: tuple[bytes, ...] | list[bytes]) -> str:
-    """A bucket path for messages: names joined by ' / ' (names may contain '/')."""
-    if not path:
-        return "(root)"
-    return " / ".join(show_bytes(name) for name in path)
 
 
 def parse_name(text: str) -> bytes:

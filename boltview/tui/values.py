@@ -24,7 +24,7 @@ from boltview.containerd.encoding import decode_go_time, decode_uvarint, decode_
 from boltview.errors import DecodeError
 from boltview.protobuf.any import decode_any
 from boltview.protobuf.wire import decode_raw_json
-from boltview.render.text import escape, human_size, is_text
+from boltview.render.text import escape, human_size, printable_utf8
 
 #: Keys containerd stores Go times under.
 TIME_KEYS = frozenset({b"createdat", b"updatedat", b"expireat", b"deletedat"})
@@ -87,7 +87,7 @@ def _read(value: bytes, key: bytes) -> Reading:
         reading = _any(value)
         if reading is not None:
             return reading
-    if is_text(value):
+    if printable_utf8(value):
         text = value.decode("utf-8")
         return Reading("text", _clip(text), f"text, {len(text)} characters")
     if len(value) == 8:
