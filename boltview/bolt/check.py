@@ -1,4 +1,4 @@
-"""Consistency checking, as ``bbolt check`` does it, and the free page set.
+"""Consistency checking, as ``bbolt check`` does it.
 
 The check walks every bucket's pages once, noting which pages are reachable,
 and compares that with the freelist.  It reports what bbolt 1.3.6's
@@ -7,63 +7,25 @@ of order) and what a reader that must not crash has to add (pages it cannot
 read at all).  Findings are data: the walk never stops at the first one and
 never raises on corrupt input.
 
-The same walk serves the freelist of a NoFreelistSync file, which bbolt
-rebuilds as every page in [2, high-water mark) that the tree does not reach.
+The walk itself is in :mod:`~boltview.bolt.walk`; the free page set (which
+the walk also rebuilds for a NoFreelistSync file) in
+:mod:`~boltview.bolt.freelist`.  ``Finding`` and ``free_page_ids`` are
+re-exported here, where callers have always found them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from boltview.bolt.bucket import Bucket, open_bucket
-from boltview.bolt.file import BoltFile
-from boltview.bolt.layout import BUCKET_LEAF_FLAG
-from boltview.bolt.page import Page
-from boltview.bolt.path import show_path
+from boltview.bolt.freelist import existing_pages, free_page_ids, freelist_run
+from boltview.bolt.walk import Finding, Walk, walk_bucket
 from boltview.errors import BoltviewError
 
+if TYPE_CHECKING:
+    from boltview.bolt.file import BoltFile
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem found in the file, as data."""
-
-    code: str
-    pgid: int | None
-    message: str
-    path: tuple[bytes, ...] = ()
-
-    def __str__(self) -> str:
-        return self.message
-
-
-@dataclass
-class _Walk:
-    """What a walk over the trees has learned so far."""
-
-    freed: frozenset[int]
-    reachable: set[int] = field(default_factory=set)
-
-
-def free_page_ids(db: BoltFile) -> list[int]:
-    """The pages bbolt counts as free (or pending) at this transaction, sorted."""
-    if db.meta.no_freelist_sync:
-        walk = _Walk(frozenset())
-        for _ in _walk_bucket(db, db.root, walk):
-            pass
-        end = _existing_pages(db)
-        return [pgid for pgid in range(2, end) if pgid not in walk.reachable]
-    return db.page(db.meta.freelist).freelist_ids()
-
-
-def _existing_pages(db: BoltFile) -> int:
-    """Pages below the high-water mark that the file really has.
-
-    A meta may claim any high-water mark (up to 2**64 with a valid checksum);
-    the pages past the end of the file do not exist, and counting them one by
-    one would never end.
-    """
-    return min(db.high_water_mark, db.size // db.page_size)
+__all__ = ["Finding", "check", "free_page_ids"]
 
 
 def check(db: BoltFile) -> Iterator[Finding]:
@@ -80,14 +42,14 @@ def check(db: BoltFile) -> Iterator[Finding]:
             yield Finding("already-freed", pgid, f"page {pgid}: already freed")
         freed.add(pgid)
 
-    walk = _Walk(frozenset(freed))
+    walk = Walk(frozenset(freed))
     walk.reachable.update((0, 1))
     if not db.meta.no_freelist_sync:
-        walk.reachable.update(_freelist_run(db))
+        walk.reachable.update(freelist_run(db))
 
-    yield from _walk_bucket(db, db.root, walk)
+    yield from walk_bucket(db, db.root, walk)
 
-    end = _existing_pages(db)
+    end = existing_pages(db)
     if end < db.high_water_mark:
         yield Finding(
             "past-end-of-file",
@@ -98,132 +60,3 @@ def check(db: BoltFile) -> Iterator[Finding]:
     for pgid in range(end):
         if pgid not in walk.reachable and pgid not in freed:
             yield Finding("unreachable-unfreed", pgid, f"page {pgid}: unreachable unfreed")
-
-
-def _freelist_run(db: BoltFile) -> range:
-    try:
-        page = db.raw_page(db.meta.freelist)
-    except BoltviewError:
-        return range(db.meta.freelist, db.meta.freelist + 1)
-    return range(db.meta.freelist, db.meta.freelist + page.overflow + 1)
-
-
-def _walk_bucket(db: BoltFile, bucket: Bucket, walk: _Walk) -> Iterator[Finding]:
-    """Check one bucket's pages, then its sub-buckets (inline ones are skipped, as bbolt)."""
-    if bucket.is_inline:
-        return
-    sub_buckets: list[Bucket] = []
-    yield from _walk_page(db, bucket, bucket.root, walk, (), None, sub_buckets)
-    for child in sub_buckets:
-        yield from _walk_bucket(db, child, walk)
-
-
-def _walk_page(
-    db: BoltFile,
-    bucket: Bucket,
-    pgid: int,
-    walk: _Walk,
-    ancestors: tuple[int, ...],
-    bounds: tuple[bytes | None, bytes | None] | None,
-    sub_buckets: list[Bucket],
-) -> Iterator[Finding]:
-    path = bucket.path
-    where = show_path(path)
-    if pgid >= db.high_water_mark:
-        yield Finding(
-            "out-of-bounds", pgid, f"page {pgid}: out of bounds: {db.high_water_mark}", path
-        )
-    try:
-        page = db.raw_page(pgid)
-    except BoltviewError as error:
-        yield Finding("unreadable", pgid, f"{error} (in bucket {where})", path)
-        return
-
-    already = any(pgid + i in walk.reachable for i in range(page.overflow + 1))
-    for i in range(page.overflow + 1):
-        if pgid + i in walk.reachable:
-            yield Finding(
-                "multiple-references", pgid + i, f"page {pgid + i}: multiple references", path
-            )
-        walk.reachable.add(pgid + i)
-
-    if pgid in walk.freed:
-        yield Finding("reachable-freed", pgid, f"page {pgid}: reachable freed", path)
-    elif not (page.is_branch or page.is_leaf):
-        yield Finding("invalid-type", pgid, f"page {pgid}: invalid type: {page.type}", path)
-        return
-    if already or pgid in ancestors:
-        # A page seen before is not walked twice: that is how a cycle ends.
-        return
-    if page.header_id != pgid:
-        yield Finding(
-            "wrong-page-id", pgid, f"page {pgid}: header says page {page.header_id}", path
-        )
-
-    try:
-        keys = _keys(page)
-    except BoltviewError as error:
-        yield Finding("unreadable", pgid, f"{error} (in bucket {where})", path)
-        return
-    yield from _check_order(pgid, keys, bounds, path)
-
-    if page.is_branch:
-        children = page.branch_records()
-        trail = ancestors + (pgid,)
-        for index, (_, _, child) in enumerate(children):
-            upper = keys[index + 1] if index + 1 < len(keys) else (bounds or (None, None))[1]
-            yield from _walk_page(
-                db, bucket, child, walk, trail, (keys[index], upper), sub_buckets
-            )
-        return
-
-    data = page.data
-    for flags, ks, ke, vs, ve in page.leaf_records():
-        if flags & BUCKET_LEAF_FLAG:
-            try:
-                sub_buckets.append(open_bucket(db, path + (data[ks:ke],), data[vs:ve]))
-            except BoltviewError as error:
-                yield Finding("unreadable", pgid, f"{error}", path + (data[ks:ke],))
-
-
-def _keys(page: Page) -> list[bytes]:
-    data = page.data
-    if page.is_branch:
-        return [data[ks:ke] for ks, ke, _ in page.branch_records()]
-    return [data[ks:ke] for _, ks, ke, _, _ in page.leaf_records()]
-
-
-def _check_order(
-    pgid: int,
-    keys: list[bytes],
-    bounds: tuple[bytes | None, bytes | None] | None,
-    path: tuple[bytes, ...],
-) -> Iterator[Finding]:
-    """Keys strictly ascending, and inside the range the parent branch gives (newer bbolt)."""
-    for index in range(1, len(keys)):
-        if keys[index - 1] >= keys[index]:
-            yield Finding(
-                "keys-out-of-order",
-                pgid,
-                f"page {pgid}: key {index} ({keys[index].hex()}) is not after "
-                f"key {index - 1} ({keys[index - 1].hex()})",
-                path,
-            )
-    if bounds is None or not keys:
-        return
-    lower, upper = bounds
-    if lower is not None and keys[0] < lower:
-        yield Finding(
-            "keys-out-of-order",
-            pgid,
-            f"page {pgid}: first key {keys[0].hex()} is before its parent's key {lower.hex()}",
-            path,
-        )
-    if upper is not None and keys[-1] >= upper:
-        yield Finding(
-            "keys-out-of-order",
-            pgid,
-            f"page {pgid}: last key {keys[-1].hex()} is not before the next sibling's key "
-            f"{upper.hex()}",
-            path,
-        )

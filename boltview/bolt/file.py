@@ -12,11 +12,11 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Self
 
 from boltview.bolt import meta as metas
 from boltview.bolt.bucket import Bucket
+from boltview.bolt.freelist import PageSpan, page_spans
 from boltview.bolt.layout import (
     MAGIC_BYTES,
     META_SIZE,
@@ -24,7 +24,6 @@ from boltview.bolt.layout import (
     PROBE_PAGE_SIZES,
     Layout,
     layout,
-    page_type_name,
 )
 from boltview.bolt.live import LockHolder, lock_holders
 from boltview.bolt.meta import Meta
@@ -38,16 +37,6 @@ SNAPSHOT_ATTEMPTS = 5
 _HASH_CHUNK = 16 << 20
 #: A live file up to this size is copied to memory to be read consistently.
 AUTO_SNAPSHOT_LIMIT = 1 << 30
-
-
-@dataclass(frozen=True)
-class PageSpan:
-    """Where a page sits and how far it reaches, without its bytes."""
-
-    pgid: int
-    type: str
-    count: int
-    overflow: int
 
 
 class BoltFile:
@@ -310,27 +299,23 @@ class BoltFile:
             page = Page(pgid, self.source.read(offset, length), self.layout)
         return page
 
-    def page_spans(self, free: Collection[int] | None = None) -> Iterator[PageSpan]:
-        """Every page below the high-water mark, an overflow run counted once.
+    def page_header(self, pgid: int) -> tuple[int, int, int, int] | None:
+        """The header of page ``pgid`` as it is on disk: (id, flags, count, overflow).
 
-        As bbolt's page table does, a free page is stepped over one id at a
-        time: its header is stale (or the middle of an old value) and its
-        overflow count means nothing.  ``free`` is the free set when the
-        caller has it; otherwise it is read here.
+        Only the 16 header bytes are read, whatever the page's overflow; None
+        when the file has no such page.
         """
-        if free is None:
-            from boltview.bolt.check import free_page_ids
+        if pgid < 0:
+            return None
+        header = self.source.read(pgid * self.page_size, PAGE_HEADER_SIZE)
+        if len(header) < PAGE_HEADER_SIZE:
+            return None
+        return self.layout.fast_page_header.unpack_from(header)  # type: ignore[no-any-return]
 
-            try:
-                free = set(free_page_ids(self))
-            except BoltviewError:
-                free = set()
-        pgid, end = 0, min(self.high_water_mark, self.size // self.page_size)
-        while pgid < end:
-            header = self.source.read(pgid * self.page_size, PAGE_HEADER_SIZE)
-            _, flags, count, overflow = self.layout.fast_page_header.unpack_from(header)
-            yield PageSpan(pgid, page_type_name(flags), count, overflow)
-            pgid += 1 if pgid in free else 1 + overflow
+    def page_spans(self, free: Collection[int] | None = None) -> Iterator[PageSpan]:
+        """Every page below the high-water mark, an overflow run counted once
+        (see :func:`~boltview.bolt.freelist.page_spans`)."""
+        return page_spans(self, free)
 
     # -- buckets ----------------------------------------------------------
 
