@@ -1,4 +1,4 @@
-"""Buckets, and the cursor walk over their B+trees.
+"""Buckets: B+trees of keys, and sub-buckets nested in them.
 
 A bucket is a B+tree of pages: branch pages route by the first key of each
 child, leaf pages hold the keys in bytewise order.  A small bucket lives
@@ -6,17 +6,17 @@ child, leaf pages hold the keys in bytewise order.  A small bucket lives
 
 Everything here is lazy: iterating a bucket of millions of keys holds only
 the pages on the current path, so memory stays bounded by the tree's depth.
-A walk never trusts a pointer: a child that points back at one of its
-ancestors is reported as a cycle rather than followed forever.
+The walks themselves are the cursor's (:mod:`~boltview.bolt.cursor`), which
+never trusts a pointer: a child that points back at one of its ancestors is
+reported as a cycle rather than followed forever.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from boltview.bolt.cursor import MAX_DEPTH, Budget, Entry, child_page, entries_before, leaves, pages
 from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, PAGE_HEADER_SIZE
 from boltview.bolt.page import Page
 from boltview.bolt.path import show_path
@@ -25,44 +25,13 @@ from boltview.errors import NotFoundError, PageError
 if TYPE_CHECKING:
     from boltview.bolt.file import BoltFile
 
-#: Deeper than any real tree (bbolt trees of billions of keys stay under 10).
-MAX_DEPTH = 64
+# The walk itself is the cursor's; these names are still imported from here.
+__all__ = ["MAX_DEPTH", "MAX_NESTING", "Bucket", "Budget", "Entry", "child_page", "open_bucket"]
+
 #: Buckets nested deeper than this are refused.  bbolt sets no limit, but real
 #: schemas stay under ten levels (containerd's deepest is seven), and every
 #: recursive walker (dump, stats, check, a program's own) needs one.
 MAX_NESTING = 128
-
-
-class Budget:
-    """The pages one walk may still visit.
-
-    A sound tree holds each page once, so a walk that visits more pages than
-    the file has is being led around a shared subtree of a corrupt file (a
-    chain of branch pages whose children are all the next one turns n pages
-    into fanout ** n visits): it stops with a PageError instead.
-    """
-
-    __slots__ = ("left",)
-
-    def __init__(self, db: BoltFile) -> None:
-        self.left = db.size // db.page_size + 1
-
-    def spend(self, pgid: int) -> None:
-        self.left -= 1
-        if self.left < 0:
-            raise PageError(
-                pgid, "the walk visited more pages than the file holds: pages are "
-                "referenced more than once (a corrupt tree)"
-            )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One key of a bucket.  For a sub-bucket, ``value`` is its bucket header."""
-
-    key: bytes
-    value: bytes
-    is_bucket: bool
 
 
 class Bucket:
@@ -115,6 +84,10 @@ class Bucket:
             data = page.data
             for flags, ks, ke, vs, ve in page.leaf_records()[first:]:
                 yield Entry(data[ks:ke], data[vs:ve], bool(flags & BUCKET_LEAF_FLAG))
+
+    def entries_reversed(self, before: bytes | None = None) -> Iterator[Entry]:
+        """Keys strictly less than ``before`` (every key when None), last first."""
+        return entries_before(self, before)
 
     def __iter__(self) -> Iterator[Entry]:
         return self.entries()
@@ -216,7 +189,7 @@ class Bucket:
     ) -> Iterator[tuple[Page, int]]:
         """Leaf pages in key order, each with the index of its first wanted element."""
         budget = budget or Budget(self.db)
-        return _leaves(self.db, self._walk_root(budget), start, (), budget)
+        return leaves(self.db, self._walk_root(budget), start, (), budget)
 
     def pages(self, budget: Budget | None = None) -> Iterator[tuple[Page, int]]:
         """Every page of this bucket's own tree with its depth (bbolt's forEachPage).
@@ -225,7 +198,7 @@ class Bucket:
         sharing a tree cannot multiply the work either.
         """
         budget = budget or Budget(self.db)
-        return _pages(self.db, self._walk_root(budget), 0, (), budget)
+        return pages(self.db, self._walk_root(budget), 0, (), budget)
 
     def _walk_root(self, budget: Budget) -> Page:
         if self._inline is None:
@@ -260,58 +233,3 @@ def open_bucket(
             f"(page {root} is the root of a bucket it is nested in)"
         )  # fmt: skip
     return Bucket(db, path, root, sequence, inline, enclosing)
-
-
-def child_page(db: BoltFile, pgid: int, ancestors: tuple[int, ...], budget: Budget) -> Page:
-    """Page ``pgid`` as the child of the pages in ``ancestors``, with every check a walk needs.
-
-    It must be a branch or leaf page, not one of its own ancestors (a cycle),
-    not deeper than any real tree, and within the walk's page budget.
-    """
-    budget.spend(pgid)
-    if pgid in ancestors:
-        raise PageError(pgid, f"reference cycle: page {ancestors[-1]} points back to it")
-    if len(ancestors) >= MAX_DEPTH:
-        raise PageError(pgid, f"tree deeper than {MAX_DEPTH} levels")
-    page = db.page(pgid)
-    if not (page.is_branch or page.is_leaf):
-        raise PageError(pgid, f"expected a branch or leaf page, found {page.type}")
-    return page
-
-
-def _leaves(
-    db: BoltFile, page: Page, start: bytes | None, ancestors: tuple[int, ...], budget: Budget
-) -> Iterator[tuple[Page, int]]:
-    if page.is_leaf:
-        first = 0
-        if start is not None:
-            data = page.data
-            keys = [data[ks:ke] for _, ks, ke, _, _ in page.leaf_records()]
-            first = bisect_left(keys, start)
-        yield page, first
-        return
-    if not page.is_branch:
-        raise PageError(page.pgid, f"expected a branch or leaf page, found {page.type}")
-    records = page.branch_records()
-    index = 0
-    if start is not None and records:
-        data = page.data
-        keys = [data[ks:ke] for ks, ke, _ in records]
-        # The last child whose first key is <= start holds start, if anything does.
-        index = max(bisect_right(keys, start) - 1, 0)
-    trail = ancestors + (page.pgid,)
-    for position in range(index, len(records)):
-        child = child_page(db, records[position][2], trail, budget)
-        yield from _leaves(db, child, start if position == index else None, trail, budget)
-
-
-def _pages(
-    db: BoltFile, page: Page, depth: int, ancestors: tuple[int, ...], budget: Budget
-) -> Iterator[tuple[Page, int]]:
-    yield page, depth
-    if page.is_branch:
-        trail = ancestors + (page.pgid,)
-        for _, _, child in page.branch_records():
-            yield from _pages(db, child_page(db, child, trail, budget), depth + 1, trail, budget)
-
-

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from boltview.bolt.bucket import Bucket, Budget, Entry
+from boltview.bolt.bucket import Bucket
+from boltview.bolt.cursor import Budget, leaf_entries
 from boltview.bolt.file import BoltFile
-from boltview.bolt.layout import BUCKET_LEAF_FLAG
 from boltview.errors import BoltviewError
 from boltview.render.text import parse_name, show_bytes
 
@@ -85,7 +85,7 @@ def search(
 
     def walk(bucket: Bucket, trail: frozenset[int]) -> Iterator[Hit]:
         try:
-            for page, _ in bucket.leaves(budget=budget):
+            for page, entries in leaf_entries(bucket, budget):
                 if cancelled():
                     return
                 if page.pgid:
@@ -94,18 +94,16 @@ def search(
                     state["pages"] += 1
                     if state["pages"] % every == 0:
                         progress(Progress(state["pages"], total, state["keys"], state["hits"]))
-                data = page.data
-                for flags, ks, ke, vs, ve in page.leaf_records():
+                for entry in entries:
                     state["keys"] += 1
-                    key = data[ks:ke]
-                    value = data[vs:ve]
-                    if flags & BUCKET_LEAF_FLAG:
+                    key = entry.key
+                    if entry.is_bucket:
                         if matcher.find(key) >= 0:
                             state["hits"] += 1
                             yield Hit(bucket.path, key, "bucket", show_bytes(key))
                         try:
                             # child() refuses nesting cycles and shared roots.
-                            child = bucket.child(Entry(key, value, True))
+                            child = bucket.child(entry)
                         except BoltviewError as error:
                             yield Hit(bucket.path, key, "error", str(error))
                             continue
@@ -118,10 +116,10 @@ def search(
                         state["hits"] += 1
                         yield Hit(bucket.path, key, "key", show_bytes(key))
                         continue
-                    at = matcher.find(value)
+                    at = matcher.find(entry.value)
                     if at >= 0:
                         state["hits"] += 1
-                        yield Hit(bucket.path, key, "value", snippet(value, at, len(query)))
+                        yield Hit(bucket.path, key, "value", snippet(entry.value, at, len(query)))
         except BoltviewError as error:
             yield Hit(bucket.path, None, "error", str(error))
 

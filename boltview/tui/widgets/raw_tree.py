@@ -25,7 +25,6 @@ from textual.worker import get_current_worker
 
 from boltview.bolt.bucket import Bucket, Entry
 from boltview.bolt.file import BoltFile
-from boltview.bolt.layout import BUCKET_HEADER_SIZE
 from boltview.errors import BoltviewError
 from boltview.render.text import escape, human_size, show_bytes
 from boltview.tui.messages import ShowError, ShowRaw
@@ -379,8 +378,7 @@ class RawTree(BrowsingTree[RawItem]):
         for offset, entry in enumerate(entries):
             before = None if index is None else index + offset
             if entry.is_bucket:
-                inline = len(entry.value) >= BUCKET_HEADER_SIZE and not any(entry.value[:8])
-                child_item = BucketItem(item.path + (entry.key,), inline=inline)
+                child_item = BucketItem(item.path + (entry.key,), inline=entry.is_inline_bucket)
                 added = node.add(bucket_label(child_item), child_item, before=before)
             else:
                 added = node.add_leaf(
