@@ -7,31 +7,23 @@ values that do not decode become :class:`~boltview.containerd.model.Issue`\ s
 and the rest still decodes.
 
 This is the hot path of ``export`` (tens of thousands of objects), so it
-reads pages directly: no Bucket objects, an inline bucket read straight from
-its parent's value, keys and values sliced in bulk.
+reads leaves in bulk (:mod:`boltview.bolt.columns`): no Bucket objects, an
+inline bucket read straight from its parent's value, keys and values sliced
+in C.
 """
 
 from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable, Iterator, Sequence
-from operator import add, methodcaller
+from collections.abc import Callable
+from operator import methodcaller
 
-from boltview.bolt.bucket import Bucket, Budget, open_bucket
-from boltview.bolt.bucket import child_page as checked_child
+from boltview.bolt.bucket import Bucket
+from boltview.bolt.columns import bucket_columns, child_headers, few_leaves
 from boltview.bolt.file import BoltFile
-from boltview.bolt.layout import (
-    BRANCH_PAGE,
-    BUCKET_HEADER_SIZE,
-    BUCKET_LEAF_FLAG,
-    LEAF_ELEMENT_SIZE,
-    LEAF_PAGE,
-    PAGE_HEADER_SIZE,
-    Layout,
-)
-from boltview.bolt.layout import layout as layout_for
-from boltview.bolt.page import Page
+from boltview.bolt.layout import BUCKET_LEAF_FLAG
+from boltview.bolt.page import Columns, inline_leaf_columns
 from boltview.containerd import schema as S
 from boltview.containerd.encoding import (
     UNIX_TO_INTERNAL,
@@ -57,7 +49,19 @@ from boltview.containerd.model import (
     Snapshot,
     UnknownKey,
 )
-from boltview.errors import BoltviewError, PageError
+from boltview.errors import BoltviewError
+
+__all__ = [
+    "Fields", "Loaded", "child_headers", "columns", "load_blob", "load_container", "load_image",
+    "load_ingest", "load_lease", "load_namespace", "load_object", "load_sandbox", "load_schema",
+    "load_snapshot", "valid_digest",
+]  # fmt: skip
+
+# The bulk leaf readers live in the engine (``boltview.bolt.columns`` and
+# ``boltview.bolt.page``); ``child_headers``, ``columns`` and ``_inline`` are
+# still imported from here.
+columns = bucket_columns
+_inline = inline_leaf_columns
 
 # -- reading a bucket ------------------------------------------------------------------
 
@@ -83,7 +87,7 @@ class Fields:
         self.buckets = buckets
         self.issues: list[Issue] = []
         try:  # the usual case: an inline or one-page bucket, read without a walk
-            found = _few_leaves(db, header)
+            found = few_leaves(db, header)
         except BoltviewError as error:
             self._unreadable(path, header, field, error)
             return
@@ -145,7 +149,7 @@ class Fields:
         if header is None:
             return None
         try:
-            found = _few_leaves(self.db, header)
+            found = few_leaves(self.db, header)
         except BoltviewError as error:
             self._unreadable(self.path + (key,), header, key, error)
             return []
@@ -265,220 +269,7 @@ class Fields:
         return tuple(found)
 
 
-Columns = tuple[Sequence[int], list[bytes], list[bytes]]
-"""One leaf page: the flags, keys and values of its elements."""
-
 _utf8 = methodcaller("decode", "utf-8")
-
-
-def columns(
-    db: BoltFile, path: Path, header: bytes,
-    on_error: Callable[[BoltviewError], None] | None = None,
-) -> list[Columns]:  # fmt: skip
-    """Each leaf page of a bucket, given as its parent stores it, in key order.
-
-    An inline bucket or a one-page bucket (nearly every object containerd
-    writes) is read in place; a bigger tree is walked page by page.  A page
-    that cannot be read raises, or, given ``on_error``, is told to it and left
-    out: the leaves on either side of it are still read.
-    """
-    out: list[Columns] = []
-    try:
-        _leaves_into(out, db, path, header, on_error)
-    except BoltviewError as error:  # the root itself, or a walk that ran out of pages
-        if on_error is None:
-            raise
-        on_error(error)
-    return out
-
-
-def _few_leaves(db: BoltFile, header: bytes) -> list[Columns] | None:
-    """The leaves of an inline or one-page bucket (nearly every bucket containerd
-    writes) or of a branch over leaves only (a container with a big spec); None
-    for anything else (a deeper tree, a header too short, a child that cannot
-    be read), which the checked walk then reads and reports.
-
-    Raises as the walk would for a root page that cannot be read.
-    """
-    if len(header) < BUCKET_HEADER_SIZE:
-        return None
-    layout = db.layout
-    structs = _last_structs
-    if structs.layout is not layout:
-        structs = _structs(layout)
-    root = structs.bucket_header.unpack_from(header)[0]
-    if root == 0:
-        inline = _inline(header, layout, structs)
-        if inline is not None:
-            return [inline]
-        page = Page(0, header[BUCKET_HEADER_SIZE:], layout)
-    else:
-        page = db.page(root)
-    if page.flags & LEAF_PAGE:
-        return [_slice(page)]
-    if root and page.flags & BRANCH_PAGE and page.count <= _FEW:
-        try:  # two levels: every child a leaf, each read once; else the walk decides
-            leaves = [db.page(child) for _, _, child in page.branch_records()]
-            if all(leaf.flags & LEAF_PAGE for leaf in leaves):
-                return [_slice(leaf) for leaf in leaves]
-        except BoltviewError:
-            pass
-    return None
-
-
-_FEW = 64
-"""At most this many leaves below a root branch are read without the walk's budget."""
-
-
-def _leaves_into(
-    out: list[Columns], db: BoltFile, path: Path, header: bytes,
-    on_error: Callable[[BoltviewError], None] | None,
-) -> None:  # fmt: skip
-    if len(header) >= BUCKET_HEADER_SIZE:
-        root = db.layout.fast_bucket_header.unpack_from(header)[0]
-        if root == 0:
-            inline = _inline(header, db.layout)
-            if inline is not None:
-                out.append(inline)
-                return
-        page = Page(0, header[BUCKET_HEADER_SIZE:], db.layout) if root == 0 else db.page(root)
-        if page.is_leaf:
-            out.append(_slice(page))
-            return
-    bucket = open_bucket(db, path, header)
-    budget = Budget(db)
-    top = bucket.root_page() if bucket.is_inline else checked_child(db, bucket.root, (), budget)
-    _walk(db, top, (), budget, out, on_error)
-
-
-def _walk(
-    db: BoltFile, page: Page, trail: tuple[int, ...], budget: Budget, out: list[Columns],
-    on_error: Callable[[BoltviewError], None] | None,
-) -> None:  # fmt: skip
-    """The leaves below ``page``, in key order; a child that cannot be read is left out.
-
-    Each child page gets the engine's own checks (``checked_child``: the walk's
-    page budget, cycles, depth, page type), as ``Bucket.leaves`` gives them.
-    """
-    if page.is_leaf:
-        out.append(_slice(page))
-        return
-    if not page.is_branch:
-        raise PageError(page.pgid, f"expected a branch or leaf page, found {page.type}")
-    trail = trail + (page.pgid,)
-    for _, _, child in page.branch_records():
-        try:
-            _walk(db, checked_child(db, child, trail, budget), trail, budget, out, on_error)
-        except BoltviewError as error:
-            if on_error is None or budget.left < 0:
-                raise  # a walk out of pages stops: the tree is too corrupt to go on
-            on_error(error)
-
-
-_INLINE_ELEMENTS = BUCKET_HEADER_SIZE + PAGE_HEADER_SIZE
-
-
-class _Structs:
-    """One byte order's ``struct`` formats, looked up once rather than per bucket."""
-
-    __slots__ = ("bucket_header", "elements", "layout", "page_header")
-
-    def __init__(self, layout: Layout) -> None:
-        self.layout = layout
-        self.bucket_header = layout.fast_bucket_header
-        self.page_header = layout.fast_page_header
-        self.elements: dict[int, struct.Struct] = {}
-
-    def element_array(self, count: int) -> struct.Struct:
-        found = self.elements.get(count)
-        if found is None:
-            found = self.elements[count] = self.layout.fast_elements(count)
-        return found
-
-
-_BY_ORDER: dict[str, _Structs] = {}
-
-
-def _structs(layout: Layout) -> _Structs:
-    found = _BY_ORDER.get(layout.order)
-    if found is None or found.layout is not layout:
-        found = _BY_ORDER[layout.order] = _Structs(layout)
-    return found
-
-
-_last_structs = _structs(layout_for("<"))
-"""Little-endian, as nearly every file is: checked by identity, no lookup."""
-
-
-def _inline(header: bytes, layout: Layout, structs: _Structs | None = None) -> Columns | None:
-    """An inline bucket's leaf, read straight from its parent's value.
-
-    Most sub-buckets containerd writes (labels, runtime, target, children)
-    are inline pages of a few keys; reading them without a Page object halves
-    their cost.  Same layout and checks as ``Page.leaf_spans``; anything else
-    (not a leaf, elements past the end) returns None and takes the engine's
-    path, which reports the problem.
-    """
-    if len(header) < _INLINE_ELEMENTS:
-        return None
-    if structs is None:
-        structs = _structs(layout)
-    _, flags, count, _ = structs.page_header.unpack_from(header, BUCKET_HEADER_SIZE)
-    end = len(header)
-    if not flags & LEAF_PAGE or _INLINE_ELEMENTS + count * LEAF_ELEMENT_SIZE > end:
-        return None
-    raw = structs.element_array(count).unpack_from(header, _INLINE_ELEMENTS) if count else ()
-    keys: list[bytes] = []
-    values: list[bytes] = []
-    element = _INLINE_ELEMENTS
-    for i in range(0, 4 * count, 4):  # a few keys: a plain loop beats map here
-        key_start = element + raw[i + 1]  # pos counts from the element's own address
-        value_start = key_start + raw[i + 2]
-        value_end = value_start + raw[i + 3]
-        if value_end > end:
-            return None
-        keys.append(header[key_start:value_start])
-        values.append(header[value_start:value_end])
-        element += LEAF_ELEMENT_SIZE
-    return raw[0::4], keys, values
-
-
-def _slice(page: Page) -> Columns:
-    """A leaf page's columns, as ``Page.leaf_spans`` reads them (which raises for a bad page)."""
-    count = page.count
-    data = page.data
-    if count and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= len(data):
-        structs = _last_structs if _last_structs.layout is page.layout else _structs(page.layout)
-        raw = structs.element_array(count).unpack_from(data, PAGE_HEADER_SIZE)
-        # An element's pos counts from the element's own address.
-        key_starts = list(map(add, raw[1::4], range(_ELEMENTS, _ELEMENTS + _STEP * count, _STEP)))
-        value_starts = list(map(add, key_starts, raw[2::4]))
-        value_ends = list(map(add, value_starts, raw[3::4]))
-        if max(value_ends) <= len(data):
-            keys = [data[start:end] for start, end in zip(key_starts, value_starts)]
-            values = [data[start:end] for start, end in zip(value_starts, value_ends)]
-            return raw[0::4], keys, values
-    flags, key_starts, value_starts, value_ends = page.leaf_spans()
-    keys = [data[start:end] for start, end in zip(key_starts, value_starts)]
-    return flags, keys, [data[start:end] for start, end in zip(value_starts, value_ends)]
-
-
-_ELEMENTS, _STEP = PAGE_HEADER_SIZE, LEAF_ELEMENT_SIZE
-
-
-def child_headers(
-    db: BoltFile, path: Path, header: bytes,
-    on_error: Callable[[BoltviewError], None] | None = None,
-) -> Iterator[tuple[bytes, bytes]]:  # fmt: skip
-    """(name, header) of every sub-bucket of a bucket: the objects of a kind.
-
-    ``on_error`` as for :func:`columns`: a leaf that cannot be read leaves out
-    the objects it holds, not the others.
-    """
-    for flags, keys, vals in columns(db, path, header, on_error):
-        for flag, key, value in zip(flags, keys, vals):
-            if flag & BUCKET_LEAF_FLAG:
-                yield key, value
 
 
 _SHA256 = re.compile(rb"sha256:[0-9a-f]{64}")
@@ -554,28 +345,42 @@ def load_image(db: BoltFile, path: Path, header: bytes, namespace: str) -> Image
 
 def load_container(db: BoltFile, path: Path, header: bytes, namespace: str) -> Container:
     f = Fields(db, path, header)
-    created, updated = f.time(S.CREATED_AT), f.time(S.UPDATED_AT)
-    labels = f.labels()
-    spec_raw = f.value(S.SPEC)
-    runtime_name, options, runtime_unknown = _runtime(f)
+    r = _RuntimeObject(f)
     return Container(
         namespace=namespace,
         id=f.name(),
-        labels=labels,
+        labels=r.labels,
         image=f.text(S.IMAGE) or "",
-        runtime_name=runtime_name,
-        runtime_options=options,
-        spec=AnyValue(spec_raw) if spec_raw is not None else None,
+        runtime_name=r.runtime_name,
+        runtime_options=r.runtime_options,
+        spec=r.spec,
         snapshotter=f.text(S.SNAPSHOTTER) or "",
         snapshot_key=f.text(S.SNAPSHOT_KEY) or "",
         sandbox_id=f.text(S.SANDBOX_ID),
         extensions=f.anys(S.EXTENSIONS),
-        created_at=created,
-        updated_at=updated,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
         path=path,
-        unknown=f.unknown() + runtime_unknown,
+        unknown=f.unknown() + r.runtime_unknown,
         issues=tuple(f.issues),
     )
+
+
+class _RuntimeObject:
+    """What a container and a sandbox both keep: times, labels, a spec and a runtime.
+
+    Read in this order, so that their issues come in the order they always did.
+    """
+
+    __slots__ = ("created_at", "labels", "runtime_name", "runtime_options", "runtime_unknown",
+                 "spec", "updated_at")  # fmt: skip
+
+    def __init__(self, f: Fields) -> None:
+        self.created_at, self.updated_at = f.time(S.CREATED_AT), f.time(S.UPDATED_AT)
+        self.labels = f.labels()
+        spec_raw = f.value(S.SPEC)
+        self.spec = AnyValue(spec_raw) if spec_raw is not None else None
+        self.runtime_name, self.runtime_options, self.runtime_unknown = _runtime(f)
 
 
 def _runtime(f: Fields) -> tuple[str, AnyValue | None, tuple[UnknownKey, ...]]:
@@ -651,24 +456,21 @@ def load_lease(db: BoltFile, path: Path, header: bytes, namespace: str) -> Lease
 
 def load_sandbox(db: BoltFile, path: Path, header: bytes, namespace: str, location: str) -> Sandbox:
     f = Fields(db, path, header)
-    created, updated = f.time(S.CREATED_AT), f.time(S.UPDATED_AT)
-    labels = f.labels()
-    spec_raw = f.value(S.SPEC)
-    runtime_name, options, runtime_unknown = _runtime(f)
+    r = _RuntimeObject(f)
     return Sandbox(
         namespace=namespace,
         id=f.name(),
         location=location,
-        labels=labels,
-        runtime_name=runtime_name,
-        runtime_options=options,
-        spec=AnyValue(spec_raw) if spec_raw is not None else None,
+        labels=r.labels,
+        runtime_name=r.runtime_name,
+        runtime_options=r.runtime_options,
+        spec=r.spec,
         sandboxer=f.text(S.SANDBOXER),
         extensions=f.anys(S.EXTENSIONS),
-        created_at=created,
-        updated_at=updated,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
         path=path,
-        unknown=f.unknown() + runtime_unknown,
+        unknown=f.unknown() + r.runtime_unknown,
         issues=tuple(f.issues),
     )
 

@@ -1,4 +1,8 @@
-"""One page explained: its header, its elements, and its bytes annotated."""
+"""One page explained: its header, its elements, and its bytes annotated.
+
+What the bytes are is the engine's to say (``Page.regions``); this module only
+renders it, as lines for a person or as data for ``page --json``.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from boltview.bolt.file import BoltFile
-from boltview.bolt.layout import (
-    BUCKET_HEADER_SIZE,
-    META_SIZE,
-    PAGE_HEADER_SIZE,
-)
 from boltview.bolt.meta import decode_meta
-from boltview.bolt.page import Page
+from boltview.bolt.page import Page, bucket_header
 from boltview.errors import BoltviewError
 from boltview.render.hexdump import annotated_hexdump
 from boltview.render.text import base64_text, escape, show_bytes
@@ -68,9 +67,10 @@ def page_document(db: BoltFile, page: Page, free: bool) -> dict[str, Any]:
 
 
 def _bucket_header(db: BoltFile, value: bytes) -> dict[str, Any]:
-    if len(value) < BUCKET_HEADER_SIZE:
+    header = bucket_header(db.layout, value)
+    if header is None:
         return {"bucket_header": None}
-    root, sequence = db.layout.fast_bucket_header.unpack_from(value)
+    root, sequence = header
     return {"bucket_root": root, "bucket_sequence": sequence, "inline": root == 0}
 
 
@@ -83,20 +83,18 @@ def describe_page(db: BoltFile, page: Page, free: bool, hex_dump: bool = True) -
     )
     if page.header_id != page.pgid:
         yield f"warning: the header names page {page.header_id}, not {page.pgid}"
-    regions: list[tuple[int, int, str]] = [(0, PAGE_HEADER_SIZE, "page header")]
     try:
-        yield from _elements(db, page, regions)
+        yield from _elements(db, page)
     except BoltviewError as error:
         yield f"error: {escape(str(error))}"
     if hex_dump:
         yield ""
-        yield from annotated_hexdump(page.data, regions)
+        yield from annotated_hexdump(page.data, page.regions())
 
 
-def _elements(db: BoltFile, page: Page, regions: list[tuple[int, int, str]]) -> Iterator[str]:
+def _elements(db: BoltFile, page: Page) -> Iterator[str]:
     if page.is_meta:
         meta = decode_meta(page.pgid, page.data, db.layout)
-        regions.append((PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + META_SIZE, "meta"))
         yield (
             f"meta: txid={meta.txid} root={meta.root} freelist={meta.freelist} "
             f"pgid={meta.pgid} page_size={meta.page_size} checksum {meta.checksum_note}"
@@ -104,23 +102,10 @@ def _elements(db: BoltFile, page: Page, regions: list[tuple[int, int, str]]) -> 
         if meta.problem:
             yield f"meta problem: {meta.problem}"
     elif page.is_branch:
-        for index, branch in enumerate(page.branch_elements()):
-            start = PAGE_HEADER_SIZE + 16 * index
-            regions.append((start, start + 16, f"element {index}"))
-            regions.append((branch.key_offset, branch.key_offset + len(branch.key),
-                            f"key {index}"))  # fmt: skip
-            if index < _SHOWN_ELEMENTS:
-                yield f"  [{index}] {escape(show_bytes(branch.key))} -> page {branch.pgid}"
+        for index, branch in enumerate(page.branch_elements()[:_SHOWN_ELEMENTS]):
+            yield f"  [{index}] {escape(show_bytes(branch.key))} -> page {branch.pgid}"
     elif page.is_leaf:
-        for index, element in enumerate(page.leaf_elements()):
-            start = PAGE_HEADER_SIZE + 16 * index
-            regions.append((start, start + 16, f"element {index}"))
-            regions.append((element.key_offset, element.key_offset + len(element.key),
-                            f"key {index}"))  # fmt: skip
-            regions.append((element.value_offset, element.value_offset + len(element.value),
-                            f"value {index}"))  # fmt: skip
-            if index >= _SHOWN_ELEMENTS:
-                continue
+        for index, element in enumerate(page.leaf_elements()[:_SHOWN_ELEMENTS]):
             if element.is_bucket:
                 header = _bucket_header(db, element.value)
                 what = (
@@ -137,6 +122,5 @@ def _elements(db: BoltFile, page: Page, regions: list[tuple[int, int, str]]) -> 
             yield f"  ... {page.count - _SHOWN_ELEMENTS} more (see --json)"
     elif page.is_freelist:
         ids = page.freelist_ids()
-        regions.append((PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + 8 * len(ids), "free page ids"))
         shown = ", ".join(str(i) for i in ids[:50])
         yield f"freelist: {len(ids)} ids: {shown}{' ...' if len(ids) > 50 else ''}"

@@ -30,7 +30,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from boltview.bolt.layout import BUCKET_HEADER_SIZE, LEAF_ELEMENT_SIZE, PAGE_HEADER_SIZE
+from boltview.bolt.layout import Layout, layout
+from boltview.bolt.page import bucket_header, bucket_header_regions
 from boltview.render.hexdump import annotated_hexdump, hexdump_lines
 from boltview.render.text import escape, human_size, show_bytes, show_path
 from boltview.tui.messages import JumpToObject
@@ -113,6 +114,11 @@ class DetailPane(VerticalScroll):
         self.file_path = ""
         self.byteorder: str = "little"
 
+    @property
+    def file_layout(self) -> Layout:
+        """The file's layout, by the byte order the app sets (``byteorder``)."""
+        return layout("<" if self.byteorder == "little" else ">")
+
     def compose(self) -> ComposeResult:
         yield Static(Text("Move the cursor onto a bucket or a key.", style="dim"), id="detail-body")
         yield RelationList(id="relations")
@@ -146,9 +152,9 @@ class DetailPane(VerticalScroll):
         parts: list[RenderableType] = [
             title(Text.assemble(("bucket ", "bold"), (escape(show_path(path)), "bold yellow")))
         ]
-        if header is not None and len(header) >= BUCKET_HEADER_SIZE:
-            root = int.from_bytes(header[:8], self.byteorder)  # type: ignore[arg-type]
-            sequence = int.from_bytes(header[8:16], self.byteorder)  # type: ignore[arg-type]
+        fields = None if header is None else bucket_header(self.file_layout, header)
+        if header is not None and fields is not None:
+            root, sequence = fields
             rows.append(
                 ("root", "inline (stored in its parent's value)" if root == 0 else f"page {root}")
             )
@@ -162,9 +168,9 @@ class DetailPane(VerticalScroll):
         parts.append(facts_table(rows))
         if extra:
             parts.extend(extra)
-        if header is not None and len(header) >= BUCKET_HEADER_SIZE:
+        if header is not None and fields is not None:
             parts.append(Rule("bucket header", style="dim"))
-            regions = _bucket_regions(header, self.byteorder)
+            regions = bucket_header_regions(self.file_layout, header)
             dump = "\n".join(annotated_hexdump(header, regions, width=self.hex_width()))
             parts.append(Text(dump, style="dim", no_wrap=True, overflow="ellipsis"))
         self.set_body(*parts)
@@ -401,17 +407,4 @@ def value_regions(value: bytes) -> list[tuple[int, int, str]]:
         regions.append((position, end, f"field {number} ({names[number]}), {length} bytes"))
         regions.append((end, end + length, names[number]))
         position = end + length
-    return regions
-
-
-def _bucket_regions(header: bytes, byteorder: str) -> list[tuple[int, int, str]]:
-    regions = [(0, 8, "root pgid (0: inline)"), (8, 16, "sequence")]
-    if len(header) >= BUCKET_HEADER_SIZE + PAGE_HEADER_SIZE and not any(header[:8]):
-        base = BUCKET_HEADER_SIZE
-        count = int.from_bytes(header[base + 10 : base + 12], byteorder)  # type: ignore[arg-type]
-        regions.append((base, base + PAGE_HEADER_SIZE, f"inline page header: {count} elements"))
-        elements = base + PAGE_HEADER_SIZE
-        if count:
-            regions.append((elements, elements + count * LEAF_ELEMENT_SIZE, "leaf elements"))
-            regions.append((elements + count * LEAF_ELEMENT_SIZE, len(header), "keys and values"))
     return regions
