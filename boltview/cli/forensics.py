@@ -1,6 +1,6 @@
 """``boltview recover``: deleted and older records still in a file's unused pages.
 
-Exported as ``RECOVER_COMMAND``; the CLI group registers it.
+Exported as ``RECOVER_COMMAND``; the CLI group loads it when it runs (``LAZY_COMMANDS``).
 
 JSON (``--json``), format ``boltview-recover/1``::
 
@@ -51,6 +51,7 @@ from typing import Any
 
 import click
 
+from boltview.cli.options import db_options, json_option, open_db, print_json
 from boltview.forensics.recover import (
     DELETED,
     KIND_EMPTY,
@@ -71,21 +72,8 @@ _VALUE_WIDTH = 48
 
 @click.command("recover")
 @click.argument("path", metavar="FILE")
-# The options every verb that reads a file takes (cli.db_options, json_option), spelled
-# out here: boltview.cli imports this module, so this module must not import it first.
-@click.option(
-    "--meta",
-    type=click.IntRange(0, 1),
-    default=None,
-    help="Take the tree of meta page 0 or 1 as the live one.",
-)
-@click.option(
-    "--snapshot/--no-snapshot",
-    default=None,
-    help="Copy the file into memory first and read the copy. Default: only when a "
-    "writer holds the file locked (a live database).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+@db_options
+@json_option
 @click.option(
     "--all",
     "show_all",
@@ -111,8 +99,6 @@ def recover_command(
     shown as such, decoded.  Nothing is invented: every record's bytes are in
     the file.
     """
-    from boltview.cli import open_db, print_json
-
     with open_db(path, meta, snapshot) as db:
         recovery = recover(db)
         objects = None
