@@ -253,41 +253,57 @@ def get(path: str, names: tuple[str, ...], fmt: str, meta: int | None, snapshot:
         if entry.is_bucket:
             raise NotFoundError(f"{db.path}: {escape(key_name)} is a bucket, not a key (try: boltview keys)")
         value = entry.value
-    write_value(value, fmt)
+    write_value(value, fmt, entry.key)
 
 
-def write_value(value: bytes, fmt: str) -> None:
+def write_value(value: bytes, fmt: str, key: bytes = b"") -> None:
+    """``value`` as ``--format`` asks; ``auto`` reads it as the browser does."""
     if fmt == "raw":
         sys.stdout.flush()
         sys.stdout.buffer.write(value)
         sys.stdout.buffer.flush()
-        return
-    if fmt == "json" or (fmt == "auto" and _looks_json(value)):
+    elif fmt == "auto":
+        _write_reading(value, key)
+    elif fmt == "json":
+        from boltview.values.recognize import pretty_json  # the protobuf schemas: see below
+
         try:
-            click.echo(escape_json(json.dumps(json.loads(value), indent=2, ensure_ascii=False)))
-            return
+            click.echo(pretty_json(json.loads(value)))
         except (ValueError, UnicodeDecodeError) as error:
-            if fmt == "json":
-                raise UserError(f"value is not JSON: {error}") from None
-    if fmt == "text" or (fmt == "auto" and printable_utf8(value)):
+            raise UserError(f"value is not JSON: {error}") from None
+    elif fmt == "text":
         click.echo(escape(value.decode("utf-8", "backslashreplace")))
     elif fmt == "hex":
         click.echo(value.hex())
     elif fmt == "base64":
         click.echo(b64(value))
     else:
-        for line in hexdump_lines(value):
-            click.echo(line)
+        _write_hexdump(value)
 
 
-def escape_json(text: str) -> str:
-    """JSON from a file keeps its newlines but nothing else unprintable."""
-    return "\n".join(escape(line) for line in text.split("\n"))
+def _write_reading(value: bytes, key: bytes) -> None:
+    """What the browser would copy: decoded JSON, text, a time or a number; a hex dump
+    for a guess or for what nothing recognized."""
+    # Imported here, as below: the other verbs need no protobuf schemas.
+    from boltview.values.hints import hint_for
+    from boltview.values.recognize import pretty_json, recognize
+
+    reading = recognize(value, hint_for(key))
+    if reading.kind in ("json", "any") and reading.decoded is not None:
+        click.echo(pretty_json(reading.decoded))
+    elif reading.kind in ("text", "empty"):
+        click.echo(escape(value.decode("utf-8", "backslashreplace")))
+    elif reading.kind == "time":
+        click.echo(reading.summary)
+    elif reading.kind in ("varint", "uvarint") and not reading.guess:
+        click.echo(str(reading.decoded))
+    else:
+        _write_hexdump(value)
 
 
-def _looks_json(value: bytes) -> bool:
-    stripped = value.strip()
-    return bool(stripped) and stripped[:1] in (b"{", b"[")
+def _write_hexdump(value: bytes) -> None:
+    for line in hexdump_lines(value):
+        click.echo(line)
 
 
 # -- stats, pages, page ---------------------------------------------------------------
