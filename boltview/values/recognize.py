@@ -288,7 +288,12 @@ RECOGNIZERS: tuple[tuple[str, Recognizer], ...] = (
 )
 """Asked in this order; the first reading wins."""
 
-HINTS: dict[str, Recognizer] = {TIME: expected_time, VARINT: varint, UVARINT: uvarint, ANY: any_value}
+HINTS: dict[str, Recognizer] = {
+    TIME: expected_time,
+    VARINT: varint,
+    UVARINT: uvarint,
+    ANY: any_value,
+}
 """What a hint asks first."""
 
 
