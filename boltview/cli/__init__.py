@@ -76,6 +76,10 @@ def cli() -> None:
     """
 
 
+for command in bolt.COMMANDS:  # the raw verbs are always loaded; see LAZY_COMMANDS
+    cli.add_command(command)
+
+
 @cli.command("open")
 @click.argument("path", required=False)
 @db_options
@@ -113,10 +117,6 @@ def demo_database() -> str:
     from importlib.resources import files
 
     return str(files("boltview") / "demo" / "meta.db")
-
-
-for command in bolt.COMMANDS:
-    cli.add_command(command)
 
 
 # -- entry point ---------------------------------------------------------------------
