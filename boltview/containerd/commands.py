@@ -1,105 +1,46 @@
-"""The containerd verbs: ``ls``, ``inspect`` and ``export``.
+"""What the containerd verbs do, without their command line.
 
-::
+``boltview.cli.containerd`` holds the verbs (``ls``, ``inspect``, ``export``:
+options, tables, trees); this module holds the work under them that is not
+about a terminal:
 
-    boltview ls containers meta.db               # every namespace, NAMESPACE column first
-    boltview ls images meta.db -n default        # one namespace, exactly ctr's columns
-    boltview ls snapshots meta.db --snapshotter-db overlayfs=.../metadata.db
-    boltview inspect meta.db container web-1     # fully decoded, with relations
-    boltview export meta.db -o meta.json         # the whole model as one JSON document
+- :func:`open_reader`: a meta.db as containerd metadata, with the snapshotter
+  databases named by ``--snapshotter-db`` or found beside it;
+- :func:`write_export`: the whole model as one JSON document, to stdout or to a
+  file that is replaced only when the document is whole.
 
-They are registered on the ``boltview`` group from ``COMMANDS``.  This module
-does not import :mod:`boltview.cli` (which imports it), so it carries its own
-small option decorators; every error it raises is a :class:`BoltviewError`
-(one line on stderr, exit 2, from ``boltview.cli.main``) or a click error.
-
-A damaged file is not an error: each verb answers with what it could read,
-then prints one ``boltview: warning:`` line per page it could not read (as
-``dump`` does) and exits 1.
+Errors are :class:`~boltview.errors.BoltviewError`; the CLI turns them into one
+line on stderr (an unknown snapshotter into a usage error).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any, TextIO
-
-import click
-from rich.console import Console
-from rich.text import Text
-from rich.tree import Tree
+from typing import TextIO
 
 from boltview.bolt.file import BoltFile, reading
-from boltview.containerd import listing
-from boltview.containerd.export import export, no_del, object_json, relations_json
-from boltview.containerd.model import (
-    CONTAINER,
-    CONTENT,
-    IMAGE,
-    INGEST,
-    KINDS,
-    LEASE,
-    NAMESPACE,
-    POD,
-    SANDBOX,
-    SNAPSHOT,
-    ObjectRef,
-)
+from boltview.containerd.export import export
+from boltview.containerd.reader import SNAPSHOTTER as SNAPSHOTTER_KIND
 from boltview.containerd.reader import (
-    PLURALS,
-    AnyObject,
     MetadataReader,
     NotContainerdError,
     detect_kind,
-    find_one,
-    iter_namespaces,
     require_metadata,
 )
-from boltview.containerd.reader import SNAPSHOTTER as SNAPSHOTTER_KIND
 from boltview.containerd.snapshotter import (
     SnapshotterDB,
     sibling_snapshotter_db,
     snapshotter_name_from_path,
 )
 from boltview.errors import BoltviewError
-from boltview.render.text import escape, show_path
-
-CONTENT_PLUGIN_DIR = "io.containerd.content.v1.content"
-EXIT_PROBLEMS = 1
-"""A verb answered, but left out pages it could not read (``boltview.cli.EXIT_PROBLEMS``)."""
-
-# -- options --------------------------------------------------------------------------
 
 
-def _options(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def apply(command: Any) -> Any:
-        for decorator in reversed(decorators):
-            command = decorator(command)
-        return command
-
-    return apply
-
-
-file_options = _options(
-    click.option("--meta", type=click.IntRange(0, 1), default=None,
-                 help="Read the tree of meta page 0 or 1 (the other is the previous transaction)."),
-    click.option("--snapshot/--no-snapshot", default=None,
-                 help="Copy the file into memory first and read the copy. Default: only when a "
-                      "writer holds the file locked (a live database)."),
-    click.option("--snapshotter-db", "snapshotter_dbs", multiple=True, metavar="[NAME=]PATH",
-                 help="A snapshotter's metadata.db (kinds, ids, usage, directories). "
-                      "Found by itself next to a node's meta.db."),
-)  # fmt: skip
-
-namespace_option = click.option(
-    "-n", "--namespace", default=None, help="Only this namespace (default: all of them)."
-)
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+class SnapshotterUnknownError(BoltviewError):
+    """A bare ``--snapshotter-db PATH`` whose snapshotter cannot be told: a usage error."""
 
 
 # -- opening ------------------------------------------------------------------------------
@@ -147,22 +88,6 @@ def _with_snapshotters(
             sdb.close()
 
 
-def report_problems(reader: MetadataReader) -> None:
-    """One warning on stderr per page that could not be read, then exit 1; nothing if none.
-
-    Called once the answer is out (and the read checked as one transaction).
-    """
-    problems = reader.problems
-    for problem in problems:
-        click.echo(
-            escape(f"boltview: warning: {reader.db.path}: {problem.message}; left out of bucket "
-                   f"{show_path(problem.path)}"),
-            err=True,
-        )  # fmt: skip
-    if problems:
-        raise SystemExit(EXIT_PROBLEMS)
-
-
 def _all_snapshotters(reader: MetadataReader) -> list[str]:
     return sorted({s for ns in reader.namespace_names() for s in reader.snapshotter_names(ns)})
 
@@ -177,280 +102,27 @@ def _guess_snapshotter(reader: MetadataReader, path: str) -> str:
         return used[0]
     if "overlayfs" in used or not used:
         return "overlayfs"
-    raise click.UsageError(
+    raise SnapshotterUnknownError(
         f"say which snapshotter {path} belongs to: --snapshotter-db NAME={path} "
         f"(meta.db uses {', '.join(used)})"
     )
 
 
-def _content_store(path: str, content_root: str | None) -> listing.ContentStore | None:
-    if content_root:
-        if not os.path.isdir(content_root):
-            raise click.BadParameter(f"{content_root} is not a directory", param_hint="--content-root")
-        return listing.ContentStore(content_root)
-    plugin_dir = os.path.dirname(os.path.abspath(path))
-    sibling = os.path.join(os.path.dirname(plugin_dir), CONTENT_PLUGIN_DIR)
-    return listing.ContentStore(sibling) if os.path.isdir(os.path.join(sibling, "blobs")) else None
+# -- export ----------------------------------------------------------------------------------
 
 
-def _now(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    moment = listing.parse_rfc3339(value)
-    if moment is None:
-        raise click.BadParameter(f"{value!r} is not an RFC 3339 time", param_hint="--now")
-    return datetime.fromtimestamp(moment, UTC)
+def write_export(
+    path: str, output: str | None, namespace: str | None, indent: int | None,
+    meta: int | None, snapshot: bool | None, snapshotter_dbs: tuple[str, ...],
+) -> MetadataReader:  # fmt: skip
+    """Export the file at ``path`` to ``output`` (stdout if None); the reader, for its problems.
 
-
-def _print_json(document: Any) -> None:
-    """JSON with everything but printable ASCII escaped: it often lands on a terminal."""
-    click.echo(no_del(json.dumps(document, indent=2, ensure_ascii=True)))
-
-
-# -- ls ------------------------------------------------------------------------------------
-
-
-@click.command("ls")
-@click.argument("what", metavar="KIND", type=click.Choice(sorted(PLURALS)))
-@click.argument("path")
-@namespace_option
-@click.option("--snapshotter", default=None, help="Only this snapshotter's snapshots.")
-@click.option("--content-root", default=None, metavar="DIR",
-              help="containerd's content store (io.containerd.content.v1.content): image "
-                   "platforms and sizes, ingest progress.  Found by itself next to a node's meta.db.")
-@click.option("-q", "--quiet", is_flag=True, help="Only the names, like ctr -q.")
-@click.option("--now", default=None, hidden=True, help="The time AGE is counted to (RFC 3339).")
-@file_options
-@json_option
-def ls_command(
-    what: str, path: str, namespace: str | None, snapshotter: str | None,
-    content_root: str | None, quiet: bool, now: str | None, meta: int | None, snapshot: bool,
-    snapshotter_dbs: tuple[str, ...], as_json: bool,
-) -> None:  # fmt: skip
-    """List KIND like ctr does: namespaces, containers, images, snapshots, content,
-    ingests, leases, sandboxes or pods.
-
-    All namespaces by default, with a NAMESPACE column first; -n picks one and
-    prints exactly ctr's columns.  Columns that live outside meta.db (a
-    snapshot's kind, an image's platforms) need --snapshotter-db and
-    --content-root, or show what meta.db knows.
+    The document is written by this module's :func:`export` (tests replace it
+    to fail halfway).
     """
-    kind = PLURALS[what]
-    moment = _now(now)
-    with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
-        names = list(iter_namespaces(reader, namespace))
-        if kind == NAMESPACE:
-            _ls_namespaces(reader, names, quiet, as_json)
-        elif as_json:
-            _print_json(_ls_json(reader, kind, _pod_namespaces(reader, kind, names, namespace),
-                                 snapshotter))  # fmt: skip
-        elif quiet:
-            for name in _pod_namespaces(reader, kind, names, namespace):
-                for obj in _objects(reader, kind, name, snapshotter):
-                    click.echo(escape(obj.id if namespace else f"{name}\t{obj.id}"))
-        else:
-            store = _content_store(path, content_root)
-            names = _pod_namespaces(reader, kind, names, namespace)
-            column: list[str] = []
-            rows: listing.Listing | None = None
-            for name in names:
-                part = _listing(reader, kind, name, snapshotter, store, moment)
-                column += [name] * len(part.rows)
-                if rows is None:
-                    rows = part
-                else:
-                    rows.rows += part.rows
-            if rows is None:
-                rows = _listing(reader, kind, "", snapshotter, store, moment, empty=True)
-            click.echo(rows.render(None if namespace else column), nl=False)
-    report_problems(reader)
-
-
-def _ls_namespaces(reader: MetadataReader, names: list[str], quiet: bool, as_json: bool) -> None:
-    namespaces = [reader.namespace(name) for name in names]
-    if as_json:
-        _print_json([object_json(reader.db, ns) for ns in namespaces])
-    elif quiet:
-        for ns in namespaces:
-            click.echo(escape(ns.name))
-    else:
-        click.echo(listing.namespace_rows(namespaces).render(), nl=False)
-
-
-def _pod_namespaces(
-    reader: MetadataReader, kind: str, names: list[str], namespace: str | None
-) -> list[str]:
-    """For pods across all namespaces, only those worth grouping (k8s.io, CRI's)."""
-    if kind == POD and namespace is None:
-        return list(listing.iter_cri_namespaces(reader, names))
-    return names
-
-
-def _objects(
-    reader: MetadataReader, kind: str, namespace: str, snapshotter: str | None
-) -> Iterator[AnyObject]:
-    if kind == SNAPSHOT:
-        return iter(reader.snapshots(namespace, snapshotter))
-    return reader.objects(kind, namespace)
-
-
-def _ls_json(
-    reader: MetadataReader, kind: str, names: list[str], snapshotter: str | None
-) -> list[dict[str, Any]]:
-    out = []
-    for name in names:
-        for obj in _objects(reader, kind, name, snapshotter):
-            out.append({"Namespace": name, **object_json(reader.db, obj)})
-    return out
-
-
-def _listing(
-    reader: MetadataReader, kind: str, namespace: str, snapshotter: str | None,
-    store: listing.ContentStore | None, now: datetime, *, empty: bool = False,
-) -> listing.Listing:  # fmt: skip
-    """One namespace's table (``empty``: just the header, for a file with no namespaces)."""
-    def objects() -> Iterator[Any]:
-        return iter(()) if empty else _objects(reader, kind, namespace, snapshotter)
-
-    if kind == CONTAINER:
-        return listing.container_rows(objects())
-    if kind == IMAGE:
-        return listing.image_rows(reader, objects(), store)
-    if kind == SNAPSHOT:
-        several = snapshotter is None and not empty and len(reader.snapshotter_names(namespace)) > 1
-        return listing.snapshot_rows(objects(), several)
-    if kind == CONTENT:
-        if empty:
-            return listing.Listing(listing.TABS, ["DIGEST", "SIZE", "AGE", "LABELS"], [], False)
-        return listing.content_rows(reader, namespace, now)
-    if kind == INGEST:
-        return listing.ingest_rows(objects(), store, now)
-    if kind == LEASE:
-        return listing.lease_rows(objects())
-    if kind == SANDBOX:
-        return listing.sandbox_rows(objects())
-    return listing.pod_rows(objects())
-
-
-# -- inspect ---------------------------------------------------------------------------------
-
-
-KIND_NAMES = {**{k: k for k in KINDS}, **PLURALS, "blob": "content", "blobs": "content"}
-
-
-@click.command("inspect")
-@click.argument("path")
-@click.argument("kind", metavar="KIND", type=click.Choice(sorted(KIND_NAMES)))
-@click.argument("id")
-@namespace_option
-@click.option("--snapshotter", default=None, help="The snapshotter of a snapshot (when several have the key).")
-@click.option("--now", default=None, hidden=True, help="The time gc verdicts are made at (RFC 3339).")
-@file_options
-@json_option
-def inspect_command(
-    path: str, kind: str, id: str, namespace: str | None, snapshotter: str | None,
-    now: str | None, meta: int | None, snapshot: bool, snapshotter_dbs: tuple[str, ...],
-    as_json: bool,
-) -> None:  # fmt: skip
-    """One object fully decoded, with its relations and why it is (not) garbage collected.
-
-    KIND is container, image, snapshot, content, ingest, lease, sandbox, pod or
-    namespace.  Without -n, the namespace that has ID is used.
-    """
-    kind = KIND_NAMES[kind]
-    moment = _now(now)
-    with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
-        obj, name = _find(reader, kind, id, namespace, snapshotter)
-        document = {"Namespace": name, "Kind": kind, **object_json(reader.db, obj)}
-        document["relations"] = relations_json(reader, obj, moment)
-    if as_json:
-        _print_json(document)
-    else:
-        # On a terminal long values fold at its width; into a pipe or file nothing is cut.
-        width = None if sys.stdout.isatty() else 1 << 16
-        console = Console(highlight=False, markup=False, emoji=False, width=width)
-        console.print(render_tree(f"{kind} {id}  (namespace {name})", document))
-    report_problems(reader)
-
-
-def _find(
-    reader: MetadataReader, kind: str, id: str, namespace: str | None, snapshotter: str | None
-) -> tuple[AnyObject, str]:
-    if kind == NAMESPACE:
-        return reader.namespace(id), id
-    names = list(iter_namespaces(reader, namespace))
-
-    def lookup(name: str) -> AnyObject:
-        return reader.get(ObjectRef(kind, name, id, snapshotter or ""))
-
-    if namespace is not None:
-        return lookup(namespace), namespace
-    return find_one(
-        names, lookup, f"{reader.db.path}: no {kind} {id!r} in any namespace",
-        lambda where: f"{reader.db.path}: {kind} {id!r} exists in namespaces {where}; "
-        "pick one with -n",
-    )  # fmt: skip
-
-
-def render_tree(title: str, document: Any) -> Tree:
-    """A JSON document as a rich tree; every string goes through ``escape``."""
-    tree = Tree(Text(escape(title), style="bold", overflow="fold"))
-    _branch(tree, document)
-    return tree
-
-
-def _branch(tree: Tree, value: Any) -> None:
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    for key, item in items:
-        label = Text(escape(str(key)), style="bold cyan" if isinstance(key, str) else "dim",
-                     overflow="fold")  # fmt: skip
-        if isinstance(item, dict | list) and item:
-            _branch(tree.add(label), item)
-        else:
-            tree.add(Text.assemble(label, ": ", Text(_scalar(item)), overflow="fold"))
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        return escape(value)
-    if value == {} or value == []:
-        return "{}" if isinstance(value, dict) else "[]"
-    return escape(json.dumps(value))
-
-
-# -- export ------------------------------------------------------------------------------------
-
-
-@click.command("export")
-@click.argument("path")
-@click.option("-o", "--output", default=None, metavar="OUT", help="Write to OUT instead of stdout.")
-@namespace_option
-@click.option("--indent", type=click.IntRange(0, 8), default=None,
-              help="Indent the JSON (default: compact, one line).")  # fmt: skip
-@file_options
-def export_command(
-    path: str, output: str | None, namespace: str | None, indent: int | None, meta: int | None,
-    snapshot: bool, snapshotter_dbs: tuple[str, ...],
-) -> None:  # fmt: skip
-    """The whole model as one JSON document, with its provenance.
-
-    {"schema_version", "namespaces": {NS: {"labels", "containers", "images",
-    "snapshots": {SNAPSHOTTER: ...}, "content": {"blobs", "ingests"}, "leases",
-    "sandboxes"}}, "problems", "provenance"}: every object as ls --json and
-    inspect --json show it, keyed by its id, name or digest.  "problems" lists
-    the pages that could not be read ({path, pgid, message}); the objects they
-    touch carry the same under "boltview"/"issues".  Provenance (tool, file,
-    size, sha256, mtime, meta page and txid, read time) comes last: the file is
-    hashed while the objects are written.
-
-    OUT is written under a temporary name beside it and renamed when the
-    document is whole: a failed export leaves OUT as it was.
-    """
-    if output is not None and os.path.exists(output) and os.path.samefile(output, path):
-        raise click.BadParameter("would overwrite the database it reads", param_hint="-o")
     with _destination(output) as out, open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
         export(reader, out, namespace, indent=indent)
-    report_problems(reader)
+    return reader
 
 
 @contextmanager
@@ -484,7 +156,3 @@ def _destination(output: str | None) -> Iterator[TextIO]:
                 os.unlink(temporary)
     except OSError as error:
         raise BoltviewError(f"{output}: cannot write: {error.strerror}") from None
-
-
-COMMANDS: list[click.Command] = [ls_command, inspect_command, export_command]
-"""The containerd verbs, for ``cli.add_command``."""

@@ -1,90 +1,42 @@
-"""The ``boltview`` command line.
+"""The raw verbs, which read any bbolt file: info, buckets, keys, get, stats,
+pages, page, check, dump and diff.
 
-The raw verbs mirror bbolt's own CLI (info, buckets, keys, get, stats, pages,
-page, check, dump) so that its users feel at home.  Bucket paths are separate
-arguments, because bucket names contain ``/``: ``boltview keys meta.db v1
-default images``.  A name written ``0x`` + hex means those bytes, when no
+They mirror bbolt's own CLI so that its users feel at home.  Bucket paths are
+separate arguments, because bucket names contain ``/``: ``boltview keys meta.db
+v1 default images``.  A name written ``0x`` + hex means those bytes, when no
 bucket has the literal name.
-
-Exit codes: 0 ok, 1 ``check`` found problems, 2 bad input or usage.  A user
-error is one line on stderr; a traceback is a bug.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import click
 
-from boltview import __version__
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.check import Finding, check, free_page_ids
-from boltview.bolt.file import BoltFile, reading
+from boltview.bolt.file import BoltFile
 from boltview.bolt.stats import BucketStats, bucket_stats
+from boltview.cli.options import (
+    EXIT_PROBLEMS,
+    UserError,
+    console,
+    db_options,
+    json_option,
+    open_db,
+    print_json,
+)
 from boltview.dump import ENCODINGS, dump
 from boltview.errors import BoltviewError, NotFoundError, PageError
 from boltview.render.hexdump import hexdump_lines
 from boltview.render.json import bytes_field
 from boltview.render.text import base64_text as b64
 from boltview.render.text import escape, parse_name, printable_utf8, show_bytes, show_path
-
-#: Where containerd keeps its metadata database on a node.
-DEFAULT_DB = "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db"
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-class UserError(click.ClickException):
-    """One line on stderr, exit 2."""
-
-    exit_code = EXIT_USAGE
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"boltview: error: {escape(self.format_message())}", err=True)
-
-
-def console() -> Any:
-    """A rich console for tables; rich is imported only by the verbs that draw them."""
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
-
-
-# -- shared options ------------------------------------------------------------
-
-
-def db_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--meta`` and ``--snapshot``, accepted by every verb that reads a file."""
-    command = click.option(
-        "--meta",
-        type=click.IntRange(0, 1),
-        default=None,
-        help="Read the tree of meta page 0 or 1 (the other one is the previous transaction).",
-    )(command)
-    command = click.option(
-        "--snapshot/--no-snapshot",
-        default=None,
-        help="Copy the file into memory first and read the copy. Default: only when a "
-        "writer holds the file locked (a live database).",
-    )(command)
-    return command
-
-
-def json_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(
-        command
-    )
-
-
-def open_db(path: str, meta: int | None, snapshot: bool | None) -> Any:
-    """Open a file for one verb: see ``boltview.bolt.file.reading``."""
-    return reading(path, meta=meta, snapshot=snapshot)
 
 
 def resolve_bucket(db: BoltFile, names: tuple[str, ...]) -> Bucket:
@@ -103,101 +55,11 @@ def resolve_bucket(db: BoltFile, names: tuple[str, ...]) -> Bucket:
     return bucket
 
 
-def print_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
-
-
-# -- the group -------------------------------------------------------------------
-
-
-#: Verbs that live in other modules, imported only when used, so that the raw
-#: verbs start fast: name -> (module, attribute).
-LAZY_COMMANDS = {
-    "ls": ("boltview.containerd.commands", "ls_command"),
-    "inspect": ("boltview.containerd.commands", "inspect_command"),
-    "export": ("boltview.containerd.commands", "export_command"),
-    "recover": ("boltview.forensics_commands", "RECOVER_COMMAND"),
-}
-
-
-class BoltviewGroup(click.Group):
-    """``boltview FILE`` means ``boltview open FILE``; plain ``boltview`` opens the node's DB."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY_COMMANDS and name not in self.commands:
-            import importlib
-
-            module, attribute = LAZY_COMMANDS[name]
-            self.add_command(getattr(importlib.import_module(module), attribute), name)
-        return super().get_command(ctx, name)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args:
-            args = ["open"]
-        elif (
-            args[0] not in self.commands
-            and args[0] not in LAZY_COMMANDS
-            and not args[0].startswith("-")
-        ):
-            args = ["open", *args]
-        return super().parse_args(ctx, args)
-
-
-@click.group(cls=BoltviewGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="boltview")
-def cli() -> None:
-    """A read-only inspector for bbolt files, above all containerd's meta.db.
-
-    boltview never writes, locks or creates the file it reads.
-    """
-
-
-@cli.command("open")
-@click.argument("path", required=False)
-@db_options
-def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> None:
-    """Open FILE in the browser (the default command)."""
-    if path is None:
-        if not os.path.exists(DEFAULT_DB):
-            raise UserError(
-                f"no file given and {DEFAULT_DB} does not exist; "
-                "try: boltview FILE, or boltview demo for the bundled demo database"
-            )
-        path = DEFAULT_DB
-    with open_db(path, meta, snapshot) as db:
-        from boltview.tui import run  # imported here: the raw verbs never load Textual
-
-        run(db)
-
-
-@cli.command()
-@click.option("--path", "print_path", is_flag=True, help="Print the demo database's path and exit.")
-def demo(print_path: bool) -> None:
-    """Open the bundled demo: a real containerd 1.6 metadata database."""
-    path = demo_database()
-    if print_path:
-        click.echo(path)
-        return
-    with open_db(path, None, False) as db:
-        from boltview.tui import run
-
-        run(db)
-
-
-def demo_database() -> str:
-    """Where the package keeps its demo meta.db (written by a real containerd)."""
-    from importlib.resources import files
-
-    return str(files("boltview") / "demo" / "meta.db")
-
 
 # -- info ------------------------------------------------------------------------
 
 
-@cli.command()
+@click.command("info")
 @click.argument("path")
 @db_options
 @json_option
@@ -292,7 +154,7 @@ def info_document(db: BoltFile) -> dict[str, Any]:
 # -- buckets, keys, get ----------------------------------------------------------
 
 
-@cli.command()
+@click.command("buckets")
 @click.argument("path")
 @click.argument("bucket", nargs=-1)
 @db_options
@@ -315,7 +177,7 @@ def buckets(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool
         click.echo(show_bytes(child.name))
 
 
-@cli.command()
+@click.command("keys")
 @click.argument("path")
 @click.argument("bucket", nargs=-1, required=True)
 @click.option("--prefix", help="Only keys that begin with this.")
@@ -373,7 +235,7 @@ def keys(
 VALUE_FORMATS = ("auto", "text", "hex", "base64", "json", "raw")
 
 
-@cli.command()
+@click.command("get")
 @click.argument("path")
 @click.argument("names", nargs=-1, required=True, metavar="BUCKET... KEY")
 @click.option("--format", "fmt", type=click.Choice(VALUE_FORMATS), default="auto", show_default=True)
@@ -391,47 +253,63 @@ def get(path: str, names: tuple[str, ...], fmt: str, meta: int | None, snapshot:
         if entry.is_bucket:
             raise NotFoundError(f"{db.path}: {escape(key_name)} is a bucket, not a key (try: boltview keys)")
         value = entry.value
-    write_value(value, fmt)
+    write_value(value, fmt, entry.key)
 
 
-def write_value(value: bytes, fmt: str) -> None:
+def write_value(value: bytes, fmt: str, key: bytes = b"") -> None:
+    """``value`` as ``--format`` asks; ``auto`` reads it as the browser does."""
     if fmt == "raw":
         sys.stdout.flush()
         sys.stdout.buffer.write(value)
         sys.stdout.buffer.flush()
-        return
-    if fmt == "json" or (fmt == "auto" and _looks_json(value)):
+    elif fmt == "auto":
+        _write_reading(value, key)
+    elif fmt == "json":
+        from boltview.values.recognize import pretty_json  # the protobuf schemas: see below
+
         try:
-            click.echo(escape_json(json.dumps(json.loads(value), indent=2, ensure_ascii=False)))
-            return
+            click.echo(pretty_json(json.loads(value)))
         except (ValueError, UnicodeDecodeError) as error:
-            if fmt == "json":
-                raise UserError(f"value is not JSON: {error}") from None
-    if fmt == "text" or (fmt == "auto" and printable_utf8(value)):
+            raise UserError(f"value is not JSON: {error}") from None
+    elif fmt == "text":
         click.echo(escape(value.decode("utf-8", "backslashreplace")))
     elif fmt == "hex":
         click.echo(value.hex())
     elif fmt == "base64":
         click.echo(b64(value))
     else:
-        for line in hexdump_lines(value):
-            click.echo(line)
+        _write_hexdump(value)
 
 
-def escape_json(text: str) -> str:
-    """JSON from a file keeps its newlines but nothing else unprintable."""
-    return "\n".join(escape(line) for line in text.split("\n"))
+def _write_reading(value: bytes, key: bytes) -> None:
+    """What the browser would copy: decoded JSON, text, a time or a number; a hex dump
+    for a guess or for what nothing recognized."""
+    # Imported here, as below: the other verbs need no protobuf schemas.
+    from boltview.values.hints import hint_for
+    from boltview.values.recognize import pretty_json, recognize
+
+    reading = recognize(value, hint_for(key))
+    if reading.kind in ("json", "any") and reading.decoded is not None:
+        click.echo(pretty_json(reading.decoded))
+    elif reading.kind in ("text", "empty"):
+        click.echo(escape(value.decode("utf-8", "backslashreplace")))
+    elif reading.kind == "time":
+        click.echo(reading.summary)
+    elif reading.kind in ("varint", "uvarint") and not reading.guess:
+        click.echo(str(reading.decoded))
+    else:
+        _write_hexdump(value)
 
 
-def _looks_json(value: bytes) -> bool:
-    stripped = value.strip()
-    return bool(stripped) and stripped[:1] in (b"{", b"[")
+def _write_hexdump(value: bytes) -> None:
+    for line in hexdump_lines(value):
+        click.echo(line)
 
 
 # -- stats, pages, page ---------------------------------------------------------------
 
 
-@cli.command()
+@click.command("stats")
 @click.argument("path")
 @click.argument("bucket", nargs=-1)
 @db_options
@@ -483,7 +361,7 @@ def stats(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool |
     out.print(kinds)
 
 
-@cli.command()
+@click.command("pages")
 @click.argument("path")
 @db_options
 @json_option
@@ -507,7 +385,7 @@ def pages(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> 
         click.echo(f"{row['id']:>8}  {kind:<12} {row['count']:>6} {overflow:>6}")
 
 
-@cli.command("page")
+@click.command("page")
 @click.argument("path")
 @click.argument("pgid", type=click.IntRange(min=0))
 @click.option("--no-hex", is_flag=True, help="Leave out the annotated hex dump.")
@@ -532,7 +410,7 @@ def page_command(
 # -- check, dump -------------------------------------------------------------------
 
 
-@cli.command("check")
+@click.command("check")
 @click.argument("path")
 @db_options
 @json_option
@@ -560,7 +438,7 @@ def check_command(path: str, meta: int | None, snapshot: bool | None, as_json: b
         raise SystemExit(EXIT_PROBLEMS)
 
 
-@cli.command("dump")
+@click.command("dump")
 @click.argument("path")
 @click.argument("bucket", nargs=-1)
 @click.option("--encoding", type=click.Choice(ENCODINGS), default="text", show_default=True,
@@ -593,7 +471,7 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
         raise SystemExit(EXIT_PROBLEMS)
 
 
-@cli.command("diff")
+@click.command("diff")
 @click.argument("path")
 @click.argument("other", required=False)
 @click.option("--raw", "raw_only", is_flag=True, help="Only the raw key changes, no containerd summary.")
@@ -678,32 +556,7 @@ def _brief(value: bytes | None, limit: int = 60) -> str:
     return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(value)} bytes)"
 
 
-# -- entry point ---------------------------------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; every BoltviewError becomes one line on stderr and exit 2."""
-    try:
-        cli.main(args=argv, prog_name="boltview", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("boltview: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(EXIT_USAGE if error.exit_code not in (0, 1) else error.exit_code)
-    except BoltviewError as error:
-        click.echo(f"boltview: error: {escape(str(error))}", err=True)
-        sys.exit(EXIT_USAGE)
-    except BrokenPipeError:
-        # The reader went away (| head): not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except OSError as error:
-        click.echo(f"boltview: error: {escape(str(error))}", err=True)
-        sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_OK)
+COMMANDS: list[click.Command] = [
+    info, buckets, keys, get, stats, pages, page_command, check_command, dump_command, diff_command,
+]  # fmt: skip
+"""The raw verbs, for ``cli.add_command``."""

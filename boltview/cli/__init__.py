@@ -1,0 +1,150 @@
+"""The ``boltview`` command line: the group, its default verb and the entry point.
+
+The verbs live beside this module: the raw ones, for any bbolt file, in
+:mod:`boltview.cli.bolt`; containerd's in :mod:`boltview.cli.containerd`; and
+``recover`` in :mod:`boltview.cli.forensics`.  Those two are imported only when
+used, so that the raw verbs start fast.
+
+Exit codes: 0 ok, 1 ``check`` found problems (or a verb left out pages it could
+not read), 2 bad input or usage.  A user error is one line on stderr; a
+traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from boltview import __version__
+from boltview.cli import bolt
+from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options, open_db
+from boltview.errors import BoltviewError
+from boltview.render.text import escape
+
+__all__ = ["DEFAULT_DB", "LAZY_COMMANDS", "cli", "demo_database", "main"]
+
+#: Where containerd keeps its metadata database on a node.
+DEFAULT_DB = "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db"
+
+# -- the group -------------------------------------------------------------------
+
+
+#: Verbs that live in other modules, imported only when used, so that the raw
+#: verbs start fast: name -> (module, attribute).
+LAZY_COMMANDS = {
+    "ls": ("boltview.cli.containerd", "ls_command"),
+    "inspect": ("boltview.cli.containerd", "inspect_command"),
+    "export": ("boltview.cli.containerd", "export_command"),
+    "recover": ("boltview.cli.forensics", "RECOVER_COMMAND"),
+}
+
+
+class BoltviewGroup(click.Group):
+    """``boltview FILE`` means ``boltview open FILE``; plain ``boltview`` opens the node's DB."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            args = ["open"]
+        elif (
+            args[0] not in self.commands
+            and args[0] not in LAZY_COMMANDS
+            and not args[0].startswith("-")
+        ):
+            args = ["open", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=BoltviewGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="boltview")
+def cli() -> None:
+    """A read-only inspector for bbolt files, above all containerd's meta.db.
+
+    boltview never writes, locks or creates the file it reads.
+    """
+
+
+for command in bolt.COMMANDS:  # the raw verbs are always loaded; see LAZY_COMMANDS
+    cli.add_command(command)
+
+
+@cli.command("open")
+@click.argument("path", required=False)
+@db_options
+def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> None:
+    """Open FILE in the browser (the default command)."""
+    if path is None:
+        if not os.path.exists(DEFAULT_DB):
+            raise UserError(
+                f"no file given and {DEFAULT_DB} does not exist; "
+                "try: boltview FILE, or boltview demo for the bundled demo database"
+            )
+        path = DEFAULT_DB
+    with open_db(path, meta, snapshot) as db:
+        from boltview.tui import run  # imported here: the raw verbs never load Textual
+
+        run(db)
+
+
+@cli.command()
+@click.option("--path", "print_path", is_flag=True, help="Print the demo database's path and exit.")
+def demo(print_path: bool) -> None:
+    """Open the bundled demo: a real containerd 1.6 metadata database."""
+    path = demo_database()
+    if print_path:
+        click.echo(path)
+        return
+    with open_db(path, None, False) as db:
+        from boltview.tui import run
+
+        run(db)
+
+
+def demo_database() -> str:
+    """Where the package keeps its demo meta.db (written by a real containerd)."""
+    from importlib.resources import files
+
+    return str(files("boltview") / "demo" / "meta.db")
+
+
+# -- entry point ---------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; every BoltviewError becomes one line on stderr and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="boltview", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("boltview: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_USAGE if error.exit_code not in (0, 1) else error.exit_code)
+    except BoltviewError as error:
+        click.echo(f"boltview: error: {escape(str(error))}", err=True)
+        sys.exit(EXIT_USAGE)
+    except BrokenPipeError:
+        # The reader went away (| head): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except OSError as error:
+        click.echo(f"boltview: error: {escape(str(error))}", err=True)
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_OK)

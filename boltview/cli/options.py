@@ -1,0 +1,95 @@
+"""What every verb shares: exit codes, the user error, the options, JSON printing.
+
+Declared once here, so that ``--meta`` means the same to ``info``, ``ls`` and
+``recover``, and every ``--json`` prints the same way: ASCII only, with DEL
+escaped too, because it often lands on a terminal.
+
+This module imports click and nothing heavy: the raw verbs must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import click
+
+from boltview.bolt.file import BoltFile, reading
+from boltview.render.text import escape
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+"""0: answered; 1: answered, but found problems or left out pages it could not read;
+2: bad input or usage (one line on stderr)."""
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class UserError(click.ClickException):
+    """One line on stderr, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"boltview: error: {escape(self.format_message())}", err=True)
+
+
+def options(*decorators: Decorator) -> Decorator:
+    """Several click options as one decorator, applied in the order written."""
+
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+db_options = options(
+    click.option("--meta", type=click.IntRange(0, 1), default=None,
+                 help="Read the tree of meta page 0 or 1 (the other one is the previous "
+                      "transaction)."),
+    click.option("--snapshot/--no-snapshot", default=None,
+                 help="Copy the file into memory first and read the copy. Default: only when a "
+                      "writer holds the file locked (a live database)."),
+)  # fmt: skip
+"""``--meta`` and ``--snapshot``, accepted by every verb that reads a file."""
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+
+namespace_option = click.option(
+    "-n", "--namespace", default=None, help="Only this namespace (default: all of them)."
+)
+
+snapshotter_db_option = click.option(
+    "--snapshotter-db", "snapshotter_dbs", multiple=True, metavar="[NAME=]PATH",
+    help="A snapshotter's metadata.db (kinds, ids, usage, directories). "
+         "Found by itself next to a node's meta.db.",
+)  # fmt: skip
+
+
+def open_db(path: str, meta: int | None, snapshot: bool | None) -> AbstractContextManager[BoltFile]:
+    """Open a file for one verb: see ``boltview.bolt.file.reading``."""
+    return reading(path, meta=meta, snapshot=snapshot)
+
+
+def json_text(document: Any) -> str:
+    """Indented JSON with everything but printable ASCII escaped.
+
+    ``ensure_ascii`` escapes all but DEL; a raw DEL can only be inside a JSON
+    string, where ``\\u007f`` means the same.
+    """
+    return json.dumps(document, indent=2, ensure_ascii=True).replace("\x7f", "\\u007f")
+
+
+def print_json(document: Any) -> None:
+    """``--json``: one document on stdout (see :func:`json_text`)."""
+    click.echo(json_text(document))
+
+
+def console() -> Any:
+    """A rich console for tables; rich is imported only by the verbs that draw them."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
