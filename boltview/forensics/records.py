@@ -112,10 +112,6 @@ class Record:
     def origins(self) -> tuple[str, ...]:
         return tuple(sorted({o for s in self.sources for o in s.origins}))
 
-    @property
-    def is_inline_bucket(self) -> bool:
-        return self.is_bucket and self.bucket_root == 0
-
 
 @dataclass(slots=True, eq=False)
 class BucketCopy:
@@ -156,9 +152,6 @@ class BucketCopy:
         if self.inline:
             where += " > " + " > ".join(show_bytes(k) for k in self.inline)
         return where
-
-    def entries(self) -> dict[bytes, Record]:
-        return {r.key: r for r in self.records}
 
 
 @dataclass(slots=True)

@@ -72,6 +72,7 @@ from boltview.forensics.records import (
     BucketCopy,
     Record,
     Recovery,
+    ScannedPage,
     Source,
     better,
     worse,
@@ -104,107 +105,24 @@ def recover(db: BoltFile) -> Recovery:
     """Scan the pages ``db``'s active tree does not use and rebuild the records they hold."""
     scanner = Scanner(db)
     found = scanner.candidates()
-    origins = found.origins
-    empty_past = scanner.scan_all(origins)
+    empty_past = scanner.scan_all(found.origins)
 
     live = LiveTree(db)
     attributor = Attributor(scanner, found.previous, found.live, live)
-    merged: dict[tuple[object, ...], Record] = {}
-    copies: dict[tuple[int, BucketPath], BucketCopy] = {}
-
-    def add(
-        leaf: ScannedLeaf, element: LenientElement, inline: BucketPath, offset: int,
-        confidence: str, attribution: Attribution, copy: BucketCopy, base_pages: tuple[int, int],
-    ) -> None:  # fmt: skip
-        first, last = base_pages
-        source = Source(leaf.pgid, tuple(range(first, last + 1)), offset, inline,
-                        tuple(origins.get(leaf.pgid, ())), confidence)  # fmt: skip
-        bucket = attribution.bucket + inline if attribution.bucket is not None else None
-        ident: tuple[object, ...] = (
-            (bucket, element.key, element.flags, element.value)
-            if bucket is not None
-            else (("copy", copy.root, copy.inline), element.key, element.flags, element.value)
-        )
-        record = merged.get(ident)
-        if record is None:
-            record = Record(
-                element.key, element.value, bool(element.flags & BUCKET_LEAF_FLAG), bucket,
-                attribution.how, attribution.via, confidence=confidence,
-            )  # fmt: skip
-            if bucket is None:
-                record.bucket_suffix = copy.suffix
-            if record.is_bucket:
-                record.bucket_root, record.bucket_sequence = (
-                    db.layout.fast_bucket_header.unpack_from(element.value)
-                )
-            merged[ident] = record
-        record.confidence = better(record.confidence, confidence)
-        record.sources.append(source)
-        copy.add(record)
-
-    def copy_of(root: int, inline: BucketPath, attribution: Attribution) -> BucketCopy:
-        key = (root, inline)
-        if key not in copies:
-            bucket = attribution.bucket + inline if attribution.bucket is not None else None
-            copy = BucketCopy(root, inline, bucket, attribution.how, attribution.via)
-            if bucket is None:
-                copy.suffix = attributor.suffix(root) + inline
-            copies[key] = copy
-        return copies[key]
-
-    def inline_records(
-        leaf: ScannedLeaf, element: LenientElement, chain: BucketPath, confidence: str,
-        attribution: Attribution, root: int, depth: int,
-    ) -> None:  # fmt: skip
-        inner_leaf = inline_leaf(element.value, db.layout)
-        if inner_leaf is None:
-            return
-        inline = chain + (element.key,)
-        copy = copy_of(root, inline, attribution)
-        copy.pages.add(leaf.pgid)
-        inner_confidence = confidence if not inner_leaf.problems else FRAGMENT
-        copy.confidence = worse(copy.confidence, inner_confidence)
-        if not inner_leaf.is_leaf:
-            return
-        copy.complete = not inner_leaf.problems
-        body_start = element.value_end - len(element.value) + BUCKET_HEADER_SIZE
-        for inner in inner_leaf.elements:
-            offset = body_start + inner.key_offset
-            pages = (leaf.pgid + offset // db.page_size,
-                     leaf.pgid + max(body_start + inner.value_end - 1, offset) // db.page_size)  # fmt: skip
-            add(leaf, inner, inline, offset, inner_confidence, attribution, copy, pages)
-            if inner.flags & BUCKET_LEAF_FLAG and depth < _MAX_INLINE_DEPTH:
-                moved = LenientElement(inner.flags, inner.key, inner.value,
-                                       offset, body_start + inner.value_end)  # fmt: skip
-                inline_records(leaf, moved, inline, inner_confidence, attribution, root, depth + 1)
-
+    rebuild = _Rebuild(db, found.origins, attributor)
     for pgid in sorted(scanner.leaves):
-        leaf = scanner.leaves[pgid]
-        attribution = attributor.of(pgid)
-        info = scanner.pages[pgid]
-        info.bucket, info.attribution = attribution.bucket, attribution.how
-        if attribution.note:
-            info.notes.append(attribution.note)
-        root = attributor.copy_root(pgid)
-        copy = copy_of(root, (), attributor.of(root) if root != pgid else attribution)
-        copy.pages.add(pgid)
-        copy.confidence = worse(copy.confidence, leaf.confidence)
-        for element in leaf.elements:
-            pages = (pgid + element.key_offset // db.page_size,
-                     pgid + max(element.value_end - 1, element.key_offset) // db.page_size)  # fmt: skip
-            add(leaf, element, (), element.key_offset, leaf.confidence, attribution, copy, pages)
-            if element.flags & BUCKET_LEAF_FLAG:
-                inline_records(leaf, element, (), leaf.confidence, attribution, root, 1)
+        rebuild.leaf(scanner.leaves[pgid], scanner.pages[pgid])
     for pgid in scanner.branches:
         attribution = attributor.of(pgid)
         info = scanner.pages[pgid]
         info.bucket, info.attribution = attribution.bucket, attribution.how
 
+    copies = rebuild.copies
     for copy in copies.values():
         if not copy.inline:
             copy.complete = _complete(scanner, attributor, copy.root, copy.root, 0)
 
-    records = list(merged.values())
+    records = list(rebuild.merged.values())
     for record in records:
         record.status, record.status_note = live_status(live, record)
     records.sort(key=_record_order)
@@ -223,6 +141,109 @@ def recover(db: BoltFile) -> Recovery:
         empty_past_high_water_mark=empty_past,
         notes=scanner.notes,
     )
+
+
+class _Rebuild:
+    """Records and bucket copies, rebuilt from the scanned leaf pages' elements.
+
+    A record found twice (the same key and value in the same bucket, or in the
+    same copy when the bucket is unknown) is one record with two sources.
+    """
+
+    def __init__(self, db: BoltFile, origins: dict[int, list[str]], attributor: Attributor) -> None:
+        self.db = db
+        self.origins = origins
+        self.attributor = attributor
+        self.merged: dict[tuple[object, ...], Record] = {}
+        self.copies: dict[tuple[int, BucketPath], BucketCopy] = {}
+
+    def leaf(self, leaf: ScannedLeaf, info: ScannedPage) -> None:
+        """Every record of one scanned leaf page, inline buckets' included."""
+        db, attributor, pgid = self.db, self.attributor, leaf.pgid
+        attribution = attributor.of(pgid)
+        info.bucket, info.attribution = attribution.bucket, attribution.how
+        if attribution.note:
+            info.notes.append(attribution.note)
+        root = attributor.copy_root(pgid)
+        copy = self.copy_of(root, (), attributor.of(root) if root != pgid else attribution)
+        copy.pages.add(pgid)
+        copy.confidence = worse(copy.confidence, leaf.confidence)
+        for element in leaf.elements:
+            pages = (pgid + element.key_offset // db.page_size,
+                     pgid + max(element.value_end - 1, element.key_offset) // db.page_size)  # fmt: skip
+            self.add(leaf, element, (), element.key_offset, leaf.confidence, attribution, copy,
+                     pages)  # fmt: skip
+            if element.flags & BUCKET_LEAF_FLAG:
+                self.inline_records(leaf, element, (), leaf.confidence, attribution, root, 1)
+
+    def add(
+        self, leaf: ScannedLeaf, element: LenientElement, inline: BucketPath, offset: int,
+        confidence: str, attribution: Attribution, copy: BucketCopy, base_pages: tuple[int, int],
+    ) -> None:  # fmt: skip
+        first, last = base_pages
+        source = Source(leaf.pgid, tuple(range(first, last + 1)), offset, inline,
+                        tuple(self.origins.get(leaf.pgid, ())), confidence)  # fmt: skip
+        bucket = attribution.bucket + inline if attribution.bucket is not None else None
+        ident: tuple[object, ...] = (
+            (bucket, element.key, element.flags, element.value)
+            if bucket is not None
+            else (("copy", copy.root, copy.inline), element.key, element.flags, element.value)
+        )
+        record = self.merged.get(ident)
+        if record is None:
+            record = Record(
+                element.key, element.value, bool(element.flags & BUCKET_LEAF_FLAG), bucket,
+                attribution.how, attribution.via, confidence=confidence,
+            )  # fmt: skip
+            if bucket is None:
+                record.bucket_suffix = copy.suffix
+            if record.is_bucket:
+                record.bucket_root, record.bucket_sequence = (
+                    self.db.layout.fast_bucket_header.unpack_from(element.value)
+                )
+            self.merged[ident] = record
+        record.confidence = better(record.confidence, confidence)
+        record.sources.append(source)
+        copy.add(record)
+
+    def copy_of(self, root: int, inline: BucketPath, attribution: Attribution) -> BucketCopy:
+        key = (root, inline)
+        if key not in self.copies:
+            bucket = attribution.bucket + inline if attribution.bucket is not None else None
+            copy = BucketCopy(root, inline, bucket, attribution.how, attribution.via)
+            if bucket is None:
+                copy.suffix = self.attributor.suffix(root) + inline
+            self.copies[key] = copy
+        return self.copies[key]
+
+    def inline_records(
+        self, leaf: ScannedLeaf, element: LenientElement, chain: BucketPath, confidence: str,
+        attribution: Attribution, root: int, depth: int,
+    ) -> None:  # fmt: skip
+        """The records of the inline bucket ``element`` holds, if it holds one."""
+        inner_leaf = inline_leaf(element.value, self.db.layout)
+        if inner_leaf is None:
+            return
+        inline = chain + (element.key,)
+        copy = self.copy_of(root, inline, attribution)
+        copy.pages.add(leaf.pgid)
+        inner_confidence = confidence if not inner_leaf.problems else FRAGMENT
+        copy.confidence = worse(copy.confidence, inner_confidence)
+        if not inner_leaf.is_leaf:
+            return
+        copy.complete = not inner_leaf.problems
+        page_size = self.db.page_size
+        body_start = element.value_end - len(element.value) + BUCKET_HEADER_SIZE
+        for inner in inner_leaf.elements:
+            offset = body_start + inner.key_offset
+            pages = (leaf.pgid + offset // page_size,
+                     leaf.pgid + max(body_start + inner.value_end - 1, offset) // page_size)  # fmt: skip
+            self.add(leaf, inner, inline, offset, inner_confidence, attribution, copy, pages)
+            if inner.flags & BUCKET_LEAF_FLAG and depth < _MAX_INLINE_DEPTH:
+                moved = LenientElement(inner.flags, inner.key, inner.value,
+                                       offset, body_start + inner.value_end)  # fmt: skip
+                self.inline_records(leaf, moved, inline, inner_confidence, attribution, root,
+                                    depth + 1)  # fmt: skip
 
 
 def _complete(scanner: Scanner, attributor: Attributor, pgid: int, root: int, depth: int) -> bool:
