@@ -24,7 +24,7 @@ import pytest
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import BRANCH_PAGE, LEAF_PAGE, layout
 from boltview.containerd.model import CONTAINER
-from boltview.containerd.recovered import recovered_objects
+from boltview.forensics.containerd import recovered_objects
 from boltview.errors import BoltviewError, NotFoundError
 from boltview.forensics.recover import (
     CERTAIN,

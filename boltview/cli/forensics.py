@@ -107,7 +107,7 @@ def recover_command(
         if as_json:
             document = recovery_document(recovery)
             if objects is not None:
-                from boltview.containerd.recovered import object_document
+                from boltview.forensics.containerd import object_document
 
                 document["containerd"] = {"objects": [object_document(db, o) for o in objects]}
             print_json(document)
@@ -127,7 +127,7 @@ def _containerd_objects(recovery: Recovery) -> list[Any] | None:
             return None
     except BoltviewError:
         return None
-    from boltview.containerd.recovered import recovered_objects
+    from boltview.forensics.containerd import recovered_objects
 
     return recovered_objects(recovery)
 
@@ -185,7 +185,7 @@ def _print_objects(out: Any, db: Any, objects: list[Any], show_all: bool, limit:
     from rich.table import Table
     from rich.text import Text
 
-    from boltview.containerd.recovered import spec_summary
+    from boltview.forensics.containerd import spec_summary
 
     shown = [o for o in objects if show_all or o.status != LIVE_COPY]
     out.print()

@@ -10,7 +10,7 @@ the live database: ``deleted``, ``older-version`` of a live object (with the
 fields that differ), or ``live-copy`` (identical in everything recovered).
 
 Which object a copy was is known in one of three ways, always said
-(``id_source``):
+(``id_source``; see :mod:`boltview.forensics.identify`):
 
 - ``bucket path``: the copy's bucket was attributed through parent pages;
 - from the recovered bytes themselves, when the parent pages are gone:
@@ -27,14 +27,13 @@ object existed, its contents are not recoverable.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
-from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, LEAF_PAGE, PAGE_HEADER_SIZE
+from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG
+from boltview.bolt.lenient import build_leaf
 from boltview.bolt.path import BucketPath
 from boltview.containerd import schema as S
 from boltview.containerd.loader import load_object
@@ -49,27 +48,27 @@ from boltview.containerd.model import (
     AnyValue,
 )
 from boltview.errors import BoltviewError, NotFoundError
-from boltview.forensics.recover import (
+from boltview.forensics.identify import (
+    ID_FROM_PARENT_KEY,
+    ID_FROM_PATH,
+    UNIDENTIFIED,
+    identify,
+    kind_from_keys,
+    kind_from_path,
+    object_path,
+    parent_kind,
+)
+from boltview.forensics.records import (
     CERTAIN,
-    CONFIDENCES,
     DELETED,
     LIVE_COPY,
     OLDER,
     BucketCopy,
     Record,
     Recovery,
+    worse,
 )
 from boltview.render.json import bytes_field
-
-Path = BucketPath
-
-UNIDENTIFIED: Final = "unidentified"
-
-ID_FROM_PATH: Final = "bucket path"
-ID_FROM_CRI: Final = "CRI metadata extension (ID)"
-ID_FROM_CGROUPS: Final = "spec linux.cgroupsPath"
-ID_FROM_SNAPSHOT_NAME: Final = "snapshot backend name"
-ID_FROM_PARENT_KEY: Final = "key in an old parent page"
 
 #: The keys each kind's bucket holds when containerd writes it whole.
 EXPECTED_FIELDS: Final[dict[str, tuple[bytes, ...]]] = {
@@ -107,10 +106,6 @@ _LINK_FIELDS: Final[dict[str, set[str]]] = {
     "image": {"image"}, "snapshot": {"snapshotter", "snapshotKey"}, "sandbox": {"sandboxid"},
     "content": {"target"},
 }  # fmt: skip
-
-_CGROUPS_CTR = re.compile(r"^/([^/]+)/([^/]+)$")
-_CGROUPS_CRI = re.compile(r":cri-containerd:([0-9a-f]{64})$")
-_SNAPSHOT_NAME = re.compile(r"^([^/]+)/\d+/(.+)$")
 
 
 @dataclass(slots=True)
@@ -154,29 +149,13 @@ class RecoveredObject:
 # -- rebuilding a bucket from recovered records ----------------------------------------------
 
 
-def synthetic_leaf(db: BoltFile, items: Iterable[tuple[int, bytes, bytes]]) -> bytes:
-    """A leaf page image of ``(flags, key, value)`` items, laid out as bbolt writes one.
-
-    Only an in-memory vehicle so that the model's loaders can read recovered
-    records as a bucket; every byte of every key and value is a recovered one.
-    """
-    ordered = sorted(items, key=lambda item: item[1])[:0xFFFF]
-    count = len(ordered)
-    layout = db.layout
-    header = layout.fast_page_header.pack(0, LEAF_PAGE, count, 0)
-    element = layout.fast_elements(1)
-    elements, data = [], []
-    offset = PAGE_HEADER_SIZE + 16 * count
-    for index, (flags, key, value) in enumerate(ordered):
-        position = offset - (PAGE_HEADER_SIZE + 16 * index)
-        elements.append(element.pack(flags, position, len(key), len(value)))
-        data.append(key + value)
-        offset += len(key) + len(value)
-    return header + b"".join(elements) + b"".join(data)
-
-
 class _Builder:
-    """Turns a bucket copy (and the copies of its sub-buckets) into an in-memory bucket."""
+    """Turns a bucket copy (and the copies of its sub-buckets) into an in-memory bucket.
+
+    The bucket is only a vehicle, so that the model's loaders can read recovered
+    records as they read live ones: every byte of every key and value in it is a
+    recovered one.
+    """
 
     def __init__(self, recovery: Recovery) -> None:
         self.recovery = recovery
@@ -196,14 +175,14 @@ class _Builder:
                 missing.append(f"{name}/ (bucket at page {record.bucket_root}: not recovered)")
                 continue
             inner = self.items(child, depth + 1, missing, name + "/")
-            value = bytes(BUCKET_HEADER_SIZE) + synthetic_leaf(self.db, inner)
+            value = bytes(BUCKET_HEADER_SIZE) + build_leaf(self.db.layout, inner)
             out.append((BUCKET_LEAF_FLAG, record.key, value))
         return out
 
     def header(self, copy: BucketCopy) -> tuple[bytes, list[str]]:
         """The copy as its parent would store an inline bucket: header, then its page."""
         missing: list[str] = []
-        page = synthetic_leaf(self.db, self.items(copy, 0, missing, ""))
+        page = build_leaf(self.db.layout, self.items(copy, 0, missing, ""))
         return bytes(BUCKET_HEADER_SIZE) + page, missing
 
 
@@ -250,109 +229,14 @@ def _live_contents(bucket: Bucket, depth: int = 0) -> dict[bytes, Any]:
     return out
 
 
-# -- what a copy is ---------------------------------------------------------------------------------
-
-
-def _kind_from_path(path: Path) -> tuple[str, str, str, str | None] | None:
-    """(kind, namespace, id, snapshotter) when ``path`` is an object's bucket."""
-    text = [p.decode("utf-8", "replace") for p in path]
-    if len(path) == 4 and path[0] == S.V1:
-        kinds = {S.CONTAINERS: CONTAINER, S.IMAGES: IMAGE, S.LEASES: LEASE, S.SANDBOXES: SANDBOX}
-        if path[2] in kinds:
-            return kinds[path[2]], text[1], text[3], None
-    if len(path) == 5 and path[0] == S.V1:
-        if path[2] == S.SNAPSHOTS:
-            return SNAPSHOT, text[1], text[4], text[3]
-        if path[2] == S.CONTENT and path[3] == S.BLOB:
-            return CONTENT, text[1], text[4], None
-        if path[2] == S.CONTENT and path[3] == S.INGESTS:
-            return INGEST, text[1], text[4], None
-    if len(path) == 3 and path[0] != S.V1 and path[1] == S.SANDBOXES:
-        return SANDBOX, text[0], text[2], None
-    return None
-
-
-def _parent_kind(path: Path) -> tuple[str, str, str | None] | None:
-    """(kind, namespace, snapshotter) when ``path`` is a bucket that lists objects."""
-    found = _kind_from_path(path + (b"x",))
-    if found is None:
-        return None
-    return found[0], found[1], found[3]
-
-
-def _kind_from_keys(keys: set[bytes]) -> str | None:
-    """Which object a bucket of these keys was, when nothing else tells."""
-    if S.SANDBOXER in keys:
-        return SANDBOX
-    if S.TARGET in keys:
-        return IMAGE
-    if keys & {S.SPEC, S.SNAPSHOT_KEY, S.SNAPSHOTTER, S.IMAGE}:
-        return CONTAINER
-    if S.NAME in keys and keys & {S.PARENT, S.CHILDREN, S.CREATED_AT, S.UPDATED_AT}:
-        return SNAPSHOT
-    if S.REF in keys and keys & {S.EXPIRE_AT, S.EXPECTED}:
-        return INGEST
-    if S.SIZE in keys and keys & {S.CREATED_AT, S.UPDATED_AT} and not keys & {S.NAME, S.TARGET}:
-        return CONTENT
-    lease = {S.CREATED_AT, S.LABELS, S.SNAPSHOTS, S.CONTENT, S.INGESTS, S.IMAGES}
-    if S.CREATED_AT in keys and keys <= lease:
-        # Nothing else in containerd's schema is createdat and labels alone.
-        return LEASE
-    return None
-
-
 def _name(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
-
-
-def _identify(kind: str, contents: dict[bytes, Any]) -> tuple[str | None, str | None, str]:
-    """(namespace, id, how) from the recovered bytes of an unattributed object."""
-    if kind in (CONTAINER, SANDBOX):
-        extensions = contents.get(S.EXTENSIONS)
-        if isinstance(extensions, dict):
-            for name in (S.EXTENSION_CRI_CONTAINER, S.EXTENSION_CRI_SANDBOX):
-                raw = extensions.get(name.encode())
-                if isinstance(raw, bytes):
-                    decoded = AnyValue(raw).decoded.decoded
-                    meta = decoded.get("Metadata") if isinstance(decoded, dict) else None
-                    found = meta.get("ID") if isinstance(meta, dict) else None
-                    if isinstance(found, str) and found:
-                        return None, found, ID_FROM_CRI
-        spec = contents.get(S.SPEC)
-        if isinstance(spec, bytes):
-            decoded = AnyValue(spec).decoded.decoded
-            linux = decoded.get("linux") if isinstance(decoded, dict) else None
-            cgroups = linux.get("cgroupsPath") if isinstance(linux, dict) else None
-            if isinstance(cgroups, str):
-                match = _CGROUPS_CTR.match(cgroups)
-                if match:
-                    return match.group(1), match.group(2), ID_FROM_CGROUPS
-                match = _CGROUPS_CRI.search(cgroups)
-                if match:
-                    return None, match.group(1), ID_FROM_CGROUPS
-    if kind == SNAPSHOT:
-        backend = contents.get(S.NAME)
-        if isinstance(backend, bytes):
-            match = _SNAPSHOT_NAME.match(backend.decode("utf-8", "replace"))
-            if match:
-                return match.group(1), match.group(2), ID_FROM_SNAPSHOT_NAME
-    return None, None, UNIDENTIFIED
 
 
 # -- against the live database ------------------------------------------------------------------
 
 
-def _object_path(kind: str, namespace: str, id: str, snapshotter: str | None) -> Path:
-    ns, key = namespace.encode("utf-8", "surrogateescape"), id.encode("utf-8", "surrogateescape")
-    where = {CONTAINER: (S.CONTAINERS,), IMAGE: (S.IMAGES,), LEASE: (S.LEASES,),
-             SANDBOX: (S.SANDBOXES,), CONTENT: (S.CONTENT, S.BLOB),
-             INGEST: (S.CONTENT, S.INGESTS)}  # fmt: skip
-    if kind == SNAPSHOT:
-        return (S.V1, ns, S.SNAPSHOTS, (snapshotter or "").encode(), key)
-    return (S.V1, ns, *where[kind], key)
-
-
-def _live_bucket(db: BoltFile, path: Path) -> Bucket | None:
+def _live_bucket(db: BoltFile, path: BucketPath) -> Bucket | None:
     try:
         return db.bucket(*path)
     except NotFoundError:
@@ -360,22 +244,22 @@ def _live_bucket(db: BoltFile, path: Path) -> Bucket | None:
 
 
 def _candidates(db: BoltFile, kind: str, namespace: str | None, id: str,
-                snapshotter: str | None) -> list[tuple[str, str | None, Path]]:  # fmt: skip
+                snapshotter: str | None) -> list[tuple[str, str | None, BucketPath]]:  # fmt: skip
     """Where a live object of this identity could be: (namespace, snapshotter, path)."""
     if namespace is not None:
         namespaces = [namespace]
     else:
         v1 = _live_bucket(db, (S.V1,))
         namespaces = [b.name.decode("utf-8", "replace") for b in v1.buckets()] if v1 else []
-    out: list[tuple[str, str | None, Path]] = []
+    out: list[tuple[str, str | None, BucketPath]] = []
     for ns in namespaces:
         if kind == SNAPSHOT and not snapshotter:
             per = _live_bucket(db, (S.V1, ns.encode(), S.SNAPSHOTS))
             for sub in per.buckets() if per is not None else ():
                 name = sub.name.decode("utf-8", "replace")
-                out.append((ns, name, _object_path(kind, ns, id, name)))
+                out.append((ns, name, object_path(kind, ns, id, name)))
         else:
-            out.append((ns, snapshotter, _object_path(kind, ns, id, snapshotter)))
+            out.append((ns, snapshotter, object_path(kind, ns, id, snapshotter)))
     return out
 
 
@@ -417,10 +301,10 @@ def recovered_objects(recovery: Recovery) -> list[RecoveredObject]:
     kinds: dict[int, str | None] = {}
     for copy in recovery.copies:
         if copy.bucket is not None:
-            by_path = _kind_from_path(copy.bucket)
+            by_path = kind_from_path(copy.bucket)
             kinds[id(copy)] = by_path[0] if by_path is not None else None
         else:
-            kinds[id(copy)] = _kind_from_keys({r.key for r in copy.records})
+            kinds[id(copy)] = kind_from_keys({r.key for r in copy.records})
     # The sub-buckets of an object (labels, runtime...) are read as part of it.
     claimed: set[int] = set()
     for copy in recovery.copies:
@@ -430,7 +314,7 @@ def recovered_objects(recovery: Recovery) -> list[RecoveredObject]:
     for copy in recovery.copies:
         if id(copy) in claimed or kinds[id(copy)] is None:
             continue
-        found = _kind_from_path(copy.bucket) if copy.bucket is not None else None
+        found = kind_from_path(copy.bucket) if copy.bucket is not None else None
         contents = _contents(recovery, copy)
         keys = set(contents)
         conflict = ""
@@ -438,7 +322,7 @@ def recovered_objects(recovery: Recovery) -> list[RecoveredObject]:
             kind, namespace, ident, snapshotter = found
             how: str = ID_FROM_PATH
             ns: str | None = namespace
-            inner_ns, inner_id, inner_how = _identify(kind, contents)
+            inner_ns, inner_id, inner_how = identify(kind, contents)
             if inner_id is not None and (
                 inner_id != ident or (inner_ns is not None and inner_ns != namespace)
             ):
@@ -450,11 +334,11 @@ def recovered_objects(recovery: Recovery) -> list[RecoveredObject]:
                 )
                 ns, ident, how, snapshotter = inner_ns, inner_id, inner_how, None
         else:
-            guessed = _kind_from_keys(keys)
+            guessed = kind_from_keys(keys)
             if guessed is None:
                 continue
             kind, snapshotter = guessed, None
-            ns, ident_or_none, how = _identify(kind, contents)
+            ns, ident_or_none, how = identify(kind, contents)
             if ident_or_none is None and copy.suffix:
                 # Its own name, from an old parent page whose place is unknown.
                 ident_or_none, how = _name(copy.suffix[-1]), ID_FROM_PARENT_KEY
@@ -469,7 +353,7 @@ def recovered_objects(recovery: Recovery) -> list[RecoveredObject]:
     for record in recovery.records:
         if not record.is_bucket or record.bucket is None or record.status != DELETED:
             continue
-        parent = _parent_kind(record.bucket)
+        parent = parent_kind(record.bucket)
         if parent is None:
             continue
         kind, namespace, snapshotter = parent
@@ -500,8 +384,7 @@ def _build(
     records = _records_of(recovery, copy)
     confidence = CERTAIN
     for record in records:
-        if CONFIDENCES.index(record.confidence) > CONFIDENCES.index(confidence):
-            confidence = record.confidence
+        confidence = worse(confidence, record.confidence)
     expected = EXPECTED_FIELDS.get(kind, ())
     obj = RecoveredObject(
         kind=kind, namespace=namespace, id=ident, id_source=how, status=UNIDENTIFIED,
@@ -517,7 +400,7 @@ def _build(
     path = (
         copy.bucket
         if copy.bucket is not None
-        else _object_path(kind, namespace or "?", ident or "?", snapshotter)
+        else object_path(kind, namespace or "?", ident or "?", snapshotter)
     )
     try:
         header, missing = builder.header(copy)
@@ -635,3 +518,4 @@ def spec_summary(obj: RecoveredObject) -> dict[str, Any]:
     if isinstance(decoded.get("hostname"), str):
         out["hostname"] = decoded["hostname"]
     return out
+
