@@ -15,7 +15,6 @@ in C.
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Callable
 from operator import methodcaller
 
@@ -50,6 +49,7 @@ from boltview.containerd.model import (
     UnknownKey,
 )
 from boltview.errors import BoltviewError
+from boltview.values.gotime import GO_TIME_V1
 
 __all__ = [
     "Fields", "Loaded", "child_headers", "columns", "load_blob", "load_container", "load_image",
@@ -176,7 +176,7 @@ class Fields:
         if raw is None:
             return None
         if len(raw) == 15 and raw[0] == 1:  # version 1, as Go writes: the fast path
-            _, seconds, nanos, offset = _GO_TIME_V1.unpack(raw)
+            _, seconds, nanos, offset = GO_TIME_V1.unpack(raw)
             if 0 <= nanos < 1_000_000_000:
                 return GoTime(seconds - UNIX_TO_INTERNAL, nanos, offset)
         try:
@@ -273,8 +273,6 @@ _utf8 = methodcaller("decode", "utf-8")
 
 
 _SHA256 = re.compile(rb"sha256:[0-9a-f]{64}")
-_GO_TIME_V1 = struct.Struct(">bqih")
-"""``time.MarshalBinary`` version 1; anything else goes to ``decode_go_time``."""
 
 
 def valid_digest(raw: bytes) -> bool:

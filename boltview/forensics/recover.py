@@ -54,6 +54,7 @@ from collections.abc import Iterator
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG
 from boltview.bolt.lenient import LenientElement, inline_leaf
+from boltview.bolt.page import bucket_header
 from boltview.bolt.path import BucketPath
 from boltview.forensics.attribute import Attribution, Attributor, LiveTree, live_status
 from boltview.forensics.document import recovery_document
@@ -197,10 +198,9 @@ class _Rebuild:
             )  # fmt: skip
             if bucket is None:
                 record.bucket_suffix = copy.suffix
-            if record.is_bucket:
-                record.bucket_root, record.bucket_sequence = (
-                    self.db.layout.fast_bucket_header.unpack_from(element.value)
-                )
+            header = bucket_header(self.db.layout, element.value) if record.is_bucket else None
+            if header is not None:
+                record.bucket_root, record.bucket_sequence = header
             self.merged[ident] = record
         record.confidence = better(record.confidence, confidence)
         record.sources.append(source)

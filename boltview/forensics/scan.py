@@ -29,6 +29,7 @@ from boltview.bolt.lenient import (
     page_header,
     tree_map,
 )
+from boltview.bolt.page import bucket_header
 from boltview.errors import BoltviewError
 from boltview.forensics.records import (
     CERTAIN,
@@ -238,10 +239,10 @@ class Scanner:
                 confidence = FRAGMENT
             info.records = len(parsed.elements)
             self.leaves[pgid] = ScannedLeaf(pgid, parsed.elements, confidence)
-            bucket_header = self.db.layout.fast_bucket_header
             for element in parsed.elements:
-                if element.flags & BUCKET_LEAF_FLAG:
-                    child, _ = bucket_header.unpack_from(element.value)
+                sub_bucket = bucket_header(self.db.layout, element.value)
+                if element.flags & BUCKET_LEAF_FLAG and sub_bucket is not None:
+                    child = sub_bucket[0]
                     if 2 <= child < self.npages:
                         self.links.setdefault(child, []).append(Link(pgid, "bucket", element.key))
             if parsed.elements:
