@@ -36,6 +36,7 @@ from boltview.render.hexdump import annotated_hexdump, hexdump_lines
 from boltview.render.text import escape, human_size, show_bytes, show_path
 from boltview.tui.messages import JumpToObject
 from boltview.tui.values import Reading, key_text, pretty_json, read_value, time_facts
+from boltview.values.regions import value_regions
 
 #: Bytes of hex dump per page of a big value (256 lines).
 HEX_PAGE = 4096
@@ -370,41 +371,3 @@ def _bytes(count: int) -> str:
 def escape_lines(text: str) -> str:
     """Escape every line but keep the newlines."""
     return "\n".join(escape(line) for line in text.split("\n"))
-
-
-def value_regions(value: bytes) -> list[tuple[int, int, str]]:
-    """What the bytes of a Go time or a protobuf Any are, for the annotated hex dump."""
-    if len(value) in (15, 16) and value[0] in (1, 2):
-        regions = [
-            (0, 1, "version"),
-            (1, 9, "seconds since 0001-01-01"),
-            (9, 13, "nanoseconds"),
-            (13, 15, "zone offset, minutes"),
-        ]
-        if len(value) == 16:
-            regions.append((15, 16, "zone offset, seconds"))
-        return regions
-    if value[:1] != b"\x0a":
-        return []
-    regions = []
-    position = 0
-    names = {1: "type_url", 2: "value"}
-    while position < len(value):
-        tag = value[position]
-        number = tag >> 3
-        if tag & 7 != 2 or number not in names:
-            return []
-        length, end, shift = 0, position + 1, 0
-        while end < len(value) and value[end] & 0x80 and shift < 63:
-            length |= (value[end] & 0x7F) << shift
-            end, shift = end + 1, shift + 7
-        if end >= len(value):
-            return []
-        length |= value[end] << shift
-        end += 1
-        if end + length > len(value):
-            return []
-        regions.append((position, end, f"field {number} ({names[number]}), {length} bytes"))
-        regions.append((end, end + length, names[number]))
-        position = end + length
-    return regions
