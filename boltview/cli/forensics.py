@@ -175,6 +175,19 @@ def _print_report(
     _print_pages(out, recovery, limit)
 
 
+def _table(title: str, *columns: str) -> Any:
+    """A report table; a column named with a trailing ``*`` folds long cells instead of cutting."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        if column.endswith("*"):
+            table.add_column(column[:-1], overflow="fold")
+        else:
+            table.add_column(column)
+    return table
+
+
 def _cut(rows: list[Any], limit: int) -> tuple[list[Any], int]:
     if limit and len(rows) > limit:
         return rows[:limit], len(rows) - limit
@@ -182,7 +195,6 @@ def _cut(rows: list[Any], limit: int) -> tuple[list[Any], int]:
 
 
 def _print_objects(out: Any, db: Any, objects: list[Any], show_all: bool, limit: int) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     from boltview.forensics.containerd import spec_summary
@@ -193,15 +205,8 @@ def _print_objects(out: Any, db: Any, objects: list[Any], show_all: bool, limit:
         out.print(Text("containerd: no deleted or older objects recovered"))
         return
     rows, more = _cut(shown, limit)
-    table = Table(title="containerd objects recovered", title_justify="left")
-    table.add_column("status")
-    table.add_column("kind")
-    table.add_column("namespace", overflow="fold")
-    table.add_column("id", overflow="fold")
-    table.add_column("id from")
-    table.add_column("fields recovered")
-    table.add_column("pages")
-    table.add_column("confidence")
+    table = _table("containerd objects recovered", "status", "kind", "namespace*", "id*",
+                   "id from", "fields recovered", "pages", "confidence")  # fmt: skip
     for o in rows:
         table.add_row(*(Text(escape(str(v))) for v in (
             o.status, o.kind, o.namespace or "?", o.id or "?", o.id_source,
@@ -266,7 +271,6 @@ def _object_facts(o: Any, spec: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _print_records(out: Any, recovery: Recovery, show_all: bool, limit: int) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     records = list(iter_interesting(recovery, show_all))
@@ -277,13 +281,7 @@ def _print_records(out: Any, recovery: Recovery, show_all: bool, limit: int) -> 
         )
         return
     rows, more = _cut(records, limit)
-    table = Table(title="records", title_justify="left")
-    table.add_column("status")
-    table.add_column("bucket", overflow="fold")
-    table.add_column("key", overflow="fold")
-    table.add_column("value")
-    table.add_column("pages")
-    table.add_column("confidence")
+    table = _table("records", "status", "bucket*", "key*", "value", "pages", "confidence")
     for r in rows:
         table.add_row(*(Text(escape(v)) for v in (
             r.status,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from operator import methodcaller
+from typing import TypeVar
 
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.columns import bucket_columns, child_headers, few_leaves
@@ -179,18 +180,18 @@ class Fields:
             _, seconds, nanos, offset = GO_TIME_V1.unpack(raw)
             if 0 <= nanos < 1_000_000_000:
                 return GoTime(seconds - UNIX_TO_INTERNAL, nanos, offset)
-        try:
-            return decode_go_time(raw)
-        except BoltviewError as error:
-            self.issues.append(Issue(_show(key), raw, str(error)))
-            return None
+        return self._decoded(key, raw, decode_go_time)
 
     def varint(self, key: bytes) -> int | None:
         raw = self.values.pop(key, None)
         if not raw:  # absent, or empty: Go's binary.Varint reads 0
             return None
+        return self._decoded(key, raw, decode_varint)
+
+    def _decoded(self, key: bytes, raw: bytes, decode: Callable[[bytes], T]) -> T | None:
+        """``decode(raw)``, or None with an issue naming the field when it cannot."""
         try:
-            return decode_varint(raw)
+            return decode(raw)
         except BoltviewError as error:
             self.issues.append(Issue(_show(key), raw, str(error)))
             return None
@@ -268,6 +269,8 @@ class Fields:
         found.sort(key=lambda u: u.key)
         return tuple(found)
 
+
+T = TypeVar("T")
 
 _utf8 = methodcaller("decode", "utf-8")
 
