@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Protocol, TypeAlias, TypeVar
+from typing import Final, Protocol, TypeAlias
 
 from boltview.bolt.bucket import Bucket, Entry
 from boltview.bolt.file import BoltFile
 from boltview.bolt.path import BucketPath
 from boltview.containerd import schema as S
+from boltview.containerd.buckets import BucketReader, L, UnreadableError, entry_in, find_one
 from boltview.containerd.gc import GcVerdict, gc_roots, why_kept
 from boltview.containerd.loader import (
-    child_headers,
     load_blob,
     load_container,
     load_image,
@@ -59,12 +58,10 @@ from boltview.containerd.model import (
     ContentBlob,
     Image,
     Ingest,
-    Issue,
     Lease,
     Namespace,
     ObjectRef,
     Pod,
-    Problem,
     Sandbox,
     SchemaInfo,
     Snapshot,
@@ -81,7 +78,13 @@ from boltview.containerd.relations import (
 )
 from boltview.containerd.snapshotter import SnapshotterDB
 from boltview.errors import BoltviewError, InvalidDatabaseError, NotFoundError
-from boltview.render.text import show_bytes, show_path
+from boltview.render.text import show_bytes
+
+__all__ = [
+    "METADATA", "PLAIN", "PLURALS", "SNAPSHOTTER", "AnyObject", "KeyWindow", "MetadataReader",
+    "NotContainerdError", "ObjectWindow", "UnreadableError", "describe_plain", "detect_kind",
+    "find_one", "iter_namespaces", "require_metadata",
+]  # fmt: skip
 
 METADATA: Final = "containerd-metadata"
 SNAPSHOTTER: Final = "containerd-snapshotter"
@@ -89,7 +92,6 @@ PLAIN: Final = "plain"
 
 Path: TypeAlias = BucketPath
 AnyObject: TypeAlias = Namespace | Container | Image | Snapshot | ContentBlob | Ingest | Lease | Sandbox | Pod
-
 
 
 class KeyWindow(Protocol):
@@ -122,70 +124,6 @@ PLURALS: Final = {
 
 class NotContainerdError(InvalidDatabaseError):
     """A containerd verb was used on a bolt file that is not containerd metadata."""
-
-
-class UnreadableError(NotFoundError):
-    """An object asked for by name cannot be reached: the bucket that lists it is damaged.
-
-    Where a caller looks for something that may be missing (a parent snapshot,
-    an image a container names) it counts as not found; the damage itself is a
-    problem the reader reports.
-    """
-
-
-class _Gap(BoltviewError):
-    """A bucket on the way to another cannot be read: which one, and why."""
-
-    def __init__(self, path: Path, error: BoltviewError) -> None:
-        super().__init__(str(error))
-        self.path = path
-        self.error = error
-
-
-def _entry_in(bucket: Bucket, name: bytes) -> Entry | None:
-    """The sub-bucket entry ``name`` of ``bucket``, or None; _Gap if its pages fail."""
-    try:
-        entry = bucket.entry(name)
-    except BoltviewError as error:
-        raise _Gap(bucket.path, error) from None
-    return entry if entry is not None and entry.is_bucket else None
-
-
-class _Loaded(Protocol):
-    @property
-    def issues(self) -> tuple[Issue, ...]: ...
-
-
-_T = TypeVar("_T")
-_L = TypeVar("_L", bound=_Loaded)
-
-
-def find_one(
-    places: Iterable[str], lookup: Callable[[str], _T], missing: str, several: Callable[[str], str]
-) -> tuple[_T, str]:
-    """(thing, place) for the one place where ``lookup`` finds it.
-
-    A place where it is not is passed over, and so is one that cannot be
-    read, unless nothing is found anywhere: then that is the error.  None
-    found: NotFoundError(``missing``); several: NotFoundError(``several(the
-    places, comma-separated)``).
-    """
-    found: list[tuple[_T, str]] = []
-    unreadable: list[UnreadableError] = []
-    for place in places:
-        try:
-            found.append((lookup(place), place))
-        except UnreadableError as error:
-            unreadable.append(error)
-        except NotFoundError:
-            continue
-    if not found and unreadable:
-        raise unreadable[0]
-    if not found:
-        raise NotFoundError(missing)
-    if len(found) > 1:
-        raise NotFoundError(several(", ".join(place for _, place in found)))
-    return found[0]
 
 
 # -- what is this file? ------------------------------------------------------------------
@@ -245,7 +183,7 @@ def require_metadata(db: BoltFile) -> None:
 # -- the reader ----------------------------------------------------------------------
 
 
-class MetadataReader:
+class MetadataReader(BucketReader):
     """containerd's ``meta.db`` as objects; nothing is read until asked for.
 
     ``snapshotters`` maps snapshotter names to their own databases, so that
@@ -261,111 +199,11 @@ class MetadataReader:
     ) -> None:
         if check:
             require_metadata(db)
-        self.db = db
+        super().__init__(db)
         self.snapshotter_dbs: dict[str, SnapshotterDB] = dict(snapshotters or {})
         self._indexes: dict[str, Index] = {}
         self._blob_buckets: dict[str, Bucket | None] = {}
         self._blob_cache: dict[tuple[str, str], ContentBlob | None] = {}
-        self._problems: dict[Problem, None] = {}
-
-    # -- damage ----------------------------------------------------------------------
-
-    @property
-    def problems(self) -> list[Problem]:
-        """Every gap met so far, each once, in the order met: what could not be read."""
-        return list(self._problems)
-
-    def _report(self, path: Path, error: BoltviewError) -> None:
-        self._problems.setdefault(Problem(path, getattr(error, "pgid", None), str(error)))
-
-    @contextmanager
-    def _guard(self, path: Path) -> Iterator[None]:
-        """Read pages of the bucket at ``path``; one that fails is reported, and the block left."""
-        try:
-            yield
-        except _Gap as gap:
-            self._report(gap.path, gap.error)
-        except BoltviewError as error:
-            self._report(path, error)
-
-    def _load(self, loader: Callable[..., _L], path: Path, header: bytes, *args: str) -> _L:
-        """An object from its bucket.  The loader never fails on a broken page: it
-        marks the object with an issue naming it, which is reported here too."""
-        obj = loader(self.db, path, header, *args)
-        for issue in obj.issues:
-            if issue.problem is not None:
-                self._problems.setdefault(issue.problem)
-        return obj
-
-    # -- buckets -------------------------------------------------------------------
-
-    def _open(self, path: Path) -> Bucket | None:
-        """The bucket at ``path``, or None; _Gap names the bucket on the way that failed."""
-        bucket = self.db.root
-        for name in path:
-            entry = _entry_in(bucket, name)
-            if entry is None:
-                return None
-            try:
-                bucket = bucket.child(entry)
-            except BoltviewError as error:
-                raise _Gap(bucket.path + (name,), error) from None
-        return bucket
-
-    def _bucket(self, *path: bytes) -> Bucket | None:
-        """The bucket at ``path``; None if there is none, or if the way to it cannot be read."""
-        with self._guard(path):
-            return self._open(path)
-        return None
-
-    def _lookup(self, path: Path) -> bytes | None:
-        """A bucket's header, as its parent stores it; None if there is no such bucket.
-
-        _Gap when a bucket on the way cannot be read.
-        """
-        parent = self._open(path[:-1])
-        entry = _entry_in(parent, path[-1]) if parent is not None else None
-        return entry.value if entry is not None else None
-
-    def _header(self, path: Path) -> bytes | None:
-        """A bucket's header; None if there is none, or if its parent cannot be read."""
-        with self._guard(path[:-1]):
-            return self._lookup(path)
-        return None
-
-    def _each(self, *path: bytes) -> Iterator[tuple[Path, bytes]]:
-        """(path, header) of every sub-bucket of the bucket at ``path``: one kind's objects.
-
-        A page of that bucket that cannot be read leaves out the objects on it.
-        """
-        header = self._header(path)
-        if header is None:
-            return
-        for key, child in child_headers(self.db, path, header, lambda e: self._report(path, e)):
-            yield path + (key,), child
-
-    def _one(self, path: Path, namespace: str, id: str, what: str) -> bytes:
-        """The header of the object at ``path``, which a user named.
-
-        NotFoundError when it is not there; UnreadableError when the bucket
-        that lists it cannot be read.
-        """
-        try:
-            header = self._lookup(path)
-        except _Gap as gap:
-            self._report(gap.path, gap.error)
-            raise UnreadableError(
-                f"{self.db.path}: {what} {id!r} in namespace {namespace!r} cannot be read: "
-                f"{gap.error} (bucket {show_path(gap.path)})"
-            ) from None
-        if header is None:
-            if self._header(self._ns_path(namespace)) is None:
-                raise NotFoundError(f"{self.db.path}: no namespace {namespace!r}")
-            raise NotFoundError(f"{self.db.path}: no {what} {id!r} in namespace {namespace!r}")
-        return header
-
-    def _ns_path(self, namespace: str, *path: bytes) -> Path:
-        return (S.V1, name_bytes(namespace), *path)
 
     # -- the database ----------------------------------------------------------------
 
@@ -409,16 +247,16 @@ class MetadataReader:
     # -- listing and loading, per kind -----------------------------------------------------
 
     def _listed(
-        self, namespace: str, where: tuple[bytes, ...], loader: Callable[..., _L]
-    ) -> Iterator[_L]:
+        self, namespace: str, where: tuple[bytes, ...], loader: Callable[..., L]
+    ) -> Iterator[L]:
         """Every object of one kind, read from the bucket ``v1/<namespace>/<where>``."""
         for path, header in self._each(*self._ns_path(namespace, *where)):
             yield self._load(loader, path, header, namespace)
 
     def _by_id(
         self, namespace: str, where: tuple[bytes, ...], id: str, what: str,
-        loader: Callable[..., _L],
-    ) -> _L:  # fmt: skip
+        loader: Callable[..., L],
+    ) -> L:  # fmt: skip
         """The object of one kind named ``id``."""
         path = self._ns_path(namespace, *where, name_bytes(id))
         return self._load(loader, path, self._one(path, namespace, id, what), namespace)
@@ -510,12 +348,6 @@ class MetadataReader:
         """
         path = group_path(namespace, kind, snapshotter)
         return self._existing(path) if path is not None else None
-
-    def _existing(self, path: Path) -> Bucket | None:
-        try:
-            return self.db.bucket(*path)
-        except NotFoundError:
-            return None
 
     def window(
         self, namespace: str, kind: str, keys: Callable[[Bucket], KeyWindow]
@@ -643,7 +475,7 @@ class MetadataReader:
         blob = None
         if bucket is not None:
             with self._guard(bucket.path):
-                entry = _entry_in(bucket, name_bytes(digest))
+                entry = entry_in(bucket, name_bytes(digest))
                 if entry is not None:
                     blob = self._load(load_blob, bucket.path + (entry.key,), entry.value, namespace)
         if len(self._blob_cache) > 50_000:
