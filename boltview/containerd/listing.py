@@ -37,7 +37,8 @@ from boltview.containerd.model import (
     Sandbox,
     Snapshot,
 )
-from boltview.containerd.reader import ContentNode, MetadataReader, content_role
+from boltview.containerd.reader import MetadataReader
+from boltview.containerd.relations import ContentNode, content_role
 from boltview.render.text import escape
 
 # -- Go's text/tabwriter ------------------------------------------------------------

@@ -577,26 +577,3 @@ class Pod(_Object):
         if self.sandbox_container is not None:
             return self.sandbox_container.path
         return ()
-
-
-# The loaders were first defined here; they now live in ``loader``, which
-# imports this module.  ``from boltview.containerd.model import load_image``
-# keeps working through this hook (PEP 562).
-_MOVED_TO_LOADER = frozenset({
-    "load_schema", "load_namespace", "load_image", "load_container", "load_snapshot",
-    "load_blob", "load_ingest", "load_lease", "load_sandbox", "Fields", "columns",
-    "child_headers", "valid_digest",
-})  # fmt: skip
-_MOVED_TO_PODS = frozenset({"group_pods", "cri_metadata"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_LOADER:
-        from boltview.containerd import loader
-
-        return getattr(loader, name)
-    if name in _MOVED_TO_PODS:
-        from boltview.containerd import pods
-
-        return getattr(pods, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,15 +2,10 @@
 
 :func:`detect_kind` tells a containerd metadata database from a snapshotter's
 database and from any other bolt file.  :class:`MetadataReader` lists and
-loads objects lazily, one namespace and one kind at a time, and resolves
-relations both ways:
-
-- container -> image -> index/manifest blob -> config and layers, following
-  the ``containerd.io/gc.ref.content.*`` labels containerd puts on content;
-- container -> snapshot -> parent chain; content -> snapshot (gc.ref labels);
-- lease -> resources;
-- and backwards: what references a blob or a snapshot, and the chain from a
-  garbage-collection root that keeps it alive (:meth:`MetadataReader.why_kept`).
+loads objects lazily, one namespace and one kind at a time (or one window of
+a kind, for a browser), and answers for their relations both ways
+(:mod:`~boltview.containerd.relations`) and for the garbage collector's
+verdict (:mod:`~boltview.containerd.gc`, :meth:`MetadataReader.why_kept`).
 
 Relations use one index per namespace, built on first use and kept, so a
 viewer can ask for them freely.
@@ -27,19 +22,18 @@ on the broken page and no more.  Every such gap is a
 from __future__ import annotations
 
 import dataclasses
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Final, Protocol, TypeAlias, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Protocol, TypeAlias
 
 from boltview.bolt.bucket import Bucket, Entry
 from boltview.bolt.file import BoltFile
 from boltview.bolt.path import BucketPath
 from boltview.containerd import schema as S
+from boltview.containerd.buckets import BucketReader, L, UnreadableError, entry_in, find_one
+from boltview.containerd.gc import GcVerdict, gc_roots, why_kept
 from boltview.containerd.loader import (
-    child_headers,
     load_blob,
     load_container,
     load_image,
@@ -64,20 +58,33 @@ from boltview.containerd.model import (
     ContentBlob,
     Image,
     Ingest,
-    Issue,
     Lease,
     Namespace,
     ObjectRef,
     Pod,
-    Problem,
     Sandbox,
     SchemaInfo,
     Snapshot,
 )
 from boltview.containerd.pods import group_pods
+from boltview.containerd.refs import group_path, name_bytes, name_text
+from boltview.containerd.relations import (
+    ContentNode,
+    Index,
+    Reference,
+    build_index,
+    content_role,
+    content_tree,
+)
 from boltview.containerd.snapshotter import SnapshotterDB
 from boltview.errors import BoltviewError, InvalidDatabaseError, NotFoundError
-from boltview.render.text import show_bytes, show_path
+from boltview.render.text import show_bytes
+
+__all__ = [
+    "METADATA", "PLAIN", "PLURALS", "SNAPSHOTTER", "AnyObject", "KeyWindow", "MetadataReader",
+    "NotContainerdError", "ObjectWindow", "UnreadableError", "describe_plain", "detect_kind",
+    "find_one", "iter_namespaces", "require_metadata",
+]  # fmt: skip
 
 METADATA: Final = "containerd-metadata"
 SNAPSHOTTER: Final = "containerd-snapshotter"
@@ -85,6 +92,28 @@ PLAIN: Final = "plain"
 
 Path: TypeAlias = BucketPath
 AnyObject: TypeAlias = Namespace | Container | Image | Snapshot | ContentBlob | Ingest | Lease | Sandbox | Pod
+
+
+class KeyWindow(Protocol):
+    """Some consecutive keys of a bucket, and whether more lie beyond each edge."""
+
+    @property
+    def entries(self) -> list[Entry]: ...
+    @property
+    def more_before(self) -> bool: ...
+    @property
+    def more_after(self) -> bool: ...
+
+
+@dataclass
+class ObjectWindow:
+    """The objects behind one window of a kind's keys; what could not be loaded, said."""
+
+    objects: list[AnyObject]
+    more_before: bool
+    more_after: bool
+    errors: list[str]
+
 
 #: The plural a user types after ``ls``, and the kind it lists.
 PLURALS: Final = {
@@ -95,70 +124,6 @@ PLURALS: Final = {
 
 class NotContainerdError(InvalidDatabaseError):
     """A containerd verb was used on a bolt file that is not containerd metadata."""
-
-
-class UnreadableError(NotFoundError):
-    """An object asked for by name cannot be reached: the bucket that lists it is damaged.
-
-    Where a caller looks for something that may be missing (a parent snapshot,
-    an image a container names) it counts as not found; the damage itself is a
-    problem the reader reports.
-    """
-
-
-class _Gap(BoltviewError):
-    """A bucket on the way to another cannot be read: which one, and why."""
-
-    def __init__(self, path: Path, error: BoltviewError) -> None:
-        super().__init__(str(error))
-        self.path = path
-        self.error = error
-
-
-def _entry_in(bucket: Bucket, name: bytes) -> Entry | None:
-    """The sub-bucket entry ``name`` of ``bucket``, or None; _Gap if its pages fail."""
-    try:
-        entry = bucket.entry(name)
-    except BoltviewError as error:
-        raise _Gap(bucket.path, error) from None
-    return entry if entry is not None and entry.is_bucket else None
-
-
-class _Loaded(Protocol):
-    @property
-    def issues(self) -> tuple[Issue, ...]: ...
-
-
-_T = TypeVar("_T")
-_L = TypeVar("_L", bound=_Loaded)
-
-
-def find_one(
-    places: Iterable[str], lookup: Callable[[str], _T], missing: str, several: Callable[[str], str]
-) -> tuple[_T, str]:
-    """(thing, place) for the one place where ``lookup`` finds it.
-
-    A place where it is not is passed over, and so is one that cannot be
-    read, unless nothing is found anywhere: then that is the error.  None
-    found: NotFoundError(``missing``); several: NotFoundError(``several(the
-    places, comma-separated)``).
-    """
-    found: list[tuple[_T, str]] = []
-    unreadable: list[UnreadableError] = []
-    for place in places:
-        try:
-            found.append((lookup(place), place))
-        except UnreadableError as error:
-            unreadable.append(error)
-        except NotFoundError:
-            continue
-    if not found and unreadable:
-        raise unreadable[0]
-    if not found:
-        raise NotFoundError(missing)
-    if len(found) > 1:
-        raise NotFoundError(several(", ".join(place for _, place in found)))
-    return found[0]
 
 
 # -- what is this file? ------------------------------------------------------------------
@@ -215,145 +180,10 @@ def require_metadata(db: BoltFile) -> None:
         raise NotContainerdError(describe_plain(db))
 
 
-# -- relations ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """``source`` keeps ``target`` alive, in containerd's garbage collector's eyes."""
-
-    source: ObjectRef
-    target: ObjectRef
-    via: str
-    """target, parent, snapshot, expected, lease, label <key>, or back-reference label <key>."""
-
-
-@dataclass(slots=True)
-class ContentNode:
-    """A blob in an image's tree, found or missing."""
-
-    digest: str
-    role: str
-    """index, manifest, config, layer or other."""
-    via: str
-    """The label (or "target") that links it to its parent."""
-    blob: ContentBlob | None
-    children: list[ContentNode] = field(default_factory=list)
-    snapshots: list[ObjectRef] = field(default_factory=list)
-    """Snapshots a config blob keeps alive (``gc.ref.snapshot.<snapshotter>``)."""
-
-    def walk(self) -> Iterator[ContentNode]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-
-@dataclass(frozen=True, slots=True)
-class GcVerdict:
-    """Why the garbage collector keeps an object, or that it would not."""
-
-    ref: ObjectRef
-    root: str | None
-    """Why the object is a root itself, or None."""
-    chain: tuple[Reference, ...] | None
-    """References from a root down to the object; None when nothing keeps it."""
-
-    @property
-    def kept(self) -> bool:
-        return self.root is not None or self.chain is not None
-
-
-class _Index:
-    """Every reference in one namespace, both ways, plus the roots."""
-
-    def __init__(self) -> None:
-        self.forward: dict[ObjectRef, list[Reference]] = {}
-        self.backward: dict[ObjectRef, list[Reference]] = {}
-        self.roots: dict[ObjectRef, tuple[str, float | None]] = {}
-        """Root candidates: the reason, and when they stop being roots (Unix time)."""
-        self.exists: set[ObjectRef] = set()
-        self.flat_leases: set[ObjectRef] = set()
-
-    def add(self, source: ObjectRef, target: ObjectRef, via: str) -> None:
-        reference = Reference(source, target, via)
-        self.forward.setdefault(source, []).append(reference)
-        self.backward.setdefault(target, []).append(reference)
-
-    def labels(self, source: ObjectRef, labels: Mapping[str, str] | None) -> None:
-        """The edges containerd's gc reads from an object's labels (metadata/gc.go)."""
-        for key, value in sorted((labels or {}).items()):
-            target = label_target(source.namespace, key, value)
-            if target is not None:
-                self.add(source, target, f"label {key}")
-                continue
-            back = back_reference(source.namespace, key, value)
-            if back is not None:
-                self.add(back, source, f"back-reference label {key}")
-
-
-def label_target(namespace: str, key: str, value: str) -> ObjectRef | None:
-    """What a ``containerd.io/gc.ref.*`` label points at, or None."""
-    if not key.startswith(S.LABEL_GC_REF):
-        return None
-    if key.startswith(S.LABEL_GC_REF_SNAPSHOT):
-        snapshotter = key[len(S.LABEL_GC_REF_SNAPSHOT) :].split("/", 1)[0]
-        return ObjectRef(SNAPSHOT, namespace, value, snapshotter)
-    for prefix, kind in ((S.LABEL_GC_REF_CONTENT, CONTENT), (S.LABEL_GC_REF_IMAGE, IMAGE)):
-        if _named(key, prefix):
-            return ObjectRef(kind, namespace, value)
-    return None
-
-
-def back_reference(namespace: str, key: str, value: str) -> ObjectRef | None:
-    """The object a ``containerd.io/gc.bref.*`` label attaches its owner to, or None."""
-    if key.startswith(S.LABEL_GC_BREF_SNAPSHOT):
-        snapshotter = key[len(S.LABEL_GC_BREF_SNAPSHOT) :].split("/", 1)[0]
-        return ObjectRef(SNAPSHOT, namespace, value, snapshotter)
-    for prefix, kind in (
-        (S.LABEL_GC_BREF_CONTAINER, CONTAINER),
-        (S.LABEL_GC_BREF_CONTENT, CONTENT),
-        (S.LABEL_GC_BREF_IMAGE, IMAGE),
-    ):
-        if _named(key, prefix):
-            return ObjectRef(kind, namespace, value)
-    return None
-
-
-def _named(key: str, prefix: str) -> bool:
-    """``prefix`` itself, or ``prefix`` + ``.name`` / ``/name`` (gc.go's rule)."""
-    return key == prefix or (key.startswith(prefix) and key[len(prefix)] in "./")
-
-
-def _is_gc_root(labels: Mapping[str, str] | None) -> bool:
-    return any(key.startswith(S.LABEL_GC_ROOT) for key in labels or {})
-
-
-def content_role(media_type: str) -> str:
-    if "index" in media_type or "manifest.list" in media_type:
-        return "index"
-    if "manifest" in media_type:
-        return "manifest"
-    if "config" in media_type or media_type.endswith("container.image.v1+json"):
-        return "config"
-    if "layer" in media_type or "rootfs" in media_type:
-        return "layer"
-    return "other"
-
-
-def _role_from_label(key: str) -> tuple[str, int]:
-    """(role, order) of a content gc.ref label: ``m.N``, ``config``, ``l.N``..."""
-    suffix = key[len(S.LABEL_GC_REF_CONTENT) :].lstrip("./")
-    head, _, number = suffix.partition(".")
-    order = int(number) if number.isdigit() else 0
-    role = {"m": "manifest", "config": "config", "l": "layer"}.get(head, "other")
-    rank = {"manifest": 0, "config": 1, "layer": 2, "other": 3}[role]
-    return role, rank * 1_000_000 + order
-
-
 # -- the reader ----------------------------------------------------------------------
 
 
-class MetadataReader:
+class MetadataReader(BucketReader):
     """containerd's ``meta.db`` as objects; nothing is read until asked for.
 
     ``snapshotters`` maps snapshotter names to their own databases, so that
@@ -369,111 +199,11 @@ class MetadataReader:
     ) -> None:
         if check:
             require_metadata(db)
-        self.db = db
+        super().__init__(db)
         self.snapshotter_dbs: dict[str, SnapshotterDB] = dict(snapshotters or {})
-        self._indexes: dict[str, _Index] = {}
+        self._indexes: dict[str, Index] = {}
         self._blob_buckets: dict[str, Bucket | None] = {}
         self._blob_cache: dict[tuple[str, str], ContentBlob | None] = {}
-        self._problems: dict[Problem, None] = {}
-
-    # -- damage ----------------------------------------------------------------------
-
-    @property
-    def problems(self) -> list[Problem]:
-        """Every gap met so far, each once, in the order met: what could not be read."""
-        return list(self._problems)
-
-    def _report(self, path: Path, error: BoltviewError) -> None:
-        self._problems.setdefault(Problem(path, getattr(error, "pgid", None), str(error)))
-
-    @contextmanager
-    def _guard(self, path: Path) -> Iterator[None]:
-        """Read pages of the bucket at ``path``; one that fails is reported, and the block left."""
-        try:
-            yield
-        except _Gap as gap:
-            self._report(gap.path, gap.error)
-        except BoltviewError as error:
-            self._report(path, error)
-
-    def _load(self, loader: Callable[..., _L], path: Path, header: bytes, *args: str) -> _L:
-        """An object from its bucket.  The loader never fails on a broken page: it
-        marks the object with an issue naming it, which is reported here too."""
-        obj = loader(self.db, path, header, *args)
-        for issue in obj.issues:
-            if issue.problem is not None:
-                self._problems.setdefault(issue.problem)
-        return obj
-
-    # -- buckets -------------------------------------------------------------------
-
-    def _open(self, path: Path) -> Bucket | None:
-        """The bucket at ``path``, or None; _Gap names the bucket on the way that failed."""
-        bucket = self.db.root
-        for name in path:
-            entry = _entry_in(bucket, name)
-            if entry is None:
-                return None
-            try:
-                bucket = bucket.child(entry)
-            except BoltviewError as error:
-                raise _Gap(bucket.path + (name,), error) from None
-        return bucket
-
-    def _bucket(self, *path: bytes) -> Bucket | None:
-        """The bucket at ``path``; None if there is none, or if the way to it cannot be read."""
-        with self._guard(path):
-            return self._open(path)
-        return None
-
-    def _lookup(self, path: Path) -> bytes | None:
-        """A bucket's header, as its parent stores it; None if there is no such bucket.
-
-        _Gap when a bucket on the way cannot be read.
-        """
-        parent = self._open(path[:-1])
-        entry = _entry_in(parent, path[-1]) if parent is not None else None
-        return entry.value if entry is not None else None
-
-    def _header(self, path: Path) -> bytes | None:
-        """A bucket's header; None if there is none, or if its parent cannot be read."""
-        with self._guard(path[:-1]):
-            return self._lookup(path)
-        return None
-
-    def _each(self, *path: bytes) -> Iterator[tuple[Path, bytes]]:
-        """(path, header) of every sub-bucket of the bucket at ``path``: one kind's objects.
-
-        A page of that bucket that cannot be read leaves out the objects on it.
-        """
-        header = self._header(path)
-        if header is None:
-            return
-        for key, child in child_headers(self.db, path, header, lambda e: self._report(path, e)):
-            yield path + (key,), child
-
-    def _one(self, path: Path, namespace: str, id: str, what: str) -> bytes:
-        """The header of the object at ``path``, which a user named.
-
-        NotFoundError when it is not there; UnreadableError when the bucket
-        that lists it cannot be read.
-        """
-        try:
-            header = self._lookup(path)
-        except _Gap as gap:
-            self._report(gap.path, gap.error)
-            raise UnreadableError(
-                f"{self.db.path}: {what} {id!r} in namespace {namespace!r} cannot be read: "
-                f"{gap.error} (bucket {show_path(gap.path)})"
-            ) from None
-        if header is None:
-            if self._header(self._ns_path(namespace)) is None:
-                raise NotFoundError(f"{self.db.path}: no namespace {namespace!r}")
-            raise NotFoundError(f"{self.db.path}: no {what} {id!r} in namespace {namespace!r}")
-        return header
-
-    def _ns_path(self, namespace: str, *path: bytes) -> Path:
-        return (S.V1, _raw(namespace), *path)
 
     # -- the database ----------------------------------------------------------------
 
@@ -483,8 +213,8 @@ class MetadataReader:
 
     def namespace_names(self) -> list[str]:
         """Namespaces under ``v1``, plus 1.7's that only hold root-level sandboxes."""
-        names = {_text(path[-1]) for path, _ in self._each(S.V1)}
-        names.update(_text(name) for name, holds in self._root_buckets() if holds)
+        names = {name_text(path[-1]) for path, _ in self._each(S.V1)}
+        names.update(name_text(name) for name, holds in self._root_buckets() if holds)
         return sorted(names)
 
     def _root_buckets(self) -> list[tuple[bytes, bool]]:
@@ -506,7 +236,7 @@ class MetadataReader:
         header = self._header(path)
         if header is None:
             if name in self.namespace_names():  # 1.7: sandboxes only, outside v1
-                return Namespace(name, None, (S.SANDBOXES.decode(),), (_raw(name),))
+                return Namespace(name, None, (S.SANDBOXES.decode(),), (name_bytes(name),))
             raise NotFoundError(f"{self.db.path}: no namespace {name!r}")
         return self._load(load_namespace, path, header)
 
@@ -517,18 +247,18 @@ class MetadataReader:
     # -- listing and loading, per kind -----------------------------------------------------
 
     def _listed(
-        self, namespace: str, where: tuple[bytes, ...], loader: Callable[..., _L]
-    ) -> Iterator[_L]:
+        self, namespace: str, where: tuple[bytes, ...], loader: Callable[..., L]
+    ) -> Iterator[L]:
         """Every object of one kind, read from the bucket ``v1/<namespace>/<where>``."""
         for path, header in self._each(*self._ns_path(namespace, *where)):
             yield self._load(loader, path, header, namespace)
 
     def _by_id(
         self, namespace: str, where: tuple[bytes, ...], id: str, what: str,
-        loader: Callable[..., _L],
-    ) -> _L:  # fmt: skip
+        loader: Callable[..., L],
+    ) -> L:  # fmt: skip
         """The object of one kind named ``id``."""
-        path = self._ns_path(namespace, *where, _raw(id))
+        path = self._ns_path(namespace, *where, name_bytes(id))
         return self._load(loader, path, self._one(path, namespace, id, what), namespace)
 
     def containers(self, namespace: str) -> Iterator[Container]:
@@ -544,20 +274,20 @@ class MetadataReader:
         return self._by_id(namespace, (S.IMAGES,), name, "image", load_image)
 
     def snapshotter_names(self, namespace: str) -> list[str]:
-        return [_text(p[-1]) for p, _ in self._each(*self._ns_path(namespace, S.SNAPSHOTS))]
+        return [name_text(p[-1]) for p, _ in self._each(*self._ns_path(namespace, S.SNAPSHOTS))]
 
     def snapshots(self, namespace: str, snapshotter: str | None = None) -> Iterator[Snapshot]:
         """Snapshots of one snapshotter, or of all of them (by snapshotter, then key)."""
         names = [snapshotter] if snapshotter else self.snapshotter_names(namespace)
         for name in names:
-            for path, header in self._each(*self._ns_path(namespace, S.SNAPSHOTS, _raw(name))):
+            for path, header in self._each(*self._ns_path(namespace, S.SNAPSHOTS, name_bytes(name))):
                 yield self._join(self._load(load_snapshot, path, header, namespace, name))
 
     def snapshot(self, namespace: str, key: str, snapshotter: str | None = None) -> Snapshot:
         """A snapshot by key; without a snapshotter, the only one that has the key."""
 
         def lookup(name: str) -> Snapshot:
-            path = self._ns_path(namespace, S.SNAPSHOTS, _raw(name), _raw(key))
+            path = self._ns_path(namespace, S.SNAPSHOTS, name_bytes(name), name_bytes(key))
             header = self._one(path, namespace, key, "snapshot")
             return self._join(self._load(load_snapshot, path, header, namespace, name))
 
@@ -597,18 +327,84 @@ class MetadataReader:
         """Sandboxes under ``v1`` (2.x), then 1.7's outside it."""
         for path, header in self._each(*self._ns_path(namespace, S.SANDBOXES)):
             yield self._load(load_sandbox, path, header, namespace, "v1")
-        for path, header in self._each(_raw(namespace), S.SANDBOXES):
-            yield self._load(load_sandbox, path, header, namespace, "root")
+        yield from self._root_sandboxes(namespace)
 
     def sandbox(self, namespace: str, id: str) -> Sandbox:
         for path, location in (
-            (self._ns_path(namespace, S.SANDBOXES, _raw(id)), "v1"),
-            ((_raw(namespace), S.SANDBOXES, _raw(id)), "root"),
+            (self._ns_path(namespace, S.SANDBOXES, name_bytes(id)), "v1"),
+            ((name_bytes(namespace), S.SANDBOXES, name_bytes(id)), "root"),
         ):
             header = self._header(path)
             if header is not None:
                 return self._load(load_sandbox, path, header, namespace, location)
         raise NotFoundError(f"{self.db.path}: no sandbox {id!r} in namespace {namespace!r}")
+
+    # -- windows and counts, for a browser ------------------------------------------------
+
+    def kind_bucket(self, namespace: str, kind: str, snapshotter: str | None = None) -> Bucket | None:
+        """The bucket that lists one kind's objects (one snapshotter's); None if there is none.
+
+        Unlike a listing, a page on the way that cannot be read is an error here.
+        """
+        path = group_path(namespace, kind, snapshotter)
+        return self._existing(path) if path is not None else None
+
+    def window(
+        self, namespace: str, kind: str, keys: Callable[[Bucket], KeyWindow]
+    ) -> ObjectWindow:
+        """The objects of one kind whose keys ``keys`` picks from the kind's bucket.
+
+        Not snapshots or pods.  containerd 1.7's sandboxes, outside ``v1``,
+        come after the last window.  An object that cannot be loaded is named
+        in ``errors``.
+        """
+        bucket = self.kind_bucket(namespace, kind)
+        if bucket is None:
+            objects: list[AnyObject] = list(self._root_sandboxes(namespace)) if kind == SANDBOX else []
+            return ObjectWindow(objects, False, False, [])
+        window = keys(bucket)
+        loader = _LOADERS[kind]
+        objects, errors = [], []
+        for entry in window.entries:
+            if not entry.is_bucket:
+                continue
+            try:
+                objects.append(loader(self.db, bucket.path + (entry.key,), entry.value, namespace))
+            except BoltviewError as error:
+                errors.append(f"{name_text(entry.key)}: {error}")
+        if kind == SANDBOX and not window.more_after:
+            objects += self._root_sandboxes(namespace)
+        return ObjectWindow(objects, window.more_before, window.more_after, errors)
+
+    def count(self, namespace: str, kind: str, limit: int) -> int | None:
+        """How many objects of ``kind`` there are, counting to ``limit`` at most.
+
+        None when the kind has no bucket in the namespace (and for pods, which
+        are not counted).
+        """
+        if kind == POD:
+            return None
+        if kind == SNAPSHOT:
+            names = self.snapshotter_names(namespace)
+            if not names:
+                return None
+            total = 0
+            for name in names:
+                bucket = self.kind_bucket(namespace, SNAPSHOT, name)
+                total += _count(bucket, limit - total) if bucket is not None else 0
+            return total
+        bucket = self.kind_bucket(namespace, kind)
+        count = _count(bucket, limit) if bucket is not None else None
+        if kind == SANDBOX:
+            outside = self._existing((name_bytes(namespace), S.SANDBOXES))
+            if outside is not None:
+                count = (count or 0) + _count(outside, limit)
+        return count
+
+    def _root_sandboxes(self, namespace: str) -> Iterator[Sandbox]:
+        """containerd 1.7 kept sandboxes outside v1: ``<namespace>/sandboxes``."""
+        for path, header in self._each(name_bytes(namespace), S.SANDBOXES):
+            yield self._load(load_sandbox, path, header, namespace, "root")
 
     def pods(self, namespace: str = S.CRI_NAMESPACE) -> list[Pod]:
         """Kubernetes pods, grouped from CRI's containers and sandboxes."""
@@ -663,29 +459,8 @@ class MetadataReader:
     def image_tree(self, image: Image) -> ContentNode:
         """The image's blobs: target, then children by gc.ref labels, missing ones marked."""
         target = image.target
-        return self._content_node(image.namespace, target.digest, content_role(target.media_type),
-                                  "target", set())  # fmt: skip
-
-    def _content_node(
-        self, namespace: str, digest: str, role: str, via: str, seen: set[str]
-    ) -> ContentNode:
-        blob = self._find_blob(namespace, digest)
-        node = ContentNode(digest, role, via, blob)
-        if blob is None or digest in seen:
-            return node
-        seen = seen | {digest}
-        links = []
-        for key, value in (blob.labels or {}).items():
-            if _named(key, S.LABEL_GC_REF_CONTENT):
-                child_role, order = _role_from_label(key)
-                links.append((order, key, value, child_role))
-            elif key.startswith(S.LABEL_GC_REF_SNAPSHOT):
-                target = label_target(namespace, key, value)
-                if target is not None:
-                    node.snapshots.append(target)
-        for _, key, value, child_role in sorted(links):
-            node.children.append(self._content_node(namespace, value, child_role, key, seen))
-        return node
+        return content_tree(image.namespace, target.digest, content_role(target.media_type),
+                            "target", self._find_blob)  # fmt: skip
 
     def _find_blob(self, namespace: str, digest: str) -> ContentBlob | None:
         """A blob by digest, or None; cached, as image trees share their base layers."""
@@ -700,7 +475,7 @@ class MetadataReader:
         blob = None
         if bucket is not None:
             with self._guard(bucket.path):
-                entry = _entry_in(bucket, _raw(digest))
+                entry = entry_in(bucket, name_bytes(digest))
                 if entry is not None:
                     blob = self._load(load_blob, bucket.path + (entry.key,), entry.value, namespace)
         if len(self._blob_cache) > 50_000:
@@ -711,7 +486,7 @@ class MetadataReader:
     def container_image(self, container: Container) -> Image | None:
         if not container.image:
             return None
-        path = self._ns_path(container.namespace, S.IMAGES, _raw(container.image))
+        path = self._ns_path(container.namespace, S.IMAGES, name_bytes(container.image))
         header = self._header(path)
         if header is None:
             return None
@@ -753,12 +528,7 @@ class MetadataReader:
 
     def gc_roots(self, namespace: str, now: datetime | None = None) -> dict[ObjectRef, str]:
         """Objects the garbage collector starts from, with the reason, at ``now``."""
-        moment = (now or datetime.now(UTC)).timestamp()
-        return {
-            ref: _expiry_note(reason, expires)
-            for ref, (reason, expires) in self._index(namespace).roots.items()
-            if expires is None or expires >= moment
-        }
+        return gc_roots(self._index(namespace), now)
 
     def why_kept(self, ref: ObjectRef, now: datetime | None = None) -> GcVerdict:
         """Why containerd's garbage collector would keep ``ref`` (at ``now``), or not.
@@ -768,127 +538,32 @@ class MetadataReader:
         ingests) along every reference; a flat lease keeps its resources but
         not what they reference.  The shortest chain is returned.
         """
-        roots = self.gc_roots(ref.namespace, now)
-        if ref in roots:
-            return GcVerdict(ref, roots[ref], ())
-        index = self._index(ref.namespace)
-        parents: dict[tuple[ObjectRef, bool], tuple[tuple[ObjectRef, bool], Reference] | None] = {}
-        queue: deque[tuple[ObjectRef, bool]] = deque()
-        for root in sorted(roots):
-            parents[(root, False)] = None
-            queue.append((root, False))
-        while queue:
-            node, flat = queue.popleft()
-            for reference in index.forward.get(node, ()):
-                child_flat = flat or (reference.via == "lease" and node in index.flat_leases)
-                if flat and not _flat_follows(reference):
-                    continue
-                state = (reference.target, child_flat)
-                if state in parents:
-                    continue
-                parents[state] = ((node, flat), reference)
-                if reference.target == ref:
-                    return GcVerdict(ref, None, tuple(_unwind(parents, state)))
-                queue.append(state)
-        return GcVerdict(ref, None, None)
+        return why_kept(self._index(ref.namespace), ref, now)
 
-    def _index(self, namespace: str) -> _Index:
+    def _index(self, namespace: str) -> Index:
         index = self._indexes.get(namespace)
         if index is None:
-            index = self._indexes[namespace] = self._build_index(namespace)
-        return index
-
-    def _build_index(self, namespace: str) -> _Index:
-        index = _Index()
-        for image in self.images(namespace):
-            index.exists.add(image.ref)
-            index.roots[image.ref] = ("image", _label_expiry(image.labels))
-            if image.target.digest:
-                index.add(image.ref, ObjectRef(CONTENT, namespace, image.target.digest), "target")
-            index.labels(image.ref, image.labels)
-        for blob in self.blobs(namespace):
-            index.exists.add(blob.ref)
-            if _is_gc_root(blob.labels):
-                index.roots[blob.ref] = (f"label {S.LABEL_GC_ROOT}", None)
-            index.labels(blob.ref, blob.labels)
-        for container in self.containers(namespace):
-            index.exists.add(container.ref)
-            index.roots[container.ref] = ("container", None)
-            if container.snapshot_ref is not None:
-                index.add(container.ref, container.snapshot_ref, "snapshot")
-            index.labels(container.ref, container.labels)
-        for snapshot in self.snapshots(namespace):
-            index.exists.add(snapshot.ref)
-            if _is_gc_root(snapshot.labels):
-                index.roots[snapshot.ref] = (f"label {S.LABEL_GC_ROOT}", None)
-            if snapshot.parent:
-                parent = ObjectRef(SNAPSHOT, namespace, snapshot.parent, snapshot.snapshotter)
-                index.add(snapshot.ref, parent, "parent")
-            index.labels(snapshot.ref, snapshot.labels)
-        for ingest in self.ingests(namespace):
-            index.exists.add(ingest.ref)
-            if ingest.expire_at is not None:
-                expires = ingest.expire_at.unix_seconds + ingest.expire_at.nanos / 1e9
-                index.roots[ingest.ref] = ("ingest", expires)
-            if ingest.expected:
-                index.add(ingest.ref, ObjectRef(CONTENT, namespace, ingest.expected), "expected")
-        for lease in self.leases(namespace):
-            index.exists.add(lease.ref)
-            index.roots[lease.ref] = ("lease", _label_expiry(lease.labels))
-            if S.LABEL_GC_FLAT in (lease.labels or {}):
-                index.flat_leases.add(lease.ref)
-            for resource in lease.resources:
-                index.add(lease.ref, resource.target(namespace), "lease")
-        for sandbox in self.sandboxes(namespace):
-            index.exists.add(sandbox.ref)
-            index.roots[sandbox.ref] = ("sandbox", None)
-            index.labels(sandbox.ref, sandbox.labels)
+            index = self._indexes[namespace] = build_index(self, namespace)
         return index
 
 
-def _label_expiry(labels: Mapping[str, str] | None) -> float | None:
-    """A valid RFC 3339 ``containerd.io/gc.expire`` label as a Unix time; else None."""
-    value = (labels or {}).get(S.LABEL_GC_EXPIRE)
-    if value is None:
-        return None
-    try:
-        expire = datetime.fromisoformat(value)
-    except ValueError:
-        return None  # containerd logs and ignores an invalid value
-    return expire.timestamp() if expire.tzinfo is not None else None
+#: Loaders by kind, for a window: (db, bucket path, bucket header, namespace) -> object.
+_LOADERS: dict[str, Callable[[BoltFile, Path, bytes, str], AnyObject]] = {
+    CONTAINER: load_container, IMAGE: load_image, CONTENT: load_blob, INGEST: load_ingest,
+    LEASE: load_lease,
+    SANDBOX: lambda db, path, header, ns: load_sandbox(db, path, header, ns, "v1"),
+}  # fmt: skip
 
 
-def _expiry_note(reason: str, expires: float | None) -> str:
-    if expires is None:
-        return reason
-    return f"{reason}, expires {datetime.fromtimestamp(expires, UTC).isoformat()}"
-
-
-def _flat_follows(reference: Reference) -> bool:
-    """From a flat-leased object, gc follows only parents and an image's target."""
-    return reference.via in ("parent", "target")
-
-
-def _unwind(
-    parents: Mapping[tuple[ObjectRef, bool], tuple[tuple[ObjectRef, bool], Reference] | None],
-    state: tuple[ObjectRef, bool],
-) -> list[Reference]:
-    chain: list[Reference] = []
-    step = parents[state]
-    while step is not None:
-        previous, reference = step
-        chain.append(reference)
-        step = parents[previous]
-    chain.reverse()
-    return chain
-
-
-def _raw(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape")
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
+def _count(bucket: Bucket, limit: int) -> int:
+    """Sub-buckets of ``bucket``, counted up to ``limit``."""
+    count = 0
+    for entry in bucket.entries():
+        if entry.is_bucket:
+            count += 1
+            if count >= limit:
+                break
+    return count
 
 
 def iter_namespaces(reader: MetadataReader, namespace: str | None) -> Iterable[str]:

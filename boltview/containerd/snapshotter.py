@@ -100,16 +100,9 @@ class SnapshotterDB:
         if bucket is None:
             return
         for entry in bucket.entries():
-            if entry.is_bucket:
-                continue
-            try:
-                parent_id, end = read_uvarint(entry.key)
-                if entry.key[end : end + 1] != b"\x00":
-                    continue
-                child_id = decode_uvarint(entry.key[end + 1 :])
-            except BoltviewError:
-                continue
-            yield ParentLink(parent_id, child_id, entry.value.decode("utf-8", "replace"), entry.key)
+            ids = None if entry.is_bucket else parse_parent_key(entry.key)
+            if ids is not None:
+                yield ParentLink(*ids, entry.value.decode("utf-8", "replace"), entry.key)
 
     def directory(self, snapshot_id: int) -> str:
         """Where a snapshot's files live, as the snapshotter lays them out."""
@@ -180,3 +173,17 @@ def sibling_snapshotter_db(meta_path: str, snapshotter: str) -> str | None:
         os.path.dirname(plugin_dir), S.SNAPSHOTTER_PLUGIN_PREFIX + snapshotter, "metadata.db"
     )
     return candidate if os.path.isfile(candidate) else None
+
+
+def parse_parent_key(key: bytes) -> tuple[int, int] | None:
+    """(parent id, child id) of a ``v1/parents`` key: uvarint, 0x00, uvarint; else None.
+
+    Strict: the child's uvarint must end the key.
+    """
+    try:
+        parent_id, end = read_uvarint(key)
+        if key[end : end + 1] != b"\x00":
+            return None
+        return parent_id, decode_uvarint(key[end + 1 :])
+    except BoltviewError:
+        return None

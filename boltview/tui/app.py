@@ -4,7 +4,9 @@
 the CLI runs it and the tests drive it with Pilot.  Two trees share one detail
 pane: the containerd view (namespaces and their objects, default for a
 containerd metadata database) and the raw view (buckets, keys and values, the
-default for any other bolt file).  Everything is read lazily, in workers.
+default for any other bolt file).  Everything is read lazily: the trees and
+the relations in workers; the detail pane reads the one key or bucket header
+under the cursor at once, on the event loop, which is one short lookup.
 
 The app never writes the database: it has no edit action at all.  Exports
 write a new JSON file, never an existing one, never the database.
@@ -13,8 +15,6 @@ write a new JSON file, never an existing one, never the database.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import threading
 from collections.abc import Callable
@@ -30,11 +30,11 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Input, Tree
 
 from boltview.bolt.file import BoltFile
-from boltview.dump import dump
+from boltview.containerd.export import write_raw
+from boltview.containerd.snapshotter import parse_parent_key
 from boltview.errors import BoltviewError
-from boltview.protobuf.wire import read_uvarint
-from boltview.provenance import provenance
-from boltview.render.text import base64_text, escape, show_bytes, show_path
+from boltview.provenance import write_export_record
+from boltview.render.text import escape, show_bytes, show_path
 from boltview.tui.commands import BoltviewCommands
 from boltview.tui.ctr import CtrModel, describe, detect
 from boltview.tui.messages import JumpToObject, JumpToRaw, ShowError, ShowObject, ShowRaw
@@ -210,13 +210,10 @@ class BoltviewApp(App[None]):
         """Keys that encode something: the snapshotter's ``v1/parents`` index."""
         if self.kind != "containerd-snapshotter" or path != (b"v1", b"parents"):
             return []
-        try:
-            parent, end = read_uvarint(key)
-            if key[end : end + 1] != b"\x00":
-                return []
-            child, _ = read_uvarint(key, end + 1)
-        except BoltviewError:
+        ids = parse_parent_key(key)
+        if ids is None:
             return []
+        parent, child = ids
         text = Text("key: ", style="bold magenta")
         text.append(f"parent snapshot id {parent}, child snapshot id {child}", style="magenta")
         text.append("  (uvarint 0x00 uvarint; the value is the child's name)", style="dim")
@@ -479,24 +476,8 @@ class BoltviewApp(App[None]):
     ) -> Callable[[BinaryIO], None]:
         encoding = request.encoding if request is not None else "text"
         db = self.db
-
-        def write(out: BinaryIO) -> None:
-            # A private view of the file: a long dump does not hold the tree's lock.
-            private = db.with_meta(db.meta.index)
-            if key is None:
-                dump(private.bucket(*path), out, encoding)
-                return
-            entry = private.bucket(*path).entry(key)
-            if entry is None:
-                raise BoltviewError(f"key {show_bytes(key)} is gone")
-            if entry.is_bucket:
-                dump(private.bucket(*path, key), out, encoding)
-                return
-            encode = _VALUE_ENCODERS[encoding]
-            document = json.dumps({encode(key): encode(entry.value)}, ensure_ascii=True)
-            out.write(document.encode("ascii") + b"\n")
-
-        return write
+        # A private view of the file: a long dump does not hold the tree's lock.
+        return lambda out: write_raw(db.with_meta(db.meta.index), path, key, encoding, out)
 
     def _export(self, request: ExportRequest | None, writer: Callable[[BinaryIO], None]) -> None:
         if request is not None:
@@ -520,7 +501,7 @@ class BoltviewApp(App[None]):
                     os.unlink(target)
                 raise
             size = os.path.getsize(target)
-            self._write_provenance(target)
+            write_export_record(target, self.db)
             self.last_export = target
             self.call_from_thread(
                 self.notify, f"exported to {escape(target)} ({size} bytes)", title="export"
@@ -530,30 +511,6 @@ class BoltviewApp(App[None]):
                 self.notify, f"export failed: {escape(str(error))}", severity="error"
             )
 
-
-    def _write_provenance(self, target: str) -> None:
-        """Beside every export, where it came from: ``OUT.provenance.json``.
-
-        The export keeps the CLI's format; this file ties it to the evidence
-        (the database's path, size, sha256, mtime, transaction, time of
-        reading) and to itself (the export's own sha256).
-        """
-        with open(target, "rb") as exported:
-            digest = hashlib.sha256(exported.read()).hexdigest()
-        document = {
-            "export": {"path": target, "sha256": digest},
-            "source": provenance(self.db),
-        }
-        with open(target + ".provenance.json", "x", encoding="utf-8") as out:
-            json.dump(document, out, indent=2)
-            out.write("\n")
-
-
-_VALUE_ENCODERS: dict[str, Callable[[bytes], str]] = {
-    "text": lambda data: data.decode("utf-8", "backslashreplace"),
-    "hex": lambda data: data.hex(),
-    "base64": base64_text,
-}
 
 
 def _default_name(name: str) -> str:

@@ -12,9 +12,8 @@ worker has found them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO, ClassVar, TypeAlias
+from typing import Any, BinaryIO, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -23,73 +22,28 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from boltview.containerd import schema as S
-from boltview.containerd.model import (
-    IMAGE,
-    NAMESPACE,
-    POD,
-    SNAPSHOT,
-    Namespace,
-    ObjectRef,
-    Snapshot,
-)
-from boltview.containerd.reader import AnyObject
+from boltview.containerd.model import POD, SNAPSHOT, Namespace, Snapshot
+from boltview.containerd.reader import AnyObject, ObjectWindow
+from boltview.containerd.refs import KIND_BUCKETS, group_path, kind_bucket, name_bytes
+from boltview.containerd.relations import Relation
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
-from boltview.tui.ctr import COUNT_LIMIT, GROUPS, CtrModel, ObjectWindow, namespace_bytes
+from boltview.tui.ctr import COUNT_LIMIT, CtrModel
 from boltview.tui.messages import ShowError, ShowObject
-from boltview.tui.widgets.browsing import BrowsingTree, attached
+from boltview.tui.widgets.browsing import attached
+from boltview.tui.widgets.ctr_items import (
+    CtrItem,
+    GroupItem,
+    MoreObjects,
+    Note,
+    NsItem,
+    ObjItem,
+    RootItem,
+    obj_key,
+)
 from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.objects import object_body, object_header, summary
-
-_KIND_GROUP = {kind: title for title, kind, _ in GROUPS}
-
-
-@dataclass
-class NsItem:
-    namespace: Namespace
-    loaded: bool = False
-    loading: bool = False
-
-
-@dataclass
-class GroupItem:
-    namespace: str
-    kind: str
-    title: str
-    count: int | None
-    snapshotter: str | None = None
-    loaded: bool = False
-    loading: bool = False
-
-
-@dataclass
-class ObjItem:
-    obj: AnyObject
-    loaded: bool = False
-    loading: bool = False
-
-
-@dataclass
-class MoreObjects:
-    namespace: str
-    kind: str
-    key: bytes
-    forward: bool
-    loading: bool = False
-
-
-@dataclass(frozen=True)
-class Note:
-    message: str
-    error: bool = False
-
-
-@dataclass(frozen=True)
-class RootItem:
-    pass
-
-
-CtrItem: TypeAlias = RootItem | NsItem | GroupItem | ObjItem | MoreObjects | Note
+from boltview.tui.widgets.reveal import RevealingTree
 
 
 def group_label(item: GroupItem) -> Text:
@@ -102,12 +56,6 @@ def group_label(item: GroupItem) -> Text:
     return text
 
 
-def _obj_key(obj: AnyObject) -> str:
-    if hasattr(obj, "name") and obj.kind == IMAGE:
-        return str(obj.name)
-    return str(getattr(obj, "id", ""))
-
-
 def marked_summary(obj: AnyObject, now: datetime) -> Text:
     """An object's label; when part of its bucket could not be read, which page, in the tree."""
     label = summary(obj, now)
@@ -118,7 +66,7 @@ def marked_summary(obj: AnyObject, now: datetime) -> Text:
     return label
 
 
-class CtrTree(BrowsingTree[CtrItem]):
+class CtrTree(RevealingTree):
     """containerd's objects by namespace and kind."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -272,7 +220,7 @@ class CtrTree(BrowsingTree[CtrItem]):
 
     def _read_groups(self, namespace: Namespace) -> list[GroupItem]:
         groups = []
-        for title, kind, _ in GROUPS:
+        for title, kind, _ in KIND_BUCKETS:
             if kind == POD:
                 if namespace.name == S.CRI_NAMESPACE:
                     groups.append(GroupItem(namespace.name, kind, title, None))
@@ -333,7 +281,7 @@ class CtrTree(BrowsingTree[CtrItem]):
     def _add_object(
         self, node: TreeNode[CtrItem], obj: AnyObject, now: datetime, before: int | None = None
     ) -> TreeNode[CtrItem] | None:
-        if self.filter_text and self.filter_text.lower() not in _obj_key(obj).lower():
+        if self.filter_text and self.filter_text.lower() not in obj_key(obj).lower():
             return None
         expandable = isinstance(obj, Snapshot) and bool(obj.children)
         return node.add(marked_summary(obj, now), ObjItem(obj), allow_expand=expandable,
@@ -353,10 +301,10 @@ class CtrTree(BrowsingTree[CtrItem]):
             for obj in window.objects:
                 self._add_object(node, obj, now)
             if window.more_before and window.objects:
-                first = namespace_bytes(_obj_key(window.objects[0]))
+                first = name_bytes(obj_key(window.objects[0]))
                 self._add_more(node, group, first, forward=False, before=0)
             if window.more_after and window.objects:
-                last = namespace_bytes(_obj_key(window.objects[-1]))
+                last = name_bytes(obj_key(window.objects[-1]))
                 self._add_more(node, group, last, forward=True)
             if not window.objects:
                 node.add_leaf(Text("(none)", style="italic dim"), Note("none"))
@@ -382,10 +330,10 @@ class CtrTree(BrowsingTree[CtrItem]):
             first_new = first_new or added
             last_new = added or last_new
         if forward and window.more_after and window.objects:
-            self._add_more(node, group, namespace_bytes(_obj_key(window.objects[-1])), forward=True)
+            self._add_more(node, group, name_bytes(obj_key(window.objects[-1])), forward=True)
         if not forward and window.more_before and window.objects:
             self._add_more(
-                node, group, namespace_bytes(_obj_key(window.objects[0])), forward=False, before=0
+                node, group, name_bytes(obj_key(window.objects[0])), forward=False, before=0
             )
         target = first_new if forward else last_new
         if was_cursor and target is not None:
@@ -437,9 +385,7 @@ class CtrTree(BrowsingTree[CtrItem]):
             ]
         what = item.snapshotter or item.title
         count = "" if item.count is None else f" ({item.count})"
-        path = [S.V1.decode(), item.namespace] + [
-            p for _, k, ps in GROUPS if k == item.kind for p in (b.decode() for b in ps)
-        ]
+        path = [S.V1.decode(), item.namespace] + [b.decode() for b in kind_bucket(item.kind)]
         if item.snapshotter:
             path.append(item.snapshotter)
         text = Text(f"{what}{count}", style="bold cyan")
@@ -459,9 +405,7 @@ class CtrTree(BrowsingTree[CtrItem]):
         try:
             links = self.model.relations(obj, self.clock())
         except Exception as error:  # noqa: BLE001
-            from boltview.tui.ctr import Link
-
-            links = [Link("error", f"relations unreadable: {error}", missing=True)]
+            links = [Relation("error", f"relations unreadable: {error}", missing=True)]
         if generation == self.generation:
             self.app.call_from_thread(pane.show_links, obj, links)
 
@@ -489,12 +433,9 @@ class CtrTree(BrowsingTree[CtrItem]):
         if isinstance(item, NsItem):
             return tuple(item.namespace.path), None
         if isinstance(item, GroupItem):
-            for _, kind, parts in GROUPS:
-                if kind == item.kind and parts:
-                    path = (S.V1, namespace_bytes(item.namespace), *parts)
-                    if item.snapshotter:
-                        path += (namespace_bytes(item.snapshotter),)
-                    return path, None
+            path = group_path(item.namespace, item.kind, item.snapshotter)
+            if path is not None:
+                return path, None
         if isinstance(item, RootItem):
             return (S.V1,), None
         return None
@@ -506,8 +447,8 @@ class CtrTree(BrowsingTree[CtrItem]):
         item = node.data
         if isinstance(item, ObjItem):
             return (
-                f"{item.obj.kind} {escape(_obj_key(item.obj))}",
-                f"{item.obj.kind}-{_obj_key(item.obj)}",
+                f"{item.obj.kind} {escape(obj_key(item.obj))}",
+                f"{item.obj.kind}-{obj_key(item.obj)}",
             )
         if isinstance(item, NsItem):
             return f"namespace {escape(item.namespace.name)}", f"namespace-{item.namespace.name}"
@@ -538,149 +479,5 @@ class CtrTree(BrowsingTree[CtrItem]):
             )
         return None
 
-    # -- reveal ---------------------------------------------------------------------------
 
-    def reveal(self, ref: ObjectRef) -> None:
-        """Open the tree down to the object ``ref`` names and put the cursor on it."""
-        self._reveal(ref, self.generation)
-
-    @work(thread=True, group="ctr-reveal", exclusive=True)
-    def _reveal(self, ref: ObjectRef, generation: int) -> None:
-        obj = self.model.get(ref)
-        chain: list[Snapshot] = []
-        if isinstance(obj, Snapshot):
-            chain = list(reversed(self.model.snapshot_chain(obj)))
-        window = None
-        if obj is not None and ref.kind not in (SNAPSHOT, POD, NAMESPACE):
-            try:
-                window = self.model.window(
-                    ref.namespace, ref.kind, "at", namespace_bytes(_obj_key(obj))
-                )
-            except BoltviewError:
-                window = None
-        self.app.call_from_thread(self._show_revealed, ref, obj, chain, window, generation)
-
-    def _show_revealed(
-        self,
-        ref: ObjectRef,
-        obj: AnyObject | None,
-        chain: list[Snapshot],
-        window: ObjectWindow | None,
-        generation: int,
-    ) -> None:
-        if generation != self.generation:
-            return
-        if obj is None:
-            self.notify(f"{escape(str(ref))} is not in this file", severity="warning")
-            return
-        if self.filter_text:
-            self.filter_text = None
-            self.notify("filter cleared to show the object")
-            self.rebuild()
-            self.call_later(self.reveal, ref)
-            return
-        ns_node = self._find(
-            self.root, lambda i: isinstance(i, NsItem) and i.namespace.name == ref.namespace
-        )
-        if ns_node is None:
-            self.notify(f"no namespace {escape(ref.namespace)} in the tree", severity="warning")
-            return
-        if ref.kind == NAMESPACE:
-            self._land(ns_node)
-            return
-        self._ensure(ns_node, lambda: self._continue_reveal(ref, obj, chain, window, generation))
-
-    def _ensure(self, node: TreeNode[CtrItem], then: Callable[[], None]) -> None:
-        """Expand ``node``, wait for its children, then go on."""
-        item = node.data
-        node.expand()
-        if isinstance(item, NsItem | GroupItem | ObjItem) and item.loaded and not item.loading:
-            then()
-            return
-
-        def wait(tries: int = 0) -> None:
-            if isinstance(item, NsItem | GroupItem | ObjItem) and item.loaded and not item.loading:
-                then()
-            elif tries < 200:
-                self.set_timer(0.02, lambda: wait(tries + 1))
-
-        wait()
-
-    def _continue_reveal(
-        self,
-        ref: ObjectRef,
-        obj: AnyObject,
-        chain: list[Snapshot],
-        window: ObjectWindow | None,
-        generation: int,
-    ) -> None:
-        if generation != self.generation:
-            return
-        ns_node = self._find(
-            self.root, lambda i: isinstance(i, NsItem) and i.namespace.name == ref.namespace
-        )
-        assert ns_node is not None
-        group = self._find(ns_node, lambda i: isinstance(i, GroupItem) and i.kind == ref.kind)
-        if group is None:
-            self.notify(
-                f"no {_KIND_GROUP.get(ref.kind, ref.kind)} in namespace {escape(ref.namespace)}"
-            )
-            return
-        if ref.kind == SNAPSHOT:
-            self._ensure(group, lambda: self._reveal_snapshot(group, ref, chain))
-            return
-
-        def in_group() -> None:
-            target = self._find(group, lambda i: isinstance(i, ObjItem) and i.obj.ref == ref)
-            if target is None and window is not None:
-                assert isinstance(group.data, GroupItem)
-                self._apply(group, "at", window, self.generation)
-                target = self._find(group, lambda i: isinstance(i, ObjItem) and i.obj.ref == ref)
-            if target is not None:
-                self._land(target)
-
-        self._ensure(group, in_group)
-
-    def _reveal_snapshot(
-        self, group: TreeNode[CtrItem], ref: ObjectRef, chain: list[Snapshot]
-    ) -> None:
-        sn = self._find(
-            group, lambda i: isinstance(i, GroupItem) and i.snapshotter == ref.snapshotter
-        )
-        if sn is None:
-            return
-        keys = [s.key for s in chain] + [ref.id]
-
-        def step(node: TreeNode[CtrItem], remaining: list[str]) -> None:
-            key = remaining[0]
-            found = self._find(
-                node, lambda i: isinstance(i, ObjItem) and getattr(i.obj, "key", None) == key
-            )
-            if found is None:
-                # The chain may start lower (a missing parent): try the rest.
-                if len(remaining) > 1:
-                    step(node, remaining[1:])
-                return
-            if len(remaining) == 1:
-                self._land(found)
-                return
-            self._ensure(found, lambda: step(found, remaining[1:]))
-
-        self._ensure(sn, lambda: step(sn, keys))
-
-    def _land(self, node: TreeNode[CtrItem]) -> None:
-        self._tree_lines  # noqa: B018
-        self.move_cursor(node)
-        self.scroll_to_node(node, animate=False)
-        self.focus()
-
-    @staticmethod
-    def _find(node: TreeNode[CtrItem], test: Callable[[Any], bool]) -> TreeNode[CtrItem] | None:
-        for child in node.children:
-            if test(child.data):
-                return child
-        return None
-
-
-
-__all__ = ["CtrTree"]
+__all__ = ["CtrTree", "GroupItem", "MoreObjects", "Note", "NsItem", "ObjItem", "RootItem"]

@@ -28,7 +28,8 @@ from boltview.containerd.model import (
     Sandbox,
     Snapshot,
 )
-from boltview.containerd.reader import AnyObject, content_role
+from boltview.containerd.reader import AnyObject
+from boltview.containerd.relations import content_role
 from boltview.errors import DecodeError
 from boltview.render.text import escape, human_size, show_bytes, show_path
 from boltview.tui.values import age, short_age, time_facts
