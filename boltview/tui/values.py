@@ -14,7 +14,7 @@ from rich.text import Text
 
 from boltview.render.text import escape
 from boltview.values.hints import ANY_KEYS, TIME_KEYS, UVARINT_KEYS, VARINT_KEYS, hint_for
-from boltview.values.recognize import PREVIEW, Reading, pretty_json, recognize
+from boltview.values.recognize import PREVIEW, Reading, pretty_json, recognize, sequence_key
 
 __all__ = [
     "ANY_KEYS",
@@ -79,8 +79,9 @@ def key_text(key: bytes, limit: int = 80) -> Text:
     if len(hexed) > limit:
         hexed = hexed[: limit - 1] + "…"
     label = Text(hexed, style="cyan")
-    if len(key) == 8:
-        label.append(f" ={int.from_bytes(key, 'big')}", style="dim cyan")
+    number = sequence_key(key)
+    if number is not None:
+        label.append(f" ={number}", style="dim cyan")
     return label
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "protobuf_any",
     "protobuf_message",
     "recognize",
+    "sequence_key",
     "text",
     "u64",
     "varint_guess",
@@ -208,6 +209,11 @@ def text(value: bytes) -> Reading | None:
         return None
     decoded = value.decode("utf-8")
     return Reading("text", _clip(decoded), f"text, {len(decoded)} characters")
+
+
+def sequence_key(key: bytes) -> int | None:
+    """An 8-byte key as the big-endian integer bbolt's ``NextSequence`` keys are, else None."""
+    return int.from_bytes(key, "big") if len(key) == 8 else None
 
 
 def u64(value: bytes) -> Reading | None:

@@ -36,6 +36,7 @@ from boltview.render.hexdump import annotated_hexdump, hexdump_lines
 from boltview.render.text import escape, human_size, show_bytes, show_path
 from boltview.tui.messages import JumpToObject
 from boltview.tui.values import Reading, key_text, pretty_json, read_value, time_facts
+from boltview.values.recognize import sequence_key
 from boltview.values.regions import value_regions
 
 #: Bytes of hex dump per page of a big value (256 lines).
@@ -199,8 +200,9 @@ class DetailPane(VerticalScroll):
         ]
         if len(key) == 8 or not key or show_bytes(key).startswith("0x"):
             rows.insert(0, ("key bytes", f"{len(key)}: 0x{key.hex()}"))
-            if len(key) == 8:
-                rows.insert(1, ("key as u64", f"{int.from_bytes(key, 'big')} (big-endian)"))
+            number = sequence_key(key)
+            if number is not None:
+                rows.insert(1, ("key as u64", f"{number} (big-endian)"))
         rows.extend(reading.facts)
         if reading.when is not None:
             rows.extend(time_facts(reading.when, self.clock(), self.local_tz))
