@@ -519,3 +519,18 @@ def test_hostile_spec_is_decoded_and_escaped(capsys: pytest.CaptureFixture[str])
                     if "Spec" in c]  # fmt: skip
     assert container["Spec"]["hostname"] == "\u202eevil"
     assert container["boltview"]["runtime_options"]["decoded"] == {"binary_name": "/usr/sbin/runc\x1b[2J"}
+
+
+def test_get_auto_decodes_as_ctr_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    """`get --format auto` reads a container's fields with the browser's recognizers:
+    its time, spec and runtime options come out as ctr's `containers info` printed them."""
+    ctr = json.loads(expected("default", "containers/web-1.json"))
+    container = ("v1", "default", "containers", "web-1")
+    created = ok(capsys, "get", META, *container, "createdat").strip()
+    assert parse_rfc3339(created) == parse_rfc3339(ctr["CreatedAt"])
+    spec = json.loads(ok(capsys, "get", META, *container, "spec"))
+    assert spec.pop("@type") == "types.containerd.io/opencontainers/runtime-spec/1/Spec"
+    assert spec == ctr["Spec"]
+    options = json.loads(ok(capsys, "get", META, *container, "runtime", "options"))
+    assert options["@type"] == ctr["Runtime"]["Options"]["type_url"]
+    assert options["binary_name"] == "/usr/sbin/runc"

@@ -35,7 +35,6 @@ LOOSE_MODULES = {
     "boltview.__main__": "cli",
     "boltview.dump": "bolt",
     "boltview.provenance": "render",
-    "boltview.forensics_commands": "cli",
 }
 
 #: Which layers may use each library that draws on a terminal or parses a command line.

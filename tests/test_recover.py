@@ -38,7 +38,7 @@ from boltview.forensics.recover import (
     recover,
     recovery_document,
 )
-from boltview.forensics_commands import RECOVER_COMMAND
+from boltview.cli.forensics import RECOVER_COMMAND
 from tests import corrupt
 from tests.conftest import BOLT_FIXTURES, ROOT, build_go, missing_go_source, require_real
 
@@ -689,7 +689,7 @@ def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     code = (
         "import sys\n"
         "from boltview import cli\n"
-        "from boltview.forensics_commands import RECOVER_COMMAND\n"
+        "from boltview.cli.forensics import RECOVER_COMMAND\n"
         "if 'recover' not in cli.cli.commands:\n"
         "    cli.cli.add_command(RECOVER_COMMAND)\n"
         "cli.main(sys.argv[1:])\n"

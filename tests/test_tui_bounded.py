@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from boltview.bolt.cursor import entries_before
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
-from boltview.tui.paging import entries_before
 from boltview.tui.search import search
 
 REGRESSIONS = sorted((Path(__file__).parent / "regressions").glob("*.db.gz"))

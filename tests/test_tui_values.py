@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from boltview.bolt.cursor import window_after, window_at, window_before
 from boltview.bolt.file import BoltFile
 from boltview.containerd.encoding import encode_varint
 from boltview.containerd.model import ObjectRef
 from boltview.tui.ctr import object_at
-from boltview.tui.paging import window_after, window_at, window_before
 from boltview.tui.search import Matcher
 from boltview.tui.values import age, key_text, read_value
 

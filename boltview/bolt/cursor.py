@@ -250,3 +250,21 @@ def window_before(bucket: Bucket, before: bytes | None, size: int = WINDOW) -> W
         entries.append(entry)
     entries.reverse()
     return Window(entries, more, before is not None)
+
+
+def window(bucket: Bucket, mode: str, key: bytes | None) -> Window:
+    """The window a browser asks for by ``mode``.
+
+    ``first``: the first keys; ``last``: the last ones; ``after`` or ``before``
+    ``key``: the next or previous page of keys; ``at`` ``key``: the keys around
+    it, a quarter of the window before it, so that the key is in view.
+    """
+    if mode == "last":
+        return window_before(bucket, None)
+    if mode == "before":
+        return window_before(bucket, key)
+    if mode == "at" and key is not None:
+        before = window_before(bucket, key, WINDOW // 4)
+        at = window_at(bucket, key, WINDOW - len(before.entries))
+        return Window(before.entries + at.entries, before.more_before, at.more_after)
+    return window_after(bucket, key if mode == "after" else None)

@@ -289,7 +289,14 @@ def _write_reading(value: bytes, key: bytes) -> None:
     from boltview.values.recognize import pretty_json, recognize
 
     reading = recognize(value, hint_for(key))
-    if reading.kind in ("json", "any") and reading.decoded is not None:
+    if reading.kind == "any":
+        # As protojson writes an Any: its type URL under "@type", then the message's fields.
+        from boltview.protobuf import decode_any
+
+        decoded = reading.decoded
+        fields = decoded if isinstance(decoded, dict) else {"value": decoded}
+        click.echo(pretty_json({"@type": decode_any(value).type_url, **fields}))
+    elif reading.kind == "json" and reading.decoded is not None:
         click.echo(pretty_json(reading.decoded))
     elif reading.kind in ("text", "empty"):
         click.echo(escape(value.decode("utf-8", "backslashreplace")))

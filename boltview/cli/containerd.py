@@ -359,9 +359,10 @@ def export_command(
     "sandboxes"}}, "problems", "provenance"}: every object as ls --json and
     inspect --json show it, keyed by its id, name or digest.  "problems" lists
     the pages that could not be read ({path, pgid, message}); the objects they
-    touch carry the same under "boltview"/"issues".  Provenance (tool, file,
-    size, sha256, mtime, meta page and txid, read time) comes last: the file is
-    hashed while the objects are written.
+    touch carry the same under "boltview"/"issues".  Provenance (the one record
+    of boltview.provenance: tool, file, size, sha256, mtime, both meta pages and
+    the one read, read time, and each snapshotter database joined) comes last:
+    the file is hashed while the objects are written.
 
     OUT is written under a temporary name beside it and renamed when the
     document is whole: a failed export leaves OUT as it was.

@@ -5,9 +5,9 @@ Exported as ``RECOVER_COMMAND``; the CLI group loads it when it runs (``LAZY_COM
 JSON (``--json``), format ``boltview-recover/1``::
 
     {"format": "boltview-recover/1",
-     "provenance": {tool, version, path, size, sha256, mtime, page_size, active_meta,
-                    meta_reason, metas: [{index, txid, root, freelist, high_water_mark,
-                    valid, problem}], read_at},
+     "provenance": {tool, version, path, size, sha256, mtime, snapshot, page_size, txid,
+                    meta: {index, txid, reason}, metas: [{index, txid, root, freelist,
+                    high_water_mark, valid, problem}], read_at}  (boltview.provenance),
      "scan": {high_water_mark, pages_in_file, free: [pgid], unreachable: [pgid],
               previous_meta_only: [pgid], past_high_water_mark, empty_past_high_water_mark,
               notes: [str],

@@ -14,7 +14,7 @@ import threading
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from boltview.bolt.bucket import Bucket
+from boltview.bolt.cursor import window
 from boltview.bolt.file import BoltFile
 from boltview.bolt.path import BucketPath
 from boltview.containerd import export
@@ -25,7 +25,6 @@ from boltview.containerd.reader import AnyObject, MetadataReader, ObjectWindow, 
 from boltview.containerd.refs import KIND_BUCKETS, describe, name_bytes, object_at
 from boltview.containerd.relations import Relation, relations
 from boltview.errors import BoltviewError
-from boltview.tui.paging import WINDOW, Window, window_after, window_at, window_before
 
 # The names the tree, the app and the tests import from here.
 __all__ = [
@@ -51,18 +50,6 @@ def detect(db: BoltFile) -> str:
         return detect_kind(db)
     except Exception:  # noqa: BLE001 - a corrupt root still opens, as a plain file
         return "plain"
-
-
-def key_window(bucket: Bucket, mode: str, key: bytes | None) -> Window:
-    """The keys a tree window shows: the ``first`` ones, ``after`` or ``before`` ``key``,
-    or ``at`` it (a quarter of the window before it)."""
-    if mode == "before":
-        return window_before(bucket, key)
-    if mode == "at" and key is not None:
-        before = window_before(bucket, key, WINDOW // 4)
-        at = window_at(bucket, key, WINDOW - len(before.entries))
-        return Window(before.entries + at.entries, before.more_before, at.more_after)
-    return window_after(bucket, key if mode == "after" else None)
 
 
 class CtrModel:
@@ -102,7 +89,7 @@ class CtrModel:
     ) -> ObjectWindow:
         """A window of objects of one kind: ``mode`` first/after/before/at ``key``."""
         with self.lock:
-            return self.reader.window(namespace, kind, lambda b: key_window(b, mode, key))
+            return self.reader.window(namespace, kind, lambda b: window(b, mode, key))
 
     def snapshotters(self, namespace: str) -> list[str]:
         with self.lock:

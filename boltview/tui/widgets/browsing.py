@@ -35,6 +35,24 @@ class BrowsingTree(Tree[ItemT]):
         """Load the next window if ``node`` is a "more" node; say whether it was."""
         return False
 
+    @staticmethod
+    def more_node(node: TreeNode[ItemT], kind: type, forward: bool) -> TreeNode[ItemT] | None:
+        """The "more" child (data of type ``kind``) at the end of ``node`` that ``forward`` says."""
+        for child in node.children:
+            data = child.data
+            if isinstance(data, kind) and getattr(data, "forward", None) == forward:
+                return child
+        return None
+
+    def take_more_node(self, node: TreeNode[ItemT], kind: type, forward: bool) -> int | None:
+        """Remove that "more" child, and say where it stood (for the window that replaces it)."""
+        more = self.more_node(node, kind, forward)
+        if more is None:
+            return None
+        index = list(node.children).index(more)
+        more.remove()
+        return index
+
     def action_expand_or_in(self) -> None:
         node = self.cursor_node
         if node is None or self.load_more_node(node):

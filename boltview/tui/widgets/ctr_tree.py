@@ -310,19 +310,10 @@ class CtrTree(RevealingTree):
                 node.add_leaf(Text("(none)", style="italic dim"), Note("none"))
             return
         forward = mode == "after"
-        more = next(
-            (
-                c
-                for c in node.children
-                if isinstance(c.data, MoreObjects) and c.data.forward == forward
-            ),
-            None,
-        )
-        if more is None:
+        was_cursor = self.cursor_node is self.more_node(node, MoreObjects, forward)
+        index = self.take_more_node(node, MoreObjects, forward)
+        if index is None:
             return
-        index = list(node.children).index(more)
-        was_cursor = self.cursor_node is more
-        more.remove()
         first_new: TreeNode[CtrItem] | None = None
         last_new: TreeNode[CtrItem] | None = None
         for offset, obj in enumerate(window.objects):

@@ -29,6 +29,7 @@ from boltview.containerd.model import (
     Snapshot,
 )
 from boltview.containerd.reader import AnyObject
+from boltview.containerd.refs import short_digest
 from boltview.containerd.relations import content_role
 from boltview.errors import DecodeError
 from boltview.render.text import escape, human_size, show_bytes, show_path
@@ -36,13 +37,9 @@ from boltview.tui.values import age, short_age, time_facts
 from boltview.tui.widgets.detail import facts_table, json_view
 
 
-def short_id(text: str, keep: int = 12) -> str:
-    """'sha256:0123456789ab…' for digests, the first ``keep`` chars of long hex ids."""
-    if text.startswith("sha256:") and len(text) > 7 + keep:
-        return text[: 7 + keep] + "…"
-    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
-        return text[:keep] + "…"
-    return text
+def short_id(text: str) -> str:
+    """A digest or a long hex id cut for a table cell (12 characters of it)."""
+    return short_digest(text, 12)
 
 
 def _when(stamp: GoTime | None) -> datetime | None:
@@ -75,7 +72,7 @@ def _summary_parts(obj: AnyObject, now: datetime) -> tuple[str, list[str | None]
     if isinstance(obj, Container):
         image = obj.image.rsplit("/", 1)[-1] if obj.image else "(no image)"
         runtime = obj.runtime_name.removeprefix("io.containerd.")
-        return obj.id, [short_id(image, 16), runtime, _age(obj.created_at, now)]
+        return obj.id, [short_digest(image), runtime, _age(obj.created_at, now)]
     if isinstance(obj, Image):
         role = content_role(obj.target.media_type) if obj.target.media_type else "?"
         return obj.name, [role, short_id(obj.target.digest), _age(obj.created_at, now)]

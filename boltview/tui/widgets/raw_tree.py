@@ -1,7 +1,7 @@
 """The raw view: bolt's bucket tree with keys and values, read lazily.
 
 Nothing is read before it is shown.  Expanding a bucket shows "loading…" at
-once and a worker reads one window of keys (:data:`~boltview.tui.paging.WINDOW`);
+once and a worker reads one window of keys (:data:`~boltview.bolt.cursor.WINDOW`);
 a "more keys" node at the bottom (and "earlier keys" at the top) loads the
 next window when the cursor reaches it, so a bucket of a million keys opens
 at once and scrolls as far as one likes.  At most :data:`MAX_LOADED` keys of a
@@ -24,11 +24,11 @@ from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
 from boltview.bolt.bucket import Bucket, Entry
+from boltview.bolt.cursor import WINDOW, Window, window
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
 from boltview.render.text import escape, human_size, show_bytes
 from boltview.tui.messages import ShowError, ShowRaw
-from boltview.tui.paging import WINDOW, Window, window_after, window_at, window_before
 from boltview.tui.search import Matcher
 from boltview.tui.values import key_text, read_value
 from boltview.tui.widgets.browsing import BrowsingTree, attached
@@ -254,25 +254,13 @@ class RawTree(BrowsingTree[RawItem]):
                 self._filter(private.bucket(*item.path), item.filter, loaded)
             else:
                 with self.db_lock:
-                    loaded.window = self._read_window(self.db.bucket(*item.path), mode, key)
+                    loaded.window = window(self.db.bucket(*item.path), mode, key)
         except BoltviewError as error:
             loaded.error = str(error)
         except Exception as error:  # noqa: BLE001 - hostile input must not kill the app
             loaded.error = f"cannot read: {type(error).__name__}: {error}"
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, node, mode, loaded, generation)
-
-    @staticmethod
-    def _read_window(bucket: Bucket, mode: str, key: bytes | None) -> Window:
-        if mode == "last":
-            return window_before(bucket, None)
-        if mode == "before":
-            return window_before(bucket, key)
-        if mode == "at" and key is not None:
-            before = window_before(bucket, key, WINDOW // 4)
-            at = window_at(bucket, key, WINDOW - len(before.entries))
-            return Window(before.entries + at.entries, before.more_before, at.more_after)
-        return window_after(bucket, key if mode == "after" else None)
 
     @staticmethod
     def _filter(bucket: Bucket, query: str, loaded: Loaded) -> None:
@@ -335,18 +323,10 @@ class RawTree(BrowsingTree[RawItem]):
             return
         # Replace the "more" node that asked with the new window.
         forward = mode == "after"
-        more = next(
-            (
-                c
-                for c in node.children
-                if isinstance(c.data, MoreItem) and c.data.forward == forward
-            ),
-            None,
-        )
-        if more is None:
+        more = self.more_node(node, MoreItem, forward)
+        index = self.take_more_node(node, MoreItem, forward)
+        if index is None:
             return
-        index = list(node.children).index(more)
-        more.remove()
         moved_cursor = cursor is more
         entries = window.entries
         first_new = self._add_entries(node, item, entries, index)
@@ -463,11 +443,8 @@ class RawTree(BrowsingTree[RawItem]):
         for bucket_path, name in targets:
             try:
                 with self.db_lock:
-                    bucket = self.db.bucket(*bucket_path)
-                    before = window_before(bucket, name, WINDOW // 4)
-                    at = window_at(bucket, name, WINDOW - len(before.entries))
-                window = Window(before.entries + at.entries, before.more_before, at.more_after)
-                steps.append((bucket_path, name, window, None))
+                    around = window(self.db.bucket(*bucket_path), "at", name)
+                steps.append((bucket_path, name, around, None))
             except Exception as error:  # noqa: BLE001 - BoltviewError, or worse from a hostile file
                 steps.append((bucket_path, name, None, str(error)))
                 break
@@ -481,10 +458,10 @@ class RawTree(BrowsingTree[RawItem]):
         if generation != self.generation:
             return
         node = self.root
-        for bucket_path, name, window, error in steps:
+        for bucket_path, name, around, error in steps:
             item = node.data
             assert isinstance(item, BucketItem)
-            if error is not None or window is None:
+            if error is not None or around is None:
                 self.notify(escape(error or "cannot read"), severity="error")
                 break
             child = self._child_for(node, name) if item.loaded and item.filter is None else None
@@ -492,7 +469,7 @@ class RawTree(BrowsingTree[RawItem]):
                 item.filter = None
                 node.set_label(bucket_label(item))
                 item.loaded = False
-                self._apply(node, "at", Loaded(window), self.generation)
+                self._apply(node, "at", Loaded(around), self.generation)
                 child = self._child_for(node, name)
             item.loaded = True
             node.expand()
