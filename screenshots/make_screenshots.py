@@ -27,7 +27,7 @@ from boltview.bolt.file import BoltFile
 from boltview.containerd.encoding import decode_go_time
 from boltview.errors import BoltviewError
 from boltview.tui.app import BoltviewApp, make_app
-from boltview.tui.widgets.ctr_tree import CtrTree
+from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import RelationList
 from boltview.tui.widgets.raw_tree import RawTree
 
@@ -72,7 +72,7 @@ async def snapshots(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("l", "l")
     await settle(pilot)
-    tree = pilot.app.query_one(CtrTree)
+    tree = pilot.app.query_one(ContainerdTree)
     node = tree.cursor_node
     if node is not None:
         for child in node.children:

@@ -324,7 +324,7 @@ def test_export_o_into_a_missing_directory_is_one_clear_line(
 
 
 def test_the_tui_marks_the_broken_container_with_its_page(tmp_path: Path) -> None:
-    from boltview.tui.widgets.ctr_tree import CtrTree, ObjItem
+    from boltview.tui.widgets.containerd_tree import ContainerdTree, ObjItem
     from tests.test_tui import SIZE, app_for, detail_text, settle
 
     def obj_id(node: Any) -> str:
@@ -337,7 +337,7 @@ def test_the_tui_marks_the_broken_container_with_its_page(tmp_path: Path) -> Non
         app = app_for(broken(tmp_path, pgid))
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            tree = app.query_one(CtrTree)
+            tree = app.query_one(ContainerdTree)
             await pilot.press("j", "l")  # onto "containers", open it
             await settle(pilot)
             containers = tree.cursor_node

@@ -31,7 +31,7 @@ from boltview.tui.messages import JumpToObject
 from boltview.tui.screens.export import ExportScreen
 from boltview.tui.screens.help import HelpScreen
 from boltview.tui.screens.search import SearchScreen
-from boltview.tui.widgets.ctr_tree import CtrTree, GroupItem, NsItem, ObjItem
+from boltview.tui.widgets.containerd_tree import ContainerdTree, GroupItem, NsItem, ObjItem
 from boltview.tui.widgets.detail import DetailPane, RelationList
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import BucketItem, MoreItem, NoteItem, RawTree, ValueItem
@@ -116,7 +116,7 @@ async def test_containerd_file_opens_in_the_containerd_view() -> None:
         assert "page 4096" in header
         assert "READ-ONLY" in header
         assert app.view == "containerd"
-        tree = app.query_one(CtrTree)
+        tree = app.query_one(ContainerdTree)
         names = [child.data.namespace.name for child in tree.root.children]
         assert names == ["default", "empty-ns", "k8s.io", "team-a"]
         default = tree.root.children[0]
@@ -152,7 +152,7 @@ async def test_expand_a_group_and_see_a_container_with_its_relations() -> None:
     app = app_for(CONTAINERD)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        tree = app.query_one(CtrTree)
+        tree = app.query_one(ContainerdTree)
         await pilot.press("j", "l")  # onto "containers", open it
         await settle(pilot)
         containers = tree.cursor_node
@@ -192,7 +192,7 @@ async def test_follow_a_relation_to_the_image() -> None:
         )
         await pilot.press("enter")
         await settle(pilot)
-        tree = app.query_one(CtrTree)
+        tree = app.query_one(ContainerdTree)
         node = tree.cursor_node
         assert isinstance(node.data, ObjItem)
         assert node.data.obj.kind == "image"
@@ -212,7 +212,7 @@ async def test_follow_a_snapshot_link_opens_the_chain() -> None:
         app.post_message(JumpToObject(link.ref))
         await settle(pilot)
         await settle(pilot)
-        node = app.query_one(CtrTree).cursor_node
+        node = app.query_one(ContainerdTree).cursor_node
         assert node.data.obj.kind == "snapshot" and node.data.obj.key == "web-1"
         # It sits below its parents: base layer -> ... -> web-1.
         parent = node.parent
@@ -245,7 +245,7 @@ async def test_switch_views_and_follow_links_both_ways() -> None:
         await pilot.press("o")  # from a key inside the bucket back to the object
         await settle(pilot)
         assert app.view == "containerd"
-        node = app.query_one(CtrTree).cursor_node
+        node = app.query_one(ContainerdTree).cursor_node
         assert node.data.obj.id == "web-1"
         await pilot.press("v")
         assert app.view == "raw"
@@ -576,7 +576,7 @@ async def test_hostile_names_never_reach_the_terminal() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.view == "containerd"
-        tree = app.query_one(CtrTree)
+        tree = app.query_one(ContainerdTree)
         ns = tree.root.children[0]
         assert isinstance(ns.data, NsItem)
         assert "\\x1b]0;pwned\\x07" in str(ns.label)
@@ -764,7 +764,7 @@ async def test_filter_objects_in_the_containerd_view() -> None:
         await settle(pilot)
         await pilot.press("f", *"web", "enter")
         await settle(pilot)
-        tree = app.query_one(CtrTree)
+        tree = app.query_one(ContainerdTree)
         assert "filter: web" in str(tree.root.label)
         default = tree.root.children[0]
         containers = find_child(default, "containers")
@@ -788,7 +788,7 @@ async def test_previous_transaction_in_the_containerd_view() -> None:
         await pilot.press("t")
         await settle(pilot)
         assert app.previous
-        tree = app.query_one(CtrTree)
+        tree = app.query_one(ContainerdTree)
         assert tree.model.db is app.db
         assert [c.data.namespace.name for c in tree.root.children][:1] == ["default"]
         await pilot.press("t")

@@ -12,7 +12,7 @@ from boltview.bolt.cursor import window_after, window_at, window_before
 from boltview.bolt.file import BoltFile
 from boltview.containerd.encoding import encode_varint
 from boltview.containerd.model import ObjectRef
-from boltview.tui.ctr import object_at
+from boltview.tui.model import object_at
 from boltview.tui.search import Matcher
 from boltview.tui.values import age, key_text, read_value
 

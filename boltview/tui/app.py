@@ -36,13 +36,13 @@ from boltview.errors import BoltviewError
 from boltview.provenance import write_export_record
 from boltview.render.text import escape, show_bytes, show_path
 from boltview.tui.commands import BoltviewCommands
-from boltview.tui.ctr import CtrModel, describe, detect
 from boltview.tui.messages import JumpToObject, JumpToRaw, ShowError, ShowObject, ShowRaw
+from boltview.tui.model import ContainerdModel, describe, detect
 from boltview.tui.screens.export import ExportRequest, ExportScreen
 from boltview.tui.screens.help import HelpScreen
 from boltview.tui.screens.search import SearchResult, SearchScreen
 from boltview.tui.values import pretty_json, read_value
-from boltview.tui.widgets.ctr_tree import CtrTree
+from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import DetailPane, cli_words, escape_lines
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import BucketItem, RawTree
@@ -117,8 +117,8 @@ class BoltviewApp(App[None]):
         self.local_tz = local_tz
         self.db_lock = threading.RLock()
         self.kind = detect(db)
-        self.model: CtrModel | None = (
-            CtrModel(db, self.db_lock) if self.kind == "containerd-metadata" else None
+        self.model: ContainerdModel | None = (
+            ContainerdModel(db, self.db_lock) if self.kind == "containerd-metadata" else None
         )
         if view is None:
             view = "containerd" if self.model is not None else "raw"
@@ -135,7 +135,7 @@ class BoltviewApp(App[None]):
         with Horizontal(id="main"):
             with ContentSwitcher(initial=self.view, id="trees"):
                 if self.model is not None:
-                    yield CtrTree(self.model, self.clock, id="containerd")
+                    yield ContainerdTree(self.model, self.clock, id="containerd")
                 yield RawTree(self.db, self.db_lock, id="raw")
             yield DetailPane(self.clock, self.local_tz, id="detail")
         yield Input(
@@ -158,13 +158,13 @@ class BoltviewApp(App[None]):
         return self.query_one("#raw", RawTree)
 
     @property
-    def ctr_tree(self) -> CtrTree | None:
+    def containerd_tree(self) -> ContainerdTree | None:
         found = self.query("#containerd")
-        return found.first(CtrTree) if found else None
+        return found.first(ContainerdTree) if found else None
 
     @property
-    def current_tree(self) -> RawTree | CtrTree:
-        tree = self.ctr_tree if self.view == "containerd" else None
+    def current_tree(self) -> RawTree | ContainerdTree:
+        tree = self.containerd_tree if self.view == "containerd" else None
         return tree if tree is not None else self.raw_tree
 
     @property
@@ -234,7 +234,7 @@ class BoltviewApp(App[None]):
     def show_object(self, message: ShowObject) -> None:
         if self.view != "containerd" or self.model is None:
             return
-        tree = self.ctr_tree
+        tree = self.containerd_tree
         if tree is not None:
             tree.show_detail(self.detail, message.item)
 
@@ -249,15 +249,15 @@ class BoltviewApp(App[None]):
 
     @on(JumpToObject)
     def jump_to_object(self, message: JumpToObject) -> None:
-        if self.model is None or self.ctr_tree is None:
+        if self.model is None or self.containerd_tree is None:
             return
         self.set_view("containerd")
-        self.ctr_tree.reveal(message.ref)
+        self.containerd_tree.reveal(message.ref)
 
     # -- views -------------------------------------------------------------------------
 
     def set_view(self, view: str) -> None:
-        if view == "containerd" and self.ctr_tree is None:
+        if view == "containerd" and self.containerd_tree is None:
             self.notify("not a containerd metadata database: only the raw view", severity="warning")
             return
         self.view = view
@@ -278,7 +278,7 @@ class BoltviewApp(App[None]):
             self.notify("no containerd objects in a plain bolt file", severity="warning")
             return
         if self.view == "containerd":
-            tree = self.ctr_tree
+            tree = self.containerd_tree
             raw = tree.selected_raw_path() if tree is not None else None
             if raw is None:
                 self.notify("nothing under the cursor has a raw bucket", severity="warning")
@@ -313,7 +313,7 @@ class BoltviewApp(App[None]):
         self.raw_tree.set_db(db)
         if self.model is not None:
             self.model.set_db(db)
-            tree = self.ctr_tree
+            tree = self.containerd_tree
             if tree is not None:
                 tree.rebuild()
         self.refresh_header()
@@ -357,7 +357,7 @@ class BoltviewApp(App[None]):
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        if self.view == "containerd" and self.ctr_tree is not None:
+        if self.view == "containerd" and self.containerd_tree is not None:
             box.placeholder = "filter objects containing… (Enter to apply, Esc to clear)"
         else:
             node = self.raw_tree.current_bucket_node()
@@ -375,9 +375,9 @@ class BoltviewApp(App[None]):
         box = self.query_one("#filter", Input)
         box.remove_class("shown")
         box.value = ""
-        if self.view == "containerd" and self.ctr_tree is not None:
-            self.ctr_tree.set_filter(query or None)
-            self.ctr_tree.focus()
+        if self.view == "containerd" and self.containerd_tree is not None:
+            self.containerd_tree.set_filter(query or None)
+            self.containerd_tree.focus()
             return
         tree = self.raw_tree
         node = tree.current_bucket_node()
@@ -390,9 +390,9 @@ class BoltviewApp(App[None]):
         if box.has_class("shown"):
             self._set_filter(None)
             return
-        if self.view == "containerd" and self.ctr_tree is not None:
-            if self.ctr_tree.filter_text:
-                self.ctr_tree.set_filter(None)
+        if self.view == "containerd" and self.containerd_tree is not None:
+            if self.containerd_tree.filter_text:
+                self.containerd_tree.set_filter(None)
             return
         tree = self.raw_tree
         node = tree.cursor_node
@@ -438,8 +438,8 @@ class BoltviewApp(App[None]):
         self.notify(f"copied: {words or '(root)'}")
 
     def _selected_raw_path(self) -> tuple[tuple[bytes, ...], bytes | None] | None:
-        if self.view == "containerd" and self.ctr_tree is not None:
-            return self.ctr_tree.selected_raw_path()
+        if self.view == "containerd" and self.containerd_tree is not None:
+            return self.containerd_tree.selected_raw_path()
         selected = self.raw_tree.selected_path()
         if selected is None:
             return None
@@ -448,8 +448,8 @@ class BoltviewApp(App[None]):
     # -- export --------------------------------------------------------------------------
 
     def action_export(self) -> None:
-        if self.view == "containerd" and self.ctr_tree is not None:
-            tree = self.ctr_tree
+        if self.view == "containerd" and self.containerd_tree is not None:
+            tree = self.containerd_tree
             target = tree.export_target()
             writer = tree.export_writer()
             if target is None or writer is None:

@@ -19,15 +19,21 @@ from boltview.containerd.reader import AnyObject, ObjectWindow
 from boltview.containerd.refs import KIND_TITLES, name_bytes
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
-from boltview.tui.ctr import CtrModel
+from boltview.tui.model import ContainerdModel
 from boltview.tui.widgets.browsing import BrowsingTree
-from boltview.tui.widgets.ctr_items import CtrItem, GroupItem, NsItem, ObjItem, obj_key
+from boltview.tui.widgets.containerd_items import (
+    ContainerdItem,
+    GroupItem,
+    NsItem,
+    ObjItem,
+    obj_key,
+)
 
 
-class RevealingTree(BrowsingTree[CtrItem]):
-    """The reveal half of :class:`~boltview.tui.widgets.ctr_tree.CtrTree`."""
+class RevealingTree(BrowsingTree[ContainerdItem]):
+    """The reveal half of :class:`~boltview.tui.widgets.containerd_tree.ContainerdTree`."""
 
-    model: CtrModel
+    model: ContainerdModel
     generation: int
     filter_text: str | None
 
@@ -35,7 +41,7 @@ class RevealingTree(BrowsingTree[CtrItem]):
         """Read the tree again from the root (the tree itself says how)."""
         raise NotImplementedError
 
-    def _apply(self, node: TreeNode[CtrItem], mode: str, result: Any, generation: int) -> None:
+    def _apply(self, node: TreeNode[ContainerdItem], mode: str, result: Any, generation: int) -> None:
         """Show a worker's result under ``node`` (the tree itself says how)."""
         raise NotImplementedError
 
@@ -43,7 +49,7 @@ class RevealingTree(BrowsingTree[CtrItem]):
         """Open the tree down to the object ``ref`` names and put the cursor on it."""
         self._reveal(ref, self.generation)
 
-    @work(thread=True, group="ctr-reveal", exclusive=True)
+    @work(thread=True, group="containerd-reveal", exclusive=True)
     def _reveal(self, ref: ObjectRef, generation: int) -> None:
         obj = self.model.get(ref)
         chain: list[Snapshot] = []
@@ -87,7 +93,7 @@ class RevealingTree(BrowsingTree[CtrItem]):
             return
         self._ensure(ns_node, lambda: self._continue_reveal(ref, obj, chain, window, generation))
 
-    def _ensure(self, node: TreeNode[CtrItem], then: Callable[[], None]) -> None:
+    def _ensure(self, node: TreeNode[ContainerdItem], then: Callable[[], None]) -> None:
         """Expand ``node``, wait for its children, then go on."""
         item = node.data
         node.expand()
@@ -136,7 +142,7 @@ class RevealingTree(BrowsingTree[CtrItem]):
         self._ensure(group, in_group)
 
     def _reveal_snapshot(
-        self, group: TreeNode[CtrItem], ref: ObjectRef, chain: list[Snapshot]
+        self, group: TreeNode[ContainerdItem], ref: ObjectRef, chain: list[Snapshot]
     ) -> None:
         sn = self._find(
             group, lambda i: isinstance(i, GroupItem) and i.snapshotter == ref.snapshotter
@@ -145,7 +151,7 @@ class RevealingTree(BrowsingTree[CtrItem]):
             return
         keys = [s.key for s in chain] + [ref.id]
 
-        def step(node: TreeNode[CtrItem], remaining: list[str]) -> None:
+        def step(node: TreeNode[ContainerdItem], remaining: list[str]) -> None:
             key = remaining[0]
             found = self._find(
                 node, lambda i: isinstance(i, ObjItem) and getattr(i.obj, "key", None) == key
@@ -162,7 +168,7 @@ class RevealingTree(BrowsingTree[CtrItem]):
 
         self._ensure(sn, lambda: step(sn, keys))
 
-    def _ns_node(self, ref: ObjectRef, generation: int) -> TreeNode[CtrItem] | None:
+    def _ns_node(self, ref: ObjectRef, generation: int) -> TreeNode[ContainerdItem] | None:
         """The node of ``ref``'s namespace, if the tree is still the one ``generation`` read."""
         if generation != self.generation:
             return None
@@ -170,14 +176,14 @@ class RevealingTree(BrowsingTree[CtrItem]):
             self.root, lambda i: isinstance(i, NsItem) and i.namespace.name == ref.namespace
         )
 
-    def _land(self, node: TreeNode[CtrItem]) -> None:
+    def _land(self, node: TreeNode[ContainerdItem]) -> None:
         self._tree_lines  # noqa: B018
         self.move_cursor(node)
         self.scroll_to_node(node, animate=False)
         self.focus()
 
     @staticmethod
-    def _find(node: TreeNode[CtrItem], test: Callable[[Any], bool]) -> TreeNode[CtrItem] | None:
+    def _find(node: TreeNode[ContainerdItem], test: Callable[[Any], bool]) -> TreeNode[ContainerdItem] | None:
         for child in node.children:
             if test(child.data):
                 return child

@@ -28,7 +28,7 @@ from boltview.errors import BoltviewError
 
 # The names the tree, the app and the tests import from here.
 __all__ = [
-    "COUNT_LIMIT", "GROUPS", "CtrModel", "Link", "ObjectWindow", "describe", "detect",
+    "COUNT_LIMIT", "GROUPS", "ContainerdModel", "Link", "ObjectWindow", "describe", "detect",
     "namespace_bytes", "object_at",
 ]  # fmt: skip
 
@@ -52,7 +52,7 @@ def detect(db: BoltFile) -> str:
         return "plain"
 
 
-class CtrModel:
+class ContainerdModel:
     """Objects, windows and relations for the containerd tree."""
 
     def __init__(self, db: BoltFile, lock: threading.RLock | None = None) -> None:

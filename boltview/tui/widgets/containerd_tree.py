@@ -28,11 +28,11 @@ from boltview.containerd.refs import KIND_BUCKETS, group_path, kind_bucket, name
 from boltview.containerd.relations import Relation
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
-from boltview.tui.ctr import COUNT_LIMIT, CtrModel
 from boltview.tui.messages import ShowError, ShowObject
+from boltview.tui.model import COUNT_LIMIT, ContainerdModel
 from boltview.tui.widgets.browsing import attached
-from boltview.tui.widgets.ctr_items import (
-    CtrItem,
+from boltview.tui.widgets.containerd_items import (
+    ContainerdItem,
     GroupItem,
     MoreObjects,
     Note,
@@ -66,7 +66,7 @@ def marked_summary(obj: AnyObject, now: datetime) -> Text:
     return label
 
 
-class CtrTree(RevealingTree):
+class ContainerdTree(RevealingTree):
     """containerd's objects by namespace and kind."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -74,7 +74,7 @@ class CtrTree(RevealingTree):
     ]
 
     def __init__(
-        self, model: CtrModel, clock: Callable[[], datetime], *, id: str | None = None
+        self, model: ContainerdModel, clock: Callable[[], datetime], *, id: str | None = None
     ) -> None:
         super().__init__(Text("containerd", style="bold"), RootItem(), id=id)
         self.model = model
@@ -103,7 +103,7 @@ class CtrTree(RevealingTree):
             text.append(f"  filter: {escape(self.filter_text)}", style="yellow")
         return text
 
-    @work(thread=True, group="ctr-load")
+    @work(thread=True, group="containerd-load")
     def _load_namespaces(self, generation: int) -> None:
         try:
             version = self.model.schema_version()
@@ -126,7 +126,7 @@ class CtrTree(RevealingTree):
             root.add_leaf(Text("⚠ " + escape(error), style="bold red"), Note(error, True))
         if not namespaces and error is None:
             root.add_leaf(Text("(no namespaces)", style="italic dim"), Note("empty"))
-        first: TreeNode[CtrItem] | None = None
+        first: TreeNode[ContainerdItem] | None = None
         for namespace in namespaces:
             node = root.add(marked_summary(namespace, self.clock()), NsItem(namespace))
             if first is None and namespace.objects:
@@ -153,7 +153,7 @@ class CtrTree(RevealingTree):
     # -- events --------------------------------------------------------------------------
 
     @on(Tree.NodeExpanded)
-    def _expanded(self, event: Tree.NodeExpanded[CtrItem]) -> None:
+    def _expanded(self, event: Tree.NodeExpanded[ContainerdItem]) -> None:
         event.stop()
         node = event.node
         item = node.data
@@ -164,7 +164,7 @@ class CtrTree(RevealingTree):
             self._load(node, "first", None, self.generation)
 
     @on(Tree.NodeHighlighted)
-    def _highlighted(self, event: Tree.NodeHighlighted[CtrItem]) -> None:
+    def _highlighted(self, event: Tree.NodeHighlighted[ContainerdItem]) -> None:
         event.stop()
         item = event.node.data
         if isinstance(item, MoreObjects):
@@ -181,7 +181,7 @@ class CtrTree(RevealingTree):
             self.post_message(ShowObject(item))
 
     @on(Tree.NodeSelected)
-    def _selected(self, event: Tree.NodeSelected[CtrItem]) -> None:
+    def _selected(self, event: Tree.NodeSelected[ContainerdItem]) -> None:
         event.stop()
         node = event.node
         if isinstance(node.data, MoreObjects):
@@ -193,7 +193,7 @@ class CtrTree(RevealingTree):
 
     # -- loading -------------------------------------------------------------------------
 
-    def _load_more(self, node: TreeNode[CtrItem]) -> None:
+    def _load_more(self, node: TreeNode[ContainerdItem]) -> None:
         item = node.data
         if not isinstance(item, MoreObjects) or item.loading or node.parent is None:
             return
@@ -201,8 +201,8 @@ class CtrTree(RevealingTree):
         node.set_label(Text("  loading…", style="italic dim"))
         self._load(node.parent, "after" if item.forward else "before", item.key, self.generation)
 
-    @work(thread=True, group="ctr-load")
-    def _load(self, node: TreeNode[CtrItem], mode: str, key: bytes | None, generation: int) -> None:
+    @work(thread=True, group="containerd-load")
+    def _load(self, node: TreeNode[ContainerdItem], mode: str, key: bytes | None, generation: int) -> None:
         item = node.data
         result: Any
         try:
@@ -243,7 +243,7 @@ class CtrTree(RevealingTree):
             return self.model.pods(item.namespace)
         return self.model.window(item.namespace, item.kind, mode, key)
 
-    def _apply(self, node: TreeNode[CtrItem], mode: str, result: Any, generation: int) -> None:
+    def _apply(self, node: TreeNode[ContainerdItem], mode: str, result: Any, generation: int) -> None:
         if generation != self.generation or not attached(node):
             return
         item = node.data
@@ -279,8 +279,8 @@ class CtrTree(RevealingTree):
                 self.move_cursor(cursor)
 
     def _add_object(
-        self, node: TreeNode[CtrItem], obj: AnyObject, now: datetime, before: int | None = None
-    ) -> TreeNode[CtrItem] | None:
+        self, node: TreeNode[ContainerdItem], obj: AnyObject, now: datetime, before: int | None = None
+    ) -> TreeNode[ContainerdItem] | None:
         if self.filter_text and self.filter_text.lower() not in obj_key(obj).lower():
             return None
         expandable = isinstance(obj, Snapshot) and bool(obj.children)
@@ -288,7 +288,7 @@ class CtrTree(RevealingTree):
                         before=before)  # fmt: skip
 
     def _apply_window(
-        self, node: TreeNode[CtrItem], mode: str, window: ObjectWindow, now: datetime
+        self, node: TreeNode[ContainerdItem], mode: str, window: ObjectWindow, now: datetime
     ) -> None:
         group = node.data
         assert isinstance(group, GroupItem)
@@ -314,8 +314,8 @@ class CtrTree(RevealingTree):
         index = self.take_more_node(node, MoreObjects, forward)
         if index is None:
             return
-        first_new: TreeNode[CtrItem] | None = None
-        last_new: TreeNode[CtrItem] | None = None
+        first_new: TreeNode[ContainerdItem] | None = None
+        last_new: TreeNode[ContainerdItem] | None = None
         for offset, obj in enumerate(window.objects):
             added = self._add_object(node, obj, now, before=index + offset if not forward else None)
             first_new = first_new or added
@@ -333,7 +333,7 @@ class CtrTree(RevealingTree):
 
     def _add_more(
         self,
-        node: TreeNode[CtrItem],
+        node: TreeNode[ContainerdItem],
         group: GroupItem,
         key: bytes,
         forward: bool,
@@ -391,7 +391,7 @@ class CtrTree(RevealingTree):
             Text(hint, style="dim"),
         ]
 
-    @work(thread=True, group="ctr-links", exclusive=True)
+    @work(thread=True, group="containerd-links", exclusive=True)
     def _find_links(self, pane: DetailPane, obj: Any, generation: int) -> None:
         try:
             links = self.model.relations(obj, self.clock())
@@ -471,4 +471,4 @@ class CtrTree(RevealingTree):
         return None
 
 
-__all__ = ["CtrTree", "GroupItem", "MoreObjects", "Note", "NsItem", "ObjItem", "RootItem"]
+__all__ = ["ContainerdTree", "GroupItem", "MoreObjects", "Note", "NsItem", "ObjItem", "RootItem"]

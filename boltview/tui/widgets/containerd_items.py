@@ -54,7 +54,7 @@ class RootItem:
     pass
 
 
-CtrItem: TypeAlias = RootItem | NsItem | GroupItem | ObjItem | MoreObjects | Note
+ContainerdItem: TypeAlias = RootItem | NsItem | GroupItem | ObjItem | MoreObjects | Note
 
 
 def obj_key(obj: AnyObject) -> str:
