@@ -534,3 +534,39 @@ def test_get_auto_decodes_as_ctr_shows(capsys: pytest.CaptureFixture[str]) -> No
     options = json.loads(ok(capsys, "get", META, *container, "runtime", "options"))
     assert options["@type"] == ctr["Runtime"]["Options"]["type_url"]
     assert options["binary_name"] == "/usr/sbin/runc"
+
+
+# -- one grammar: FILE first, KIND in any of its spellings -------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["containers", "container", "c"])
+def test_ls_takes_file_first_and_kind_in_ctrs_spellings(
+    capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    old = ok(capsys, "ls", "containers", META, "-n", "default")
+    assert ok(capsys, "ls", META, kind, "-n", "default") == old
+    assert ok(capsys, "ls", kind, META, "-n", "default") == old
+
+
+@pytest.mark.parametrize(
+    ("spelling", "plural"),
+    [("i", "images"), ("image", "images"), ("sn", "snapshots"), ("snapshot", "snapshots"),
+     ("blob", "content"), ("blobs", "content"), ("ingest", "ingests"), ("lease", "leases"),
+     ("ns", "namespaces"), ("namespace", "namespaces"), ("sandbox", "sandboxes"), ("pod", "pods")],
+)  # fmt: skip
+def test_ls_kind_short_forms(capsys: pytest.CaptureFixture[str], spelling: str, plural: str) -> None:
+    assert ok(capsys, "ls", META, spelling, "--json") == ok(capsys, "ls", META, plural, "--json")
+
+
+def test_inspect_takes_either_order(capsys: pytest.CaptureFixture[str]) -> None:
+    document = ok(capsys, "inspect", META, "c", "web-1", "-n", "default", "--json")
+    assert ok(capsys, "inspect", "container", META, "web-1", "-n", "default", "--json") == document
+
+
+def test_a_typo_suggests_the_kind_or_verb(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "ls", META, "contaners")
+    assert (code, out) == (2, "")
+    assert err == "boltview: unknown kind 'contaners': did you mean 'containers'?\n"
+    code, out, err = run(capsys, "lst", META)
+    assert (code, out) == (2, "")
+    assert err == "boltview: no such command 'lst': did you mean 'ls'?\n"

@@ -63,8 +63,19 @@ class BoltviewGroup(click.Group):
             and args[0] not in LAZY_COMMANDS
             and not args[0].startswith("-")
         ):
+            self.refuse_typo(ctx, args[0])
             args = ["open", *args]
         return super().parse_args(ctx, args)
+
+    def refuse_typo(self, ctx: click.Context, word: str) -> None:
+        """A word that is no file but nearly a verb is a mistyped verb, not a file to open."""
+        if os.path.exists(word):
+            return
+        import difflib
+
+        close = difflib.get_close_matches(word, self.list_commands(ctx), n=1)
+        if close:
+            raise click.UsageError(f"no such command {escape(word)!r}: did you mean {close[0]!r}?")
 
 
 @click.group(cls=BoltviewGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -122,6 +133,16 @@ def demo_database() -> str:
 # -- entry point ---------------------------------------------------------------------
 
 
+def usage_line(error: click.UsageError) -> str:
+    """A usage error as one line, not click's usage text: what is wrong, and where help is."""
+    line = f"boltview: {escape(error.format_message())}"
+    if line.endswith("?"):  # it already says what was meant
+        return line
+    command = error.ctx.command_path if error.ctx is not None else "boltview"
+    return f"{line} (see '{command} --help')"
+
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every BoltviewError becomes one line on stderr and exit 2."""
     try:
@@ -129,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("boltview: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as error:
+        click.echo(usage_line(error), err=True)
+        sys.exit(EXIT_USAGE)
     except click.ClickException as error:
         error.show()
         sys.exit(EXIT_USAGE if error.exit_code not in (0, 1) else error.exit_code)

@@ -2,9 +2,9 @@
 
 ::
 
-    boltview ls containers meta.db               # every namespace, NAMESPACE column first
-    boltview ls images meta.db -n default        # one namespace, exactly ctr's columns
-    boltview ls snapshots meta.db --snapshotter-db overlayfs=.../metadata.db
+    boltview ls meta.db containers               # every namespace, NAMESPACE column first
+    boltview ls meta.db images -n default        # one namespace, exactly ctr's columns
+    boltview ls meta.db snapshots --snapshotter-db overlayfs=.../metadata.db
     boltview inspect meta.db container web-1     # fully decoded, with relations
     boltview export meta.db -o meta.json         # the whole model as one JSON document
 
@@ -64,6 +64,14 @@ from boltview.containerd.reader import (
     iter_namespaces,
 )
 from boltview.render.text import escape, show_path
+
+KIND_WORDS = {
+    **{kind: kind for kind in KINDS},
+    **PLURALS,
+    "c": CONTAINER, "i": IMAGE, "sn": SNAPSHOT, "blob": CONTENT, "blobs": CONTENT,
+    "ns": NAMESPACE, "pod": POD, "sandboxes": SANDBOX, "sandbox": SANDBOX,
+}  # fmt: skip
+"""Every word a KIND may be spelled with: singular, plural and ctr's short forms."""
 
 CONTENT_PLUGIN_DIR = "io.containerd.content.v1.content"
 
@@ -127,12 +135,36 @@ def _now(value: str | None) -> datetime:
     return datetime.fromtimestamp(moment, UTC)
 
 
+# -- FILE and KIND, in either order -------------------------------------------------------
+
+
+def kind_of(word: str) -> str:
+    """The kind ``word`` names, or a usage error that suggests the closest kind."""
+    if word in KIND_WORDS:
+        return KIND_WORDS[word]
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(KIND_WORDS), n=1)
+    hint = f": did you mean {close[0]!r}?" if close else f" (one of: {', '.join(PLURALS)})"
+    raise click.UsageError(f"unknown kind {escape(word)!r}{hint}")
+
+
+def file_and_kind(first: str, second: str) -> tuple[str, str]:
+    """``(path, kind)`` from ``FILE KIND`` or, as before, ``KIND FILE``.
+
+    The order is told by which word is an existing file, then by which one is a kind.
+    """
+    if not os.path.exists(first) and (os.path.exists(second) or first in KIND_WORDS):
+        first, second = second, first
+    return first, kind_of(second)
+
+
 # -- ls ------------------------------------------------------------------------------------
 
 
 @click.command("ls")
-@click.argument("what", metavar="KIND", type=click.Choice(sorted(PLURALS)))
-@click.argument("path")
+@click.argument("path", metavar="FILE")
+@click.argument("what", metavar="KIND")
 @namespace_option
 @click.option("--snapshotter", default=None, help="Only this snapshotter's snapshots.")
 @click.option("--content-root", default=None, metavar="DIR",
@@ -148,14 +180,15 @@ def ls_command(
     snapshotter_dbs: tuple[str, ...], as_json: bool,
 ) -> None:  # fmt: skip
     """List KIND like ctr does: namespaces, containers, images, snapshots, content,
-    ingests, leases, sandboxes or pods.
+    ingests, leases, sandboxes or pods (or a singular, or ctr's short forms: ns, c,
+    i, sn, blobs).  ``ls KIND FILE`` works too.
 
     All namespaces by default, with a NAMESPACE column first; -n picks one and
     prints exactly ctr's columns.  Columns that live outside meta.db (a
     snapshot's kind, an image's platforms) need --snapshotter-db and
     --content-root, or show what meta.db knows.
     """
-    kind = PLURALS[what]
+    path, kind = file_and_kind(path, what)
     moment = _now(now)
     with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
         names = list(iter_namespaces(reader, namespace))
@@ -255,12 +288,9 @@ def _listing(
 # -- inspect ---------------------------------------------------------------------------------
 
 
-KIND_NAMES = {**{k: k for k in KINDS}, **PLURALS, "blob": "content", "blobs": "content"}
-
-
 @click.command("inspect")
-@click.argument("path")
-@click.argument("kind", metavar="KIND", type=click.Choice(sorted(KIND_NAMES)))
+@click.argument("path", metavar="FILE")
+@click.argument("kind", metavar="KIND")
 @click.argument("id")
 @namespace_option
 @click.option("--snapshotter", default=None, help="The snapshotter of a snapshot (when several have the key).")
@@ -275,9 +305,10 @@ def inspect_command(
     """One object fully decoded, with its relations and why it is (not) garbage collected.
 
     KIND is container, image, snapshot, content, ingest, lease, sandbox, pod or
-    namespace.  Without -n, the namespace that has ID is used.
+    namespace (or a plural, or ctr's short forms).  Without -n, the namespace
+    that has ID is used.  ``inspect KIND FILE ID`` works too.
     """
-    kind = KIND_NAMES[kind]
+    path, kind = file_and_kind(path, kind)
     moment = _now(now)
     with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
         obj, name = _find(reader, kind, id, namespace, snapshotter)
