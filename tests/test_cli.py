@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOLT_FIXTURES, golden
+from tests.conftest import BOLT_FIXTURES, ROOT, golden
 
 BASIC = BOLT_FIXTURES / "basic.db"
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
@@ -130,3 +131,27 @@ def test_missing_bucket_exit_2_one_line() -> None:
 
 def test_version() -> None:
     assert run("--version").stdout.decode().startswith("boltview, version")
+
+
+# -- a closed pipe ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["dump"], ["recover"], ["ls", "containers"], ["export"], ["keys", "v1"], ["info"],
+     ["inspect", "c", "web-1", "-n", "default"]],
+    ids=lambda args: args[0],
+)  # fmt: skip
+def test_a_closed_pipe_exits_0_quietly(args: list[str]) -> None:
+    """``boltview VERB F | head``: the reader is gone before the first write (no race)."""
+    meta = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "boltview", args[0], str(meta), *args[1:]],
+            stdout=write, stderr=subprocess.PIPE, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr.decode()) == (0, "")

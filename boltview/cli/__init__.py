@@ -12,8 +12,10 @@ traceback is a bug.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -41,6 +43,10 @@ LAZY_COMMANDS = {
 }
 
 
+class ReaderGone(Exception):
+    """Whoever read our stdout closed it (``| head``): not an error, for any verb."""
+
+
 class BoltviewGroup(click.Group):
     """``boltview FILE`` means ``boltview open FILE``; plain ``boltview`` opens the node's DB."""
 
@@ -54,6 +60,14 @@ class BoltviewGroup(click.Group):
             module, attribute = LAZY_COMMANDS[name]
             self.add_command(getattr(importlib.import_module(module), attribute), name)
         return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            if error.errno == errno.EPIPE:  # click would exit 1 on it: see main
+                raise ReaderGone from None
+            raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
@@ -159,11 +173,12 @@ def main(argv: list[str] | None = None) -> None:
     except BoltviewError as error:
         click.echo(f"boltview: error: {escape(str(error))}", err=True)
         sys.exit(EXIT_USAGE)
-    except BrokenPipeError:
-        # The reader went away (| head): not an error of ours.
+    except (ReaderGone, BrokenPipeError):
+        # The reader went away (| head): not an error of ours.  What is still
+        # buffered goes to devnull, so that the shutdown's flush fails on nothing.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        sys.exit(EXIT_OK)
     except KeyboardInterrupt:
         sys.exit(130)
     except SystemExit:

@@ -28,12 +28,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
 from boltview.cli.options import (
     EXIT_PROBLEMS,
+    console,
     db_options,
     json_option,
     namespace_option,
@@ -319,8 +319,8 @@ def inspect_command(
     else:
         # On a terminal long values fold at its width; into a pipe or file nothing is cut.
         width = None if sys.stdout.isatty() else 1 << 16
-        console = Console(highlight=False, markup=False, emoji=False, width=width)
-        console.print(render_tree(f"{kind} {id}  (namespace {name})", document))
+        out = console(markup=False, emoji=False, width=width)
+        out.print(render_tree(f"{kind} {id}  (namespace {name})", document))
     report_problems(reader)
 
 

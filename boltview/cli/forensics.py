@@ -51,7 +51,7 @@ from typing import Any
 
 import click
 
-from boltview.cli.options import db_options, json_option, open_db, print_json
+from boltview.cli.options import console, db_options, json_option, open_db, print_json
 from boltview.forensics.recover import (
     DELETED,
     KIND_EMPTY,
@@ -138,11 +138,10 @@ def _containerd_objects(recovery: Recovery) -> list[Any] | None:
 def _print_report(
     recovery: Recovery, objects: list[Any] | None, show_all: bool, limit: int
 ) -> None:
-    from rich.console import Console
     from rich.text import Text
 
     db = recovery.db
-    out = Console(highlight=False, soft_wrap=False)
+    out = console()
     line = lambda label, text: out.print(Text(f"{label:<10}{escape(text)}"))
     line("file", f"{db.path} ({human_size(db.size)}, {db.size} bytes)")
     line("sha256", db.sha256())

@@ -9,6 +9,7 @@ This module imports click and nothing heavy: the raw verbs must start fast.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -88,8 +89,16 @@ def print_json(document: Any) -> None:
     click.echo(json_text(document))
 
 
-def console() -> Any:
-    """A rich console for tables; rich is imported only by the verbs that draw them."""
+def console(**settings: Any) -> Any:
+    """A rich console for tables; rich is imported only by the verbs that draw them.
+
+    A closed pipe is raised as the ``BrokenPipeError`` it is, for the one handler
+    in :func:`boltview.cli.main`, not turned into rich's exit 1.
+    """
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError(errno.EPIPE, "the reader of stdout went away")
+
+    return PipeConsole(**{"highlight": False, "soft_wrap": False, **settings})
