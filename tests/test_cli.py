@@ -155,3 +155,15 @@ def test_a_closed_pipe_exits_0_quietly(args: list[str]) -> None:
     finally:
         os.close(write)
     assert (result.returncode, result.stderr.decode()) == (0, "")
+
+
+def test_tables_into_a_pipe_take_their_natural_width() -> None:
+    """``recover | head``: no cell squeezed or folded to 80 columns; the summary counts the rows."""
+    meta = ROOT / "fixtures" / "containerd" / "v17" / "meta.db"
+    lines = run("recover", meta).stdout.decode().splitlines()
+    assert any(len(line) > 80 for line in lines)
+    assert any("│ 32   │ free, previous-meta │" in line for line in lines)
+    assert lines[4].startswith("scanned") and lines[4].endswith("previous transaction's tree")
+    found = lines[5]
+    assert found.startswith("found     2 records: ") and "7 more identical to live records" in found
+    assert sum(line.startswith("│ older-version") for line in lines) == 2

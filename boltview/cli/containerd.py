@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -318,9 +317,7 @@ def inspect_command(
         print_json(document)
     else:
         # On a terminal long values fold at its width; into a pipe or file nothing is cut.
-        width = None if sys.stdout.isatty() else 1 << 16
-        out = console(markup=False, emoji=False, width=width)
-        out.print(render_tree(f"{kind} {id}  (namespace {name})", document))
+        console(markup=False, emoji=False).print(render_tree(f"{kind} {id}  (namespace {name})", document))
     report_problems(reader)
 
 

@@ -59,6 +59,8 @@ from boltview.forensics.recover import (
     LIVE_COPY,
     OLDER,
     PAST_HWM,
+    UNATTRIBUTED,
+    UNKNOWN,
     Record,
     Recovery,
     iter_interesting,
@@ -158,13 +160,7 @@ def _print_report(
         f"{recovery.past_high_water_mark} past the high-water mark ({empty} empty), "
         f"{len(recovery.previous_only)} only in the previous transaction's tree"
     ))  # fmt: skip
-    counts = recovery.counts()
-    hidden = "" if show_all else " (not listed; --all lists them)"
-    line("found", (
-        f"{len(recovery.records)} records: {counts[DELETED]} deleted, {counts[OLDER]} older "
-        f"versions of live records, {counts['unattributed']} of unknown bucket, "
-        f"{counts[LIVE_COPY]} identical to live records{hidden}"
-    ))  # fmt: skip
+    line("found", _found(recovery, show_all))
     for note in recovery.notes:
         line("note", note)
 
@@ -172,6 +168,23 @@ def _print_report(
         _print_objects(out, db, objects, show_all, limit)
     _print_records(out, recovery, show_all, limit)
     _print_pages(out, recovery, limit)
+
+
+def _found(recovery: Recovery, show_all: bool) -> str:
+    """The records found, counted as the table below lists them; the copies of live
+    records, not listed without --all, are said apart."""
+    counts = recovery.counts()
+    listed = sum(counts.values()) - (0 if show_all else counts[LIVE_COPY])
+    parts = [f"{counts[DELETED]} deleted", f"{counts[OLDER]} older versions of live records",
+             f"{counts[UNATTRIBUTED]} of unknown bucket"]  # fmt: skip
+    if counts[UNKNOWN]:
+        parts.append(f"{counts[UNKNOWN]} of unknown status")
+    if show_all:
+        parts.append(f"{counts[LIVE_COPY]} identical to live records")
+    text = f"{listed} record{'' if listed == 1 else 's'}: {', '.join(parts)}"
+    if not show_all and counts[LIVE_COPY]:
+        text += f"; {counts[LIVE_COPY]} more identical to live records, not listed (--all lists them)"
+    return text
 
 
 def _table(title: str, *columns: str) -> Any:

@@ -89,13 +89,24 @@ def print_json(document: Any) -> None:
     click.echo(json_text(document))
 
 
+UNLIMITED_WIDTH = 1 << 16
+"""The width of a console that is not a terminal: as wide as what it prints."""
+
+
 def console(**settings: Any) -> Any:
     """A rich console for tables; rich is imported only by the verbs that draw them.
 
-    A closed pipe is raised as the ``BrokenPipeError`` it is, for the one handler
-    in :func:`boltview.cli.main`, not turned into rich's exit 1.
+    On a terminal, tables and long lines fit its width; into a pipe or a file
+    nothing is squeezed or folded: each table takes its natural width.  A closed
+    pipe is raised as the ``BrokenPipeError`` it is, for the one handler in
+    :func:`boltview.cli.main`, not turned into rich's exit 1.
     """
+    import sys
+
     from rich.console import Console
+
+    if not sys.stdout.isatty():
+        settings.setdefault("width", UNLIMITED_WIDTH)
 
     class PipeConsole(Console):
         def on_broken_pipe(self) -> None:
