@@ -242,7 +242,7 @@ def test_ls_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_ls_pods(capsys: pytest.CaptureFixture[str]) -> None:
     out = ok(capsys, "ls", "pods", META).splitlines()
-    assert out[0].split()[:3] == ["NAMESPACE", "POD", "ID"]
+    assert out[0].split()[:4] == ["POD", "ID", "NAME", "NAMESPACE"]  # pods are all in k8s.io
     assert len(out) == 2 and "web-5d9c7b8f6-x2x7q" in out[1] and "nginx" in out[1]
     doc = json.loads(ok(capsys, "ls", "pods", META, "-n", "k8s.io", "--json"))
     assert [c["Name"] for c in doc[0]["Containers"]] == ["nginx"]
@@ -570,3 +570,19 @@ def test_a_typo_suggests_the_kind_or_verb(capsys: pytest.CaptureFixture[str]) ->
     code, out, err = run(capsys, "lst", META)
     assert (code, out) == (2, "")
     assert err == "boltview: no such command 'lst': did you mean 'ls'?\n"
+
+
+@pytest.mark.parametrize("layout", ["v16", "v17", "v20"])
+def test_ls_pods_once_with_one_namespace_column(
+    capsys: pytest.CaptureFixture[str], layout: str
+) -> None:
+    meta = FIXTURES / layout / "meta.db"
+    header, *rows = ok(capsys, "ls", meta, "pods").splitlines()
+    assert header.split().count("NAMESPACE") == 1
+    assert len(rows) == 1 and "(pod" not in rows[0]
+    assert "(pod" not in ok(capsys, "ls", meta, "pods", "--json")
+
+
+def test_ls_quiet_across_namespaces_keeps_real_tabs(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ok(capsys, "ls", META, "containers", "-q").splitlines()
+    assert "default\tweb-1" in lines and not any("\\t" in line for line in lines)

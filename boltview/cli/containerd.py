@@ -199,7 +199,8 @@ def ls_command(
         elif quiet:
             for name in _pod_namespaces(reader, kind, names, namespace):
                 for obj in _objects(reader, kind, name, snapshotter):
-                    click.echo(escape(obj.id if namespace else f"{name}\t{obj.id}"))
+                    # Only the fields are escaped: the separator stays a real tab.
+                    click.echo(escape(obj.id) if namespace else f"{escape(name)}\t{escape(obj.id)}")
         else:
             store = _content_store(path, content_root)
             names = _pod_namespaces(reader, kind, names, namespace)
@@ -214,7 +215,11 @@ def ls_command(
                     rows.rows += part.rows
             if rows is None:
                 rows = _listing(reader, kind, "", snapshotter, store, moment, empty=True)
-            click.echo(rows.render(None if namespace else column), nl=False)
+            if kind == POD and len(names) == 1:
+                # A pod's NAMESPACE is Kubernetes', as crictl shows it; containerd's is k8s.io.
+                namespace = names[0]
+            header = "CONTAINERD NAMESPACE" if kind == POD else "NAMESPACE"
+            click.echo(rows.render(None if namespace else column, header), nl=False)
     report_problems(reader)
 
 

@@ -423,9 +423,11 @@ class Listing:
     trailing_tab: bool = True
     """ctr ends most lines with a tab (the last column padded too); not content ls."""
 
-    def render(self, namespace_column: list[str] | None = None) -> str:
+    def render(
+        self, namespace_column: list[str] | None = None, namespace_header: str = "NAMESPACE"
+    ) -> str:
         lines = []
-        header = (["NAMESPACE"] if namespace_column is not None else []) + self.header
+        header = ([namespace_header] if namespace_column is not None else []) + self.header
         lines.append(self._line(header))
         for i, row in enumerate(self.rows):
             cells = ([namespace_column[i]] if namespace_column is not None else []) + row
@@ -507,7 +509,7 @@ def pod_rows(pods: Iterable[Pod]) -> Listing:
     rows = []
     for pod in pods:
         containers = ",".join(c.name or c.id[:12] for c in pod.containers) or "-"
-        rows.append([pod.sandbox_id, pod.name or "-", pod.pod_namespace or "-", pod.uid or "-",
+        rows.append([pod.sandbox_id or "-", pod.name or "-", pod.pod_namespace or "-", pod.uid or "-",
                      str(pod.attempt) if pod.attempt is not None else "-", containers])  # fmt: skip
     return Listing(NARROW, ["POD ID", "NAME", "NAMESPACE", "UID", "ATTEMPT", "CONTAINERS"], rows)
 

@@ -14,6 +14,9 @@ from typing import Any
 from boltview.containerd import schema as S
 from boltview.containerd.model import AnyValue, Container, Pod, PodContainer, Sandbox
 
+UNKNOWN_SANDBOX = "\0pod uid "
+"""The draft key of a pod whose sandbox is not in the file (never a real sandbox id)."""
+
 
 @dataclass(slots=True)
 class _PodDraft:
@@ -71,10 +74,12 @@ def group_pods(
         labels = container.labels or {}
         sandbox_id = str(meta.get("SandboxID") or container.sandbox_id or "")
         if not sandbox_id:
-            sandbox_id = _sandbox_by_labels(drafts, labels) or f"(pod {labels.get(S.LABEL_POD_UID, '?')})"
+            sandbox_id = _sandbox_by_labels(drafts, labels) or ""
         config = _dict(meta.get("Config"))
         cmeta = _dict(config.get("metadata"))
-        d = draft(sandbox_id)
+        # A container whose sandbox is not in the file: its pod is known by uid alone,
+        # and has no sandbox id to show (none is made up).
+        d = draft(sandbox_id) if sandbox_id else draft(UNKNOWN_SANDBOX + labels.get(S.LABEL_POD_UID, ""))
         if not d.labels:
             d.labels.update({k: v for k, v in labels.items() if k.startswith("io.kubernetes.pod.")})
         d.containers.append(
@@ -107,7 +112,7 @@ def _finish_pod(namespace: str, d: _PodDraft) -> Pod:
     meta = _dict(config.get("metadata"))
     return Pod(
         namespace=namespace,
-        sandbox_id=d.sandbox_id,
+        sandbox_id="" if d.sandbox_id.startswith(UNKNOWN_SANDBOX) else d.sandbox_id,
         name=_str(meta.get("name")) or d.labels.get(S.LABEL_POD_NAME),
         pod_namespace=_str(meta.get("namespace")) or d.labels.get(S.LABEL_POD_NAMESPACE),
         uid=_str(meta.get("uid")) or d.labels.get(S.LABEL_POD_UID),
