@@ -167,3 +167,29 @@ def test_tables_into_a_pipe_take_their_natural_width() -> None:
     found = lines[5]
     assert found.startswith("found     2 records: ") and "7 more identical to live records" in found
     assert sum(line.startswith("│ older-version") for line in lines) == 2
+
+
+def test_info_and_help_use_plain_words() -> None:
+    assert "None" not in run("info", BASIC).stdout.decode()
+    for verb in ("get", "check", "ls", "inspect"):
+        assert "`" not in run(verb, "--help").stdout.decode()
+
+
+@pytest.mark.parametrize(
+    "args", [["info"], ["info", BASIC, "--meta", "5"], ["keys", BASIC, "--no-such-option"]]
+)
+def test_usage_errors_are_one_line_with_a_hint(args: list[str | Path]) -> None:
+    result = run(*args, check=False)
+    assert result.returncode == 2
+    err = result.stderr.decode()
+    assert err.count("\n") == 1 and err.startswith("boltview: ") and "--help" in err
+
+
+def test_export_refuses_a_fifo_and_the_database_itself(tmp_path: Path) -> None:
+    meta = tmp_path / "meta.db"
+    meta.write_bytes((ROOT / "fixtures" / "containerd" / "v16" / "meta.db").read_bytes())
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target in (fifo, meta):
+        result = run("export", meta, "-o", target, check=False)
+        assert result.returncode == 2 and result.stderr.decode().count("\n") == 1

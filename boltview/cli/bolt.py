@@ -91,7 +91,7 @@ def info(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> N
         "txid", "root", "sequence", "freelist", "pgid", "page_size", "version",
         "magic", "flags", "checksum", "checksum_status", "header_id", "problem",
     ):  # fmt: skip
-        table.add_row(field, *(Text(str(m[field])) for m in document["metas"]))
+        table.add_row(field, *(Text(_word(m[field])) for m in document["metas"]))
     out.print(table)
     free = document["freelist"]
     out.print(
@@ -100,6 +100,11 @@ def info(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> N
             + (f" at page {free['pgid']}" if free["pgid"] is not None else "")
         )
     )
+
+
+def _word(value: Any) -> str:
+    """A field as a person reads it: no Python spellings (``None``) in a table."""
+    return "none" if value is None else str(value)
 
 
 def info_document(db: BoltFile) -> dict[str, Any]:
@@ -241,7 +246,7 @@ VALUE_FORMATS = ("auto", "text", "hex", "base64", "json", "raw")
 @click.option("--format", "fmt", type=click.Choice(VALUE_FORMATS), default="auto", show_default=True)
 @db_options
 def get(path: str, names: tuple[str, ...], fmt: str, meta: int | None, snapshot: bool | None) -> None:
-    """The value of KEY in BUCKET.  ``--format raw`` writes the exact bytes."""
+    """The value of KEY in BUCKET.  --format raw writes the exact bytes."""
     with open_db(path, meta, snapshot) as db:
         target = resolve_bucket(db, names[:-1])
         key_name = names[-1]
@@ -422,7 +427,7 @@ def page_command(
 @db_options
 @json_option
 def check_command(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> None:
-    """Find what ``bbolt check`` finds; exit 1 if anything is wrong."""
+    """Find what bbolt check finds; exit 1 if anything is wrong."""
     found: list[Finding] = []
     with open_db(path, meta, snapshot) as db:
         for finding in check(db):

@@ -180,7 +180,7 @@ def ls_command(
 ) -> None:  # fmt: skip
     """List KIND like ctr does: namespaces, containers, images, snapshots, content,
     ingests, leases, sandboxes or pods (or a singular, or ctr's short forms: ns, c,
-    i, sn, blobs).  ``ls KIND FILE`` works too.
+    i, sn, blobs).  ls KIND FILE works too.
 
     All namespaces by default, with a NAMESPACE column first; -n picks one and
     prints exactly ctr's columns.  Columns that live outside meta.db (a
@@ -310,7 +310,7 @@ def inspect_command(
 
     KIND is container, image, snapshot, content, ingest, lease, sandbox, pod or
     namespace (or a plural, or ctr's short forms).  Without -n, the namespace
-    that has ID is used.  ``inspect KIND FILE ID`` works too.
+    that has ID is used.  inspect KIND FILE ID works too.
     """
     path, kind = file_and_kind(path, kind)
     moment = _now(now)
@@ -400,8 +400,11 @@ def export_command(
     OUT is written under a temporary name beside it and renamed when the
     document is whole: a failed export leaves OUT as it was.
     """
-    if output is not None and os.path.exists(output) and os.path.samefile(output, path):
-        raise click.BadParameter("would overwrite the database it reads", param_hint="-o")
+    if output is not None and os.path.exists(output):
+        if os.path.samefile(output, path):
+            raise click.BadParameter("would overwrite the database it reads", param_hint="-o")
+        if not os.path.isfile(output):  # a FIFO or a device would hang or never be replaced
+            raise click.BadParameter(f"{output} is not a regular file", param_hint="-o")
     with snapshotter_usage():
         reader = commands.write_export(
             path, output, namespace, indent, meta, snapshot, snapshotter_dbs
