@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -403,8 +404,10 @@ def export_command(
     if output is not None and os.path.exists(output):
         if os.path.samefile(output, path):
             raise click.BadParameter("would overwrite the database it reads", param_hint="-o")
-        if not os.path.isfile(output):  # a FIFO or a device would hang or never be replaced
-            raise click.BadParameter(f"{output} is not a regular file", param_hint="-o")
+        mode = os.stat(output).st_mode
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):  # it would hang until a reader came
+            raise click.BadParameter(f"{output} is not a regular file (a FIFO or socket)",
+                                     param_hint="-o")  # fmt: skip
     with snapshotter_usage():
         reader = commands.write_export(
             path, output, namespace, indent, meta, snapshot, snapshotter_dbs
