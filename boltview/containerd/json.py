@@ -522,6 +522,10 @@ def tree_json(node: ContentNode) -> dict[str, Any]:
         out["snapshots"] = [ref_json(ref) for ref in node.snapshots]
     if node.children:
         out["children"] = [tree_json(child) for child in node.children]
+    if node.repeated:
+        out["repeated"] = True  # its children are shown once, earlier in the tree
+    if node.more:
+        out["more"] = node.more  # children left out past the tree's size or depth limit
     return out
 
 
