@@ -19,7 +19,9 @@ import stat
 
 from boltview.errors import InvalidDatabaseError
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+# O_NONBLOCK only matters for what is refused anyway (a FIFO swapped in after
+# the stat); for regular files and block devices reads are unchanged.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 _NOATIME = getattr(os, "O_NOATIME", 0)
 
 
@@ -28,14 +30,14 @@ class Source:
 
     def __init__(self, path: str, *, snapshot: bool = False) -> None:
         self.path = path
+        # A FIFO would block open() until a writer comes: look before opening, and
+        # open without blocking in case the path changed between the two.
+        _refuse_unreadable_kind(path, _stat(path))
         self._fd = _open_read_only(path)
         self._data: bytes | None = None
         try:
             info = os.fstat(self._fd)
-            if stat.S_ISDIR(info.st_mode):
-                raise InvalidDatabaseError(f"{path}: is a directory, not a bolt file")
-            if not stat.S_ISREG(info.st_mode) and not stat.S_ISBLK(info.st_mode):
-                raise InvalidDatabaseError(f"{path}: not a regular file")
+            _refuse_unreadable_kind(path, info)
             self.stat = info
             self._size = info.st_size
             if snapshot:
@@ -98,6 +100,31 @@ class Source:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _refuse_unreadable_kind(path: str, info: os.stat_result | None) -> None:
+    """Only regular files and block devices hold a bolt file; say so of anything else."""
+    if info is None:
+        return
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise InvalidDatabaseError(f"{path}: is a directory, not a bolt file")
+    if stat.S_ISFIFO(mode):
+        raise InvalidDatabaseError(f"{path}: is a FIFO, not a bolt file")
+    if stat.S_ISSOCK(mode):
+        raise InvalidDatabaseError(f"{path}: is a socket, not a bolt file")
+    if stat.S_ISCHR(mode):
+        raise InvalidDatabaseError(f"{path}: is a character device, not a bolt file")
+    if not stat.S_ISREG(mode) and not stat.S_ISBLK(mode):
+        raise InvalidDatabaseError(f"{path}: not a regular file")
+
+
+def _stat(path: str) -> os.stat_result | None:
+    """The path's kind before opening it; None leaves the error to ``open``."""
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _open_read_only(path: str) -> int:

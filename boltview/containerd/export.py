@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gc
 import io
-import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -42,7 +41,6 @@ from boltview.containerd.json import (
     image_json,
     ingest_json,
     lease_json,
-    no_del,
     object_json,
     problem_json,
     quote,
@@ -58,6 +56,7 @@ from boltview.containerd.refs import KIND_TITLES
 from boltview.dump import dump
 from boltview.errors import BoltviewError
 from boltview.provenance import provenance
+from boltview.render.json import json_text, no_del
 from boltview.render.text import base64_text, show_bytes
 
 # Names callers (and tests) have always imported from here.
@@ -196,8 +195,7 @@ def write_object(reader: MetadataReader, obj: AnyObject, out: BinaryIO, now: dat
     document = {"Namespace": namespace, "Kind": obj.kind, **object_json(reader.db, obj)}
     document["relations"] = relations_json(reader, obj, now)
     with _text(out) as text:
-        json.dump(document, text, indent=2, ensure_ascii=False, default=str)
-        text.write("\n")
+        text.write(json_text(document, default=str) + "\n")
 
 
 def write_namespace(reader: MetadataReader, namespace: str, out: BinaryIO, now: datetime) -> None:
@@ -211,14 +209,14 @@ def write_group(
 ) -> None:
     """Every object of one kind (one snapshotter's snapshots), by id: ``{TITLE: {ID: ...}}``."""
     with _text(out) as text:
-        text.write("{" + json.dumps(KIND_TITLES[kind]) + ": {")
+        text.write("{" + quote(KIND_TITLES[kind]) + ": {")
         first = True
         for obj in reader.objects(kind, namespace):
             if snapshotter is not None and getattr(obj, "snapshotter", None) != snapshotter:
                 continue
             key = obj.name if isinstance(obj, Image) else str(getattr(obj, "id", ""))
-            body = json.dumps(object_json(reader.db, obj), indent=2, ensure_ascii=False, default=str)
-            text.write(("" if first else ",") + "\n" + json.dumps(key) + ": " + body)
+            body = json_text(object_json(reader.db, obj), default=str)
+            text.write(("" if first else ",") + "\n" + quote(key) + ": " + body)
             first = False
         text.write("\n}}\n")
 
@@ -235,7 +233,7 @@ def write_raw(db: BoltFile, path: BucketPath, key: bytes | None, encoding: str, 
         dump(db.bucket(*path, key), out, encoding)
         return
     encode = _VALUE_ENCODERS[encoding]
-    document = json.dumps({encode(key): encode(entry.value)}, ensure_ascii=True)
+    document = json_text({encode(key): encode(entry.value)}, indent=None)
     out.write(document.encode("ascii") + b"\n")
 
 

@@ -5,8 +5,9 @@ for it (``ctr containers info``, ``ctr snapshots info``), so the two can be
 diffed; what boltview adds (decoded runtime options and extensions, bucket
 paths, links, unknown keys, decode issues) sits under ``"boltview"``, a name
 ctr never uses.  :func:`relations_json` is an object's relations, resolved,
-as ``inspect --json`` prints them; :func:`encoder` and :func:`no_del` are the
-JSON encoding every containerd document uses.
+as ``inspect --json`` prints them; :func:`encoder` (with ``no_del`` of
+:mod:`boltview.render.json` over its output) is the JSON encoding every
+containerd document uses.
 """
 
 from __future__ import annotations
@@ -442,14 +443,6 @@ _BY_TYPE: tuple[tuple[type, Any], ...] = (
 # -- encoding --------------------------------------------------------------------------------
 
 
-def no_del(text: str) -> str:
-    """JSON with DEL escaped too: ``ensure_ascii`` leaves it raw, a terminal must not get it.
-
-    A raw DEL can only be inside a JSON string, where ``\\u007f`` means the same.
-    """
-    return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
-
-
 def encoder(indent: int | None) -> Callable[[Any], str]:
     """A JSON encoder for export: ASCII only, compact unless indented.
 
@@ -522,6 +515,10 @@ def tree_json(node: ContentNode) -> dict[str, Any]:
         out["snapshots"] = [ref_json(ref) for ref in node.snapshots]
     if node.children:
         out["children"] = [tree_json(child) for child in node.children]
+    if node.repeated:
+        out["repeated"] = True  # its children are shown once, earlier in the tree
+    if node.more:
+        out["more"] = node.more  # children left out past the tree's size or depth limit
     return out
 
 

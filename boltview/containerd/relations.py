@@ -66,6 +66,10 @@ class ContentNode:
     children: list[ContentNode] = field(default_factory=list)
     snapshots: list[ObjectRef] = field(default_factory=list)
     """Snapshots a config blob keeps alive (``gc.ref.snapshot.<snapshotter>``)."""
+    repeated: bool = False
+    """The blob's links were followed once already, higher in the tree: not again."""
+    more: int = 0
+    """Links below this blob left out, past the tree's size or depth limit."""
 
     def walk(self) -> Iterator[ContentNode]:
         yield self
@@ -172,28 +176,60 @@ def _role_from_label(key: str) -> tuple[str, int]:
     return role, rank * 1_000_000 + order
 
 
+MAX_TREE_NODES = 1_000
+"""Blobs shown in one image's tree; a real one has an index, a few manifests and layers."""
+MAX_TREE_DEPTH = 32
+"""Levels shown in one image's tree; a real one has three (index, manifest, layer)."""
+
+
 def content_tree(
     namespace: str, digest: str, role: str, via: str,
-    find_blob: Callable[[str, str], ContentBlob | None], seen: frozenset[str] = frozenset(),
+    find_blob: Callable[[str, str], ContentBlob | None],
 ) -> ContentNode:  # fmt: skip
-    """A blob and, by its gc.ref labels, the blobs and snapshots below it; missing ones marked."""
-    blob = find_blob(namespace, digest)
-    node = ContentNode(digest, role, via, blob)
-    if blob is None or digest in seen:
-        return node
-    seen = seen | {digest}
+    """A blob and, by its gc.ref labels, the blobs and snapshots below it; missing ones marked.
+
+    The labels form a graph, not a tree: a hostile one can share a blob between
+    many parents (a diamond doubles the paths at each level) or chain thousands
+    deep.  Each blob's links are followed once, without recursion, and the tree
+    stops at :data:`MAX_TREE_NODES` blobs and :data:`MAX_TREE_DEPTH` levels; a
+    node says how many links it leaves out.
+    """
+    root = ContentNode(digest, role, via, find_blob(namespace, digest))
+    followed: set[str] = set()
+    shown = 1
+    pending = [(root, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if node.blob is None:
+            continue
+        links = _content_links(namespace, node)
+        if node.digest in followed:
+            node.repeated = bool(links)
+            continue
+        followed.add(node.digest)
+        room = 0 if depth >= MAX_TREE_DEPTH else max(0, MAX_TREE_NODES - shown)
+        node.more = max(0, len(links) - room)
+        for key, value, child_role in links[:room]:
+            node.children.append(ContentNode(value, child_role, key, find_blob(namespace, value)))
+        shown += len(node.children)
+        pending.extend((child, depth + 1) for child in reversed(node.children))
+    return root
+
+
+def _content_links(namespace: str, node: ContentNode) -> list[tuple[str, str, str]]:
+    """The blob's content gc.ref labels (key, digest, role), in order; its snapshots noted."""
     links = []
-    for key, value in (blob.labels or {}).items():
+    snapshots = []
+    for key, value in ((node.blob.labels if node.blob else None) or {}).items():
         if _named(key, S.LABEL_GC_REF_CONTENT):
             child_role, order = _role_from_label(key)
             links.append((order, key, value, child_role))
         elif key.startswith(S.LABEL_GC_REF_SNAPSHOT):
             target = label_target(namespace, key, value)
             if target is not None:
-                node.snapshots.append(target)
-    for _, key, value, child_role in sorted(links):
-        node.children.append(content_tree(namespace, value, child_role, key, find_blob, seen))
-    return node
+                snapshots.append(target)
+    node.snapshots = snapshots
+    return [(key, value, child_role) for _, key, value, child_role in sorted(links)]
 
 
 def build_index(reader: MetadataReader, namespace: str) -> Index:
@@ -360,8 +396,12 @@ def _content(node: ContentNode, depth: int) -> Iterator[Relation]:
     for snapshot in node.snapshots:
         yield Relation("unpacked", f"{snapshot.snapshotter}/{short_digest(snapshot.id)}",
                        snapshot, depth=depth + 1)  # fmt: skip
+    if node.repeated:
+        yield Relation("...", "its links are shown above", depth=depth + 1)
     for child in node.children:
         yield from _content(child, depth + 1)
+    if node.more:
+        yield Relation("...", f"... {node.more} more", depth=depth + 1)
 
 
 def _gc(reader: MetadataReader, ref: ObjectRef, now: datetime) -> Relation:
