@@ -10,7 +10,6 @@ This module imports click and nothing heavy: the raw verbs must start fast.
 from __future__ import annotations
 
 import errno
-import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import click
 
 from boltview.bolt.file import BoltFile, reading
+from boltview.render.json import json_text
 from boltview.render.text import escape
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -73,15 +73,6 @@ snapshotter_db_option = click.option(
 def open_db(path: str, meta: int | None, snapshot: bool | None) -> AbstractContextManager[BoltFile]:
     """Open a file for one verb: see ``boltview.bolt.file.reading``."""
     return reading(path, meta=meta, snapshot=snapshot)
-
-
-def json_text(document: Any) -> str:
-    """Indented JSON with everything but printable ASCII escaped.
-
-    ``ensure_ascii`` escapes all but DEL; a raw DEL can only be inside a JSON
-    string, where ``\\u007f`` means the same.
-    """
-    return json.dumps(document, indent=2, ensure_ascii=True).replace("\x7f", "\\u007f")
 
 
 def print_json(document: Any) -> None:
