@@ -290,6 +290,38 @@ def test_inspect_human_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert not CONTROL.search(out)
 
 
+def test_inspect_reads_as_an_outline(capsys: pytest.CaptureFixture[str]) -> None:
+    """Keys indented, lists as "- item": no tree glyphs, no "0:" list indices (issue 10.14)."""
+    out = ok(capsys, "inspect", META, "container", "web-1", "-n", "default")
+    lines = out.splitlines()
+    assert lines[0] == "container web-1  (namespace default)"
+    assert not re.search(r"[\u2500-\u257f]", out)  # no box drawing
+    assert not any(re.match(r"\s*\d+:", line) for line in lines)
+    assert "Labels:" in lines and "  tier: frontend" in lines
+    assert "    args:" in lines and "      - /bin/sleep" in lines
+    # relations and the gc verdict read the same way; a mapping in a list starts on its dash
+    relations = lines[lines.index("relations:"):]
+    assert "  gc:" in relations and "    kept: true" in relations and "    root: container" in relations
+    assert any(re.fullmatch(r"        - digest: sha256:[0-9a-f]{64}", line) for line in relations)
+    assert "          role: config" in relations
+    assert lines[lines.index("relations:") - 1] == ""  # a section apart
+    assert not CONTROL.search(out)
+
+
+def test_outline_escapes_and_keeps_lists_in_lists() -> None:
+    from boltview.render.outline import outline_text
+
+    doc = {"a\x1b[2J": ["x\ny", "", [1, 2], {}], "b": {"c": None, "d": [{"e": True, "f": []}]}}
+    assert outline_text(doc) == (
+        "a\\x1b[2J:\n  - x\\ny\n  - \"\"\n  - - 1\n    - 2\n  - {}\n"
+        "b:\n  c: null\n  d:\n    - e: true\n      f: []\n"
+    )
+    deep: Any = "leaf"
+    for _ in range(5_000):
+        deep = [deep]
+    assert outline_text(deep).endswith("- leaf\n")  # no recursion
+
+
 def test_inspect_finds_the_namespace_or_asks(capsys: pytest.CaptureFixture[str]) -> None:
     digest = "sha256:01e76c1cc2fe3c8517323371613d2079553acbfbb4f129514ad4e683100a742d"
     code, _, err = run(capsys, "inspect", META, "snapshot", digest)

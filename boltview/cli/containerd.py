@@ -19,7 +19,6 @@ then prints one ``boltview: warning:`` line per page it could not read (as
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Iterator
@@ -29,7 +28,6 @@ from typing import Any
 
 import click
 from rich.text import Text
-from rich.tree import Tree
 
 from boltview.cli.options import (
     EXIT_PROBLEMS,
@@ -63,6 +61,7 @@ from boltview.containerd.reader import (
     find_one,
     iter_namespaces,
 )
+from boltview.render.outline import outline
 from boltview.render.text import escape, show_path
 
 KIND_WORDS = {
@@ -323,7 +322,7 @@ def inspect_command(
         print_json(document)
     else:
         # On a terminal long values fold at its width; into a pipe or file nothing is cut.
-        console(markup=False, emoji=False).print(render_tree(f"{kind} {id}  (namespace {name})", document))
+        console(markup=False, emoji=False).print(render_outline(f"{kind} {id}  (namespace {name})", document))
     report_problems(reader)
 
 
@@ -346,30 +345,23 @@ def _find(
     )  # fmt: skip
 
 
-def render_tree(title: str, document: Any) -> Tree:
-    """A JSON document as a rich tree; every string goes through ``escape``."""
-    tree = Tree(Text(escape(title), style="bold", overflow="fold"))
-    _branch(tree, document)
-    return tree
+def render_outline(title: str, document: dict[str, Any]) -> Text:
+    """The inspected object as a YAML-like outline under its title, keys in colour.
 
-
-def _branch(tree: Tree, value: Any) -> None:
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    for key, item in items:
-        label = Text(escape(str(key)), style="bold cyan" if isinstance(key, str) else "dim",
-                     overflow="fold")  # fmt: skip
-        if isinstance(item, dict | list) and item:
-            _branch(tree.add(label), item)
-        else:
-            tree.add(Text.assemble(label, ": ", Text(_scalar(item)), overflow="fold"))
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        return escape(value)
-    if value == {} or value == []:
-        return "{}" if isinstance(value, dict) else "[]"
-    return escape(json.dumps(value))
+    Top-level sections that nest (labels, spec, relations ...) are set apart by
+    a blank line; every key and string is escaped by the outline.
+    """
+    text = Text(escape(title), style="bold", overflow="fold", end="\n")
+    for line in outline(document):
+        if not line.prefix and line.value is None:
+            text.append("\n")
+        text.append("\n" + line.prefix)
+        if line.key is not None:
+            text.append(line.key, style="bold cyan")
+            text.append(":" if line.value is None else ": ")
+        if line.value is not None:
+            text.append(line.value)
+    return text
 
 
 # -- export ------------------------------------------------------------------------------------
