@@ -891,3 +891,45 @@ def test_G_goes_to_the_last_key_of_a_bucket_too_big_to_hold(
             assert node.parent is bucket
 
     asyncio.run(scenario())
+
+
+# -- small words (issue 10.19) ---------------------------------------------------------------
+
+
+@pilot_test
+async def test_one_match_is_one_matching_key() -> None:
+    app = app_for(BASIC)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.query_one(RawTree)
+        many = find_child(tree.root, "many")
+        many.expand()
+        await settle(pilot)
+        tree.move_cursor(many.children[3])
+        await pilot.press("f", *"00119", "enter")
+        await settle(pilot)
+        note = str(many.children[0].label)
+        assert "1 matching key " in note and "keys" not in note
+        await pilot.press("escape", "f", *"0119", "enter")
+        await settle(pilot)
+        assert "11 matching keys" in str(many.children[0].label)
+
+
+@pilot_test
+async def test_a_gc_verdict_and_a_missing_object_read_in_plain_words() -> None:
+    from boltview.containerd.model import ObjectRef
+    from boltview.containerd.relations import Relation
+    from boltview.tui.widgets.detail import link_label
+
+    app = app_for(CONTAINERD)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.post_message(JumpToObject(ObjectRef("lease", "default", "build-cache")))
+        await settle(pilot)
+        await settle(pilot)
+        text = detail_text(app)
+        assert "gc: nothing keeps it: the garbage collector would remove it" in text
+        assert "not in this file" not in text
+    gone = Relation("image", "example.com/gone:1", ObjectRef("image", "default", "example.com/gone:1"),
+                    missing=True)  # fmt: skip
+    assert str(link_label(gone)).endswith("(missing: no such object in this database)")

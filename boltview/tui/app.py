@@ -41,7 +41,7 @@ from boltview.tui.model import ContainerdModel, describe, detect
 from boltview.tui.screens.export import ExportRequest, ExportScreen
 from boltview.tui.screens.help import HelpScreen
 from boltview.tui.screens.search import SearchResult, SearchScreen
-from boltview.tui.values import pretty_json, read_value
+from boltview.tui.values import plural, pretty_json, read_value
 from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import DetailPane, cli_words, escape_lines
 from boltview.tui.widgets.header import DbHeader
@@ -419,11 +419,11 @@ class BoltviewApp(App[None]):
             else:
                 text = shown.value.hex()
             self.copy_to_clipboard(text)
-            self.notify(f"copied {len(text)} characters ({reading.kind})")
+            self.notify(f"copied {plural(len(text), 'character')} ({reading.kind})")
         elif shown.kind == "object" and self.model is not None:
             text = pretty_json(self.model.to_json(shown.obj))
             self.copy_to_clipboard(text)
-            self.notify(f"copied the object as JSON ({len(text)} characters)")
+            self.notify(f"copied the object as JSON ({plural(len(text), 'character')})")
         else:
             self.notify("move the cursor onto a value or an object first", severity="warning")
 
@@ -504,7 +504,7 @@ class BoltviewApp(App[None]):
             write_export_record(target, self.db)
             self.last_export = target
             self.call_from_thread(
-                self.notify, f"exported to {escape(target)} ({size} bytes)", title="export"
+                self.notify, f"exported to {escape(target)} ({plural(size, 'byte')})", title="export"
             )
         except Exception as error:  # noqa: BLE001 - reported, the app goes on
             self.call_from_thread(

@@ -85,6 +85,14 @@ def key_text(key: bytes, limit: int = 80) -> Text:
     return label
 
 
+# -- words ----------------------------------------------------------------------
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 key', '2 keys', '0 keys': a count with its noun in the right number."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 # -- times ----------------------------------------------------------------------
 
 
@@ -96,7 +104,7 @@ def age(when: datetime, now: datetime) -> str:
     for unit, size in (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = int(seconds // size)
-            text = f"{count} {unit}{'s' if count != 1 else ''}"
+            text = plural(count, unit)
             return f"in {text}" if future else f"{text} ago"
     return "just now"
 

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from boltview.bolt.file import BoltFile
 from boltview.render.text import escape, show_path
 from boltview.tui.search import Hit, Progress, search
+from boltview.tui.values import plural
 
 #: Results kept; past this the search stops and asks for a narrower query.
 MAX_RESULTS = 1000
@@ -166,8 +167,8 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     def _progress(self, state: Progress) -> None:
         self.query_one(ProgressBar).update(progress=state.fraction)
         self.status(
-            f"{state.pages} of {state.total} pages, {state.keys} keys read, "
-            f"{len(self.hits)} results"
+            f"{state.pages} of {plural(state.total, 'page')}, {plural(state.keys, 'key')} read, "
+            f"{plural(len(self.hits), 'result')}"
         )
 
     def _add(self, hits: list[Hit]) -> None:
@@ -183,7 +184,7 @@ class SearchScreen(ModalScreen[SearchResult | None]):
         if not stopped:
             self.query_one(ProgressBar).update(progress=1.0)
         count = len(self.hits)
-        message = f"{count} result{'s' if count != 1 else ''} for {escape(self.query_text)!r}"
+        message = f"{plural(count, 'result')} for {escape(self.query_text)!r}"
         self.status(message + (f" ({stopped})" if stopped else ""))
         if count:
             self.results.highlighted = 0
@@ -209,6 +210,6 @@ class SearchScreen(ModalScreen[SearchResult | None]):
     def action_cancel_or_close(self) -> None:
         if self.running and self.worker is not None:
             self.worker.cancel()
-            self.status(f"cancelled: {len(self.hits)} results so far")
+            self.status(f"cancelled: {plural(len(self.hits), 'result')} so far")
             return
         self.dismiss(None)

@@ -35,7 +35,7 @@ from boltview.bolt.page import bucket_header, bucket_header_regions
 from boltview.render.hexdump import annotated_hexdump, hexdump_lines
 from boltview.render.text import escape, human_size, show_bytes, show_path
 from boltview.tui.messages import JumpToObject
-from boltview.tui.values import Reading, key_text, pretty_json, read_value, time_facts
+from boltview.tui.values import Reading, key_text, plural, pretty_json, read_value, time_facts
 from boltview.values.recognize import sequence_key
 from boltview.values.regions import value_regions
 
@@ -161,7 +161,7 @@ class DetailPane(VerticalScroll):
                 ("root", "inline (stored in its parent's value)" if root == 0 else f"page {root}")
             )
             rows.append(("sequence", str(sequence)))
-            rows.append(("header", f"{len(header)} bytes"))
+            rows.append(("header", plural(len(header), "byte")))
         elif not path:
             rows.append(("root", "the meta page's root bucket"))
         rows.append(
@@ -223,7 +223,7 @@ class DetailPane(VerticalScroll):
             if len(value) > TEXT_LIMIT:
                 parts.append(
                     Text(
-                        f"… {len(value) - TEXT_LIMIT} more bytes: page the hex dump with [ and ]",
+                        f"… {plural(len(value) - TEXT_LIMIT, 'more byte')}: page the hex dump with [ and ]",
                         style="yellow",
                     )
                 )
@@ -358,15 +358,15 @@ def link_label(link: Any) -> Text:
     text = Text("  " * link.depth)
     text.append(f"{escape(link.label)}: ", style="bold magenta" if link.ref is not None else "bold")
     text.append(escape(link.text), style="red" if link.missing else "")
-    if link.missing:
-        text.append("  (not in this file)", style="dim red")
+    if link.missing and link.label != "gc":  # a gc verdict says what it means itself
+        text.append("  (missing: no such object in this database)", style="dim red")
     elif link.ref is not None:
         text.append("  ↵", style="dim")
     return text
 
 
 def _bytes(count: int) -> str:
-    text = f"{count} byte{'' if count == 1 else 's'}"
+    text = plural(count, "byte")
     return text + (f" ({human_size(count)})" if count >= 1024 else "")
 
 

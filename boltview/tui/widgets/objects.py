@@ -33,7 +33,7 @@ from boltview.containerd.refs import short_digest
 from boltview.containerd.relations import content_role
 from boltview.errors import DecodeError
 from boltview.render.text import escape, human_size, show_bytes, show_path
-from boltview.tui.values import age, short_age, time_facts
+from boltview.tui.values import age, plural, short_age, time_facts
 from boltview.tui.widgets.detail import facts_table, json_view
 
 
@@ -88,7 +88,7 @@ def _summary_parts(obj: AnyObject, now: datetime) -> tuple[str, list[str | None]
         return short_id(obj.key), [kind, children, _age(obj.created_at, now)]
     if isinstance(obj, ContentBlob):
         size = human_size(obj.size) if obj.size is not None else "size ?"
-        labels = _plural(len(obj.labels), "label") if obj.labels else None
+        labels = plural(len(obj.labels), "label") if obj.labels else None
         return short_id(obj.digest), [size, labels, _age(obj.created_at, now)]
     if isinstance(obj, Ingest):
         when = _when(obj.expire_at)
@@ -98,7 +98,7 @@ def _summary_parts(obj: AnyObject, now: datetime) -> tuple[str, list[str | None]
         return obj.ref_name, [short_id(obj.expected or ""), expires]
     if isinstance(obj, Lease):
         count = len(obj.resources)
-        return obj.id, [f"{count} resource{'s' if count != 1 else ''}", _age(obj.created_at, now)]
+        return obj.id, [plural(count, "resource"), _age(obj.created_at, now)]
     if isinstance(obj, Sandbox):
         return short_id(obj.id), [
             obj.sandboxer,
@@ -108,15 +108,11 @@ def _summary_parts(obj: AnyObject, now: datetime) -> tuple[str, list[str | None]
     if isinstance(obj, Pod):
         name = f"{obj.pod_namespace or '?'}/{obj.name or short_id(obj.sandbox_id)}"
         count = len(obj.containers)
-        return name, [f"{count} container{'s' if count != 1 else ''}", obj.ip]
+        return name, [plural(count, "container"), obj.ip]
     if isinstance(obj, Namespace):
-        labels = _plural(len(obj.labels), "label") if obj.labels else None
+        labels = plural(len(obj.labels), "label") if obj.labels else None
         return obj.name, [labels]
     return str(getattr(obj, "id", "?")), []
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 # -- the detail pane -------------------------------------------------------------------
@@ -191,7 +187,7 @@ def any_section(name: str, value: AnyValue | None) -> list[RenderableType]:
     if decoded.decoded is not None:
         parts.append(json_view(decoded.decoded))
     elif value.value:
-        parts.append(Text(f"{len(value.value)} bytes, not decodable", style="dim"))
+        parts.append(Text(f"{plural(len(value.value), 'byte')}, not decodable", style="dim"))
     else:
         parts.append(Text("(empty: all fields at their defaults)", style="dim"))
     return parts
@@ -212,7 +208,7 @@ def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[R
     elif isinstance(obj, Image):
         target = obj.target
         size = (
-            f"{target.size} bytes ({human_size(target.size)})" if target.size is not None else "?"
+            f"{plural(target.size, 'byte')} ({human_size(target.size)})" if target.size is not None else "?"
         )
         rows += [
             ("name", obj.name),
@@ -239,10 +235,10 @@ def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[R
             rows += [
                 ("backend id", str(backend.id)),
                 ("directory", backend.directory or "?"),
-                ("usage", f"{human_size(backend.size or 0)}, {backend.inodes} inodes"),
+                ("usage", f"{human_size(backend.size or 0)}, {plural(backend.inodes or 0, 'inode')}"),
             ]
     elif isinstance(obj, ContentBlob):
-        size = f"{obj.size} bytes ({human_size(obj.size)})" if obj.size is not None else "?"
+        size = f"{plural(obj.size, 'byte')} ({human_size(obj.size)})" if obj.size is not None else "?"
         rows += [("digest", obj.digest), ("size", size)]
         rows += time_rows("created", obj.created_at, now, local)
         rows += time_rows("updated", obj.updated_at, now, local)
@@ -318,6 +314,6 @@ def object_body(obj: AnyObject) -> list[RenderableType]:
     if unknown:
         parts.append(Rule("keys boltview does not know (kept as found)", style="dim"))
         for item in unknown:
-            what = "bucket" if item.is_bucket else f"{len(item.value or b'')} bytes"
+            what = "bucket" if item.is_bucket else plural(len(item.value or b""), "byte")
             parts.append(Text(f"{escape(show_bytes(item.key))}: {what}"))
     return parts

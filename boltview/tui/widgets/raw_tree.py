@@ -30,7 +30,7 @@ from boltview.errors import BoltviewError
 from boltview.render.text import escape, human_size, show_bytes
 from boltview.tui.messages import ShowError, ShowRaw
 from boltview.tui.search import Matcher
-from boltview.tui.values import key_text, read_value
+from boltview.tui.values import key_text, plural, read_value
 from boltview.tui.widgets.browsing import BrowsingTree, attached
 
 #: Most keys of one bucket held in the tree at once.
@@ -345,7 +345,8 @@ class RawTree(BrowsingTree[RawItem]):
         node.remove_children()
         count = len(loaded.filtered)
         more = "+" if loaded.filter_more else ""
-        message = f"filter {escape(item.filter or '')!r}: {count}{more} matching keys (esc clears)"
+        found = plural(count, "matching key").replace(" ", f"{more} ", 1)
+        message = f"filter {escape(item.filter or '')!r}: {found} (esc clears)"
         node.add_leaf(Text(message, style="italic yellow"), NoteItem(item.path, message))
         self._add_entries(node, item, loaded.filtered, None)
         node.set_label(bucket_label(item))
