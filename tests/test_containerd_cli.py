@@ -322,6 +322,18 @@ def test_outline_escapes_and_keeps_lists_in_lists() -> None:
     assert outline_text(deep).endswith("- leaf\n")  # no recursion
 
 
+def test_inspect_says_when_a_lease_or_ingest_expired(capsys: pytest.CaptureFixture[str]) -> None:
+    """ctr's ls columns stay ctr's; inspect's title says expired, with when (issue 10.12)."""
+    now = "2026-11-30T00:00:00Z"
+    first = ok(capsys, "inspect", META, "lease", "nightly-backup", "--now", now).splitlines()[0]
+    assert first == "lease nightly-backup  (namespace team-a)  (expired 26 hours ago)"
+    first = ok(capsys, "inspect", META, "ingest", "upload-unleased", "--now", now).splitlines()[0]
+    assert first.endswith("(namespace default)  (expired 2 days ago)")
+    first = ok(capsys, "inspect", META, "lease", "build-cache", "--now", now).splitlines()[0]
+    assert first.endswith("(expires in 3 weeks)")
+    assert "expire" not in ok(capsys, "inspect", META, "lease", "pinned", "--now", now).splitlines()[0]
+
+
 def test_inspect_finds_the_namespace_or_asks(capsys: pytest.CaptureFixture[str]) -> None:
     digest = "sha256:01e76c1cc2fe3c8517323371613d2079553acbfbb4f129514ad4e683100a742d"
     code, _, err = run(capsys, "inspect", META, "snapshot", digest)

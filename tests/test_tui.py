@@ -933,3 +933,29 @@ async def test_a_gc_verdict_and_a_missing_object_read_in_plain_words() -> None:
     gone = Relation("image", "example.com/gone:1", ObjectRef("image", "default", "example.com/gone:1"),
                     missing=True)  # fmt: skip
     assert str(link_label(gone)).endswith("(missing: no such object in this database)")
+
+
+@pilot_test
+async def test_expired_leases_and_ingests_are_marked_with_when() -> None:
+    from boltview.containerd.model import ObjectRef
+    from boltview.tui.widgets.objects import summary
+
+    app = app_for(CONTAINERD)  # the clock says 2030: every expiry in the fixture is past
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.post_message(JumpToObject(ObjectRef("lease", "team-a", "nightly-backup")))
+        await settle(pilot)
+        await settle(pilot)
+        node = app.query_one(ContainerdTree).cursor_node
+        assert "expired 3 years ago" in str(node.label)
+        text = detail_text(app)
+        assert re.search(r"expires\s+2026-11-28 22:27:00 UTC  \(expired 3 years ago\)", text)
+        app.post_message(JumpToObject(ObjectRef("ingest", "default", "upload-unleased")))
+        await settle(pilot)
+        await settle(pilot)
+        assert "(expired 3 years ago)" in detail_text(app)
+    from boltview.containerd.reader import MetadataReader
+
+    with BoltFile.open(str(CONTAINERD)) as db:
+        pinned = MetadataReader(db).lease("default", "pinned")  # no gc.expire label
+    assert "expire" not in str(summary(pinned, NOW))

@@ -322,7 +322,9 @@ def inspect_command(
         print_json(document)
     else:
         # On a terminal long values fold at its width; into a pipe or file nothing is cut.
-        console(markup=False, emoji=False).print(render_outline(f"{kind} {id}  (namespace {name})", document))
+        note = listing.expiry_note(obj, moment)
+        title = f"{kind} {id}  (namespace {name})" + (f"  ({note})" if note else "")
+        console(markup=False, emoji=False).print(render_outline(title, document))
     report_problems(reader)
 
 

@@ -38,7 +38,7 @@ from boltview.containerd.model import (
     Snapshot,
 )
 from boltview.containerd.reader import MetadataReader
-from boltview.containerd.relations import ContentNode, content_role
+from boltview.containerd.relations import ContentNode, content_role, label_expiry
 from boltview.render.text import escape
 
 # -- Go's text/tabwriter ------------------------------------------------------------
@@ -171,6 +171,27 @@ def since(time: GoTime | None, now: datetime) -> str:
         return "-"
     elapsed = now.timestamp() - (time.unix_seconds + time.nanos / 1e9)
     return go_human_duration(elapsed)
+
+
+def expires_at(obj: object) -> float | None:
+    """When a lease (its ``containerd.io/gc.expire`` label) or an ingest (``expireat``)
+    expires, as a Unix time; None when it does not."""
+    if isinstance(obj, Lease):
+        return label_expiry(obj.labels)
+    if isinstance(obj, Ingest) and obj.expire_at is not None and not obj.expire_at.is_zero:
+        return obj.expire_at.unix_seconds + obj.expire_at.nanos / 1e9
+    return None
+
+
+def expiry_note(obj: object, now: datetime) -> str | None:
+    """'expired 3 days ago' or 'expires in 2 hours' for a lease or ingest that expires."""
+    when = expires_at(obj)
+    if when is None:
+        return None
+    left = when - now.timestamp()
+    if left < 0:
+        return f"expired {go_human_duration(-left).lower()} ago"
+    return f"expires in {go_human_duration(left).lower()}"
 
 
 def local_rfc3339(time: GoTime | None) -> str:

@@ -8,7 +8,7 @@ objects (never markup), so a hostile label cannot reach the terminal.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from rich.console import RenderableType
 from rich.rule import Rule
@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from boltview.containerd.encoding import GoTime
+from boltview.containerd.listing import expires_at
 from boltview.containerd.model import (
     AnyValue,
     Container,
@@ -56,6 +57,26 @@ def _age(stamp: GoTime | None, now: datetime) -> str | None:
     return short_age(when, now) if when is not None else None
 
 
+def _expiry(obj: Ingest | Lease, now: datetime) -> str | None:
+    """'expired 3 days ago' / 'expires in 2 hours' for a lease or ingest that expires."""
+    stamp = expires_at(obj)
+    if stamp is None:
+        return None
+    when = datetime.fromtimestamp(stamp, UTC)
+    return ("expired " if when < now else "expires ") + age(when, now)
+
+
+def expiry_rows(obj: Ingest | Lease, now: datetime, local: tzinfo | None) -> list[tuple[str, str]]:
+    """The expiry in the detail pane, saying whether it is past: ('expires', '... (expired 3 days ago)')."""
+    stamp = expires_at(obj)
+    if stamp is None:
+        return [("expires", "never" if isinstance(obj, Lease) else "(not set)")]
+    when = datetime.fromtimestamp(stamp, UTC)
+    facts = dict(time_facts(when, now, local))
+    rows = [("expires", f"{facts['local']}  ({_expiry(obj, now)})")]
+    return rows if facts["local"] == facts["UTC"] else [*rows, ("", facts["UTC"])]
+
+
 def summary(obj: AnyObject, now: datetime) -> Text:
     """The object's tree label: its id or name, then a dim short summary."""
     name, parts = _summary_parts(obj, now)
@@ -91,14 +112,10 @@ def _summary_parts(obj: AnyObject, now: datetime) -> tuple[str, list[str | None]
         labels = plural(len(obj.labels), "label") if obj.labels else None
         return short_id(obj.digest), [size, labels, _age(obj.created_at, now)]
     if isinstance(obj, Ingest):
-        when = _when(obj.expire_at)
-        expires = None
-        if when is not None:
-            expires = ("expired " + age(when, now)) if when < now else ("expires " + age(when, now))
-        return obj.ref_name, [short_id(obj.expected or ""), expires]
+        return obj.ref_name, [short_id(obj.expected or ""), _expiry(obj, now)]
     if isinstance(obj, Lease):
         count = len(obj.resources)
-        return obj.id, [plural(count, "resource"), _age(obj.created_at, now)]
+        return obj.id, [plural(count, "resource"), _age(obj.created_at, now), _expiry(obj, now)]
     if isinstance(obj, Sandbox):
         return short_id(obj.id), [
             obj.sandboxer,
@@ -248,10 +265,11 @@ def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[R
             ("backend ref", obj.backend_ref),
             ("expected", obj.expected or "(none)"),
         ]
-        rows += time_rows("expires", obj.expire_at, now, local)
+        rows += expiry_rows(obj, now, local)
     elif isinstance(obj, Lease):
         rows += [("id", obj.id), ("resources", str(len(obj.resources)))]
         rows += time_rows("created", obj.created_at, now, local)
+        rows += expiry_rows(obj, now, local)
     elif isinstance(obj, Sandbox):
         rows += [
             ("id", obj.id),
