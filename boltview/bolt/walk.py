@@ -46,13 +46,19 @@ class Walk:
 
 
 def walk_bucket(db: BoltFile, bucket: Bucket, walk: Walk) -> Iterator[Finding]:
-    """Check one bucket's pages, then its sub-buckets (inline ones are skipped, as bbolt)."""
-    if bucket.is_inline:
-        return
-    sub_buckets: list[Bucket] = []
-    yield from _walk_page(db, bucket, bucket.root, walk, (), None, sub_buckets)
-    for child in sub_buckets:
-        yield from walk_bucket(db, child, walk)
+    """Check one bucket's pages, then its sub-buckets (inline ones are skipped, as bbolt).
+
+    Depth first, in key order, as bbolt; without recursion, so that buckets nested
+    as deep as bbolt allows (it sets no limit) are checked, not refused.
+    """
+    pending = [bucket]
+    while pending:
+        current = pending.pop()
+        if current.is_inline:
+            continue
+        sub_buckets: list[Bucket] = []
+        yield from _walk_page(db, current, current.root, walk, (), None, sub_buckets)
+        pending.extend(reversed(sub_buckets))
 
 
 def _walk_page(
@@ -118,7 +124,9 @@ def _walk_page(
     for flags, ks, ke, vs, ve in page.leaf_records():
         if flags & BUCKET_LEAF_FLAG:
             try:
-                sub_buckets.append(open_bucket(db, path + (data[ks:ke],), data[vs:ve]))
+                sub_buckets.append(
+                    open_bucket(db, path + (data[ks:ke],), data[vs:ve], limit_nesting=False)
+                )
             except BoltviewError as error:
                 yield Finding("unreadable", pgid, f"{error}", path + (data[ks:ke],))
 

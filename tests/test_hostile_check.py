@@ -1,0 +1,46 @@
+"""Issue 15: ``check`` on hostile files finds what bbolt's check finds, and what the readers reject.
+
+Valid files are written by the real bbolt (the spec writer of
+``test_hostile_containerd``) and judged by bbolt's own ``tx.Check`` (bboltref).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from boltview.bolt.check import check
+from boltview.bolt.file import BoltFile
+from tests.conftest import run_ref
+from tests.test_hostile_containerd import spec_writer  # noqa: F401  (the fixture)
+
+DEPTH = 1_500
+
+
+def deep_spec(depth: int) -> str:
+    """A bucket chain ``depth`` deep (as text: json.dumps stops near 1,000 levels)."""
+    return '{"top": ' + '{"b": ' * depth + '{"k": "v"}' + "}" * depth + "}"
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "boltview", *map(str, args)],
+        capture_output=True, check=False, text=True, timeout=300,
+    )
+
+
+def test_buckets_nested_1500_deep_are_sound(
+    spec_writer: Path, bboltref: Path, tmp_path: Path  # noqa: F811
+) -> None:
+    (tmp_path / "spec.json").write_text(deep_spec(DEPTH))
+    path = tmp_path / "deep.db"
+    subprocess.run([str(spec_writer), tmp_path / "spec.json", path], check=True)
+    assert run_ref(bboltref, "check", path) in (None, [])
+    db = BoltFile.open(str(path))
+    try:
+        assert list(check(db)) == []
+    finally:
+        db.close()
+    done = run_cli("check", path)
+    assert (done.returncode, done.stdout.strip()) == (0, "OK"), done.stderr
