@@ -44,3 +44,29 @@ def test_buckets_nested_1500_deep_are_sound(
         db.close()
     done = run_cli("check", path)
     assert (done.returncode, done.stdout.strip()) == (0, "OK"), done.stderr
+
+
+def test_check_sees_an_inline_bucket_the_readers_reject(
+    spec_writer: Path, tmp_path: Path  # noqa: F811
+) -> None:
+    """An inline bucket whose page claims more elements than its value holds."""
+    from boltview.bolt.layout import BUCKET_HEADER_SIZE, PAGE_HEADER_SIZE, layout
+    from tests.corrupt import order_of
+
+    (tmp_path / "spec.json").write_text('{"top": {"inl": {"k": "v"}, "z": "zz"}, "o": {"a": "b"}}')
+    path = tmp_path / "inline.db"
+    subprocess.run([str(spec_writer), tmp_path / "spec.json", path], check=True)
+    data = bytearray(path.read_bytes())
+    header = layout(order_of(bytes(data))).page_header
+    start = data.find(b"inl") + len(b"inl") + BUCKET_HEADER_SIZE  # the value follows its key
+    page = header.parse(bytes(data[start : start + PAGE_HEADER_SIZE]))
+    assert (page.id, page.count) == (0, 1)
+    page.count = 40
+    data[start : start + PAGE_HEADER_SIZE] = header.build(page)
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(data)
+    assert run_cli("stats", damaged).returncode == 2
+    assert run_cli("dump", damaged).returncode == 1
+    done = run_cli("check", damaged)
+    assert done.returncode == 1, done.stdout
+    assert "inline bucket top / inl" in done.stdout and "40 elements" in done.stdout
