@@ -70,3 +70,53 @@ def test_check_sees_an_inline_bucket_the_readers_reject(
     done = run_cli("check", damaged)
     assert done.returncode == 1, done.stdout
     assert "inline bucket top / inl" in done.stdout and "40 elements" in done.stdout
+
+
+def _bucket_roots(spec_writer: Path, tmp_path: Path, target: str) -> Path:  # noqa: F811
+    """``top / beta-bucket``'s root set to the root of ``target`` (a bucket, or ``meta``)."""
+    from boltview.bolt.layout import BUCKET_HEADER_SIZE, layout
+    from tests.corrupt import active_meta, order_of
+
+    spec = (
+        '{"top": {"alpha-bucket": {"x": {"k": "v"}}, "beta-bucket": {"y": {"k": "v"}},'
+        ' "gamma": "g"}, "zz": {"q": "r"}}'
+    )
+    (tmp_path / "spec.json").write_text(spec)
+    path = tmp_path / "sound.db"
+    subprocess.run([str(spec_writer), tmp_path / "spec.json", path], check=True)
+    data = bytearray(path.read_bytes())
+    header = layout(order_of(bytes(data))).bucket_header
+
+    def at(name: bytes) -> int:
+        return data.find(name) + len(name)  # a bucket's header follows its key
+
+    victim = b"top" if target == "meta" else b"beta-bucket"
+    if target == "meta":
+        root = active_meta(bytes(data)).root
+    else:
+        root = header.parse(bytes(data[at(target.encode()) :][:BUCKET_HEADER_SIZE])).root
+    start = at(victim)
+    bucket = header.parse(bytes(data[start : start + BUCKET_HEADER_SIZE]))
+    bucket.root = root
+    data[start : start + BUCKET_HEADER_SIZE] = header.build(bucket)
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(data)
+    return damaged
+
+
+def test_dump_leaves_out_a_bucket_sharing_a_root_whole(
+    spec_writer: Path, tmp_path: Path  # noqa: F811
+) -> None:
+    import json
+
+    for target, expected in (
+        ("alpha-bucket", {"top": {"alpha-bucket": {"x": {"k": "v"}}, "gamma": "g"}, "zz": {"q": "r"}}),
+        ("top", {"top": {"alpha-bucket": {"x": {"k": "v"}}, "gamma": "g"}, "zz": {"q": "r"}}),
+        ("meta", {"zz": {"q": "r"}}),
+    ):
+        (tmp_path / target).mkdir()
+        damaged = _bucket_roots(spec_writer, tmp_path / target, target)
+        done = run_cli("dump", "--encoding", "text", damaged)
+        assert done.returncode == 1, (target, done.stderr)
+        assert json.loads(done.stdout) == expected, target
+        assert "left out" in done.stderr
