@@ -117,11 +117,13 @@ class _Dumper:
         self.emit(b"}")
         self.first = False
 
-    def skip(self, error: PageError, bucket: Bucket) -> None:
-        """Leave out an unreadable subtree, or stop, as the caller asked."""
+    def skip(
+        self, error: PageError, bucket: Bucket, path: tuple[bytes, ...] | None = None
+    ) -> None:
+        """Leave out an unreadable subtree (of ``bucket``, or the one at ``path``), or stop."""
         if self.on_error is None or isinstance(error, _Exhausted):
             raise error
-        self.on_error(error, bucket.path)
+        self.on_error(error, bucket.path if path is None else path)
 
     def page(self, bucket: Bucket, page: Page, trail: tuple[int, ...]) -> None:
         if page.pgid:  # inline pages (pgid 0) cost nothing: they live inside a value
@@ -161,16 +163,22 @@ class _Dumper:
         """A leaf page holding sub-buckets too: one element at a time."""
         data = page.data
         for flags, ks, ke, vs, ve in page.leaf_records():
-            self.emit(b"" if self.first else b",")
-            self.first = False
             key = data[ks:ke]
             if flags & BUCKET_LEAF_FLAG:
                 # Through Bucket.child: it refuses sub-buckets of inline buckets
                 # (shared, they nest fanout ** depth times) and nesting cycles.
-                child = bucket.child(Entry(key, data[vs:ve], True))
-                if child.root in trail:
-                    raise PageError(child.root, "reference cycle: a bucket contains itself")
-                self.emit(self.token(key) + b":")
+                # A bucket refused here is left out whole, before its key is written.
+                try:
+                    child = bucket.child(Entry(key, data[vs:ve], True))
+                    if child.root in trail or (child.root and child.root == page.pgid):
+                        raise PageError(child.root, "reference cycle: a bucket contains itself")
+                except PageError as error:
+                    self.skip(error, bucket, bucket.path + (key,))
+                    continue
+                self.emit((b"" if self.first else b",") + self.token(key) + b":")
+                self.first = False
                 self.bucket(child, trail + ((page.pgid,) if page.pgid else ()))
             else:
-                self.emit(self.token(key) + b":" + self.token(data[vs:ve]))
+                self.emit((b"" if self.first else b",") + self.token(key) + b":")
+                self.emit(self.token(data[vs:ve]))
+            self.first = False

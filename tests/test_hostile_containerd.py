@@ -25,6 +25,7 @@ SPEC_WRITER = """\
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"sort"
@@ -32,7 +33,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// fill writes a JSON object into b: an object becomes a bucket, a string a value.
+// fill writes a JSON object into b: an object becomes a bucket, a string a value,
+// and ["base64", "..."] a binary value.
 func fill(b *bolt.Bucket, spec map[string]interface{}) error {
 	keys := make([]string, 0, len(spec))
 	for k := range spec {
@@ -43,6 +45,14 @@ func fill(b *bolt.Bucket, spec map[string]interface{}) error {
 		switch v := spec[k].(type) {
 		case string:
 			if err := b.Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		case []interface{}:
+			raw, err := base64.StdEncoding.DecodeString(v[1].(string))
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(k), raw); err != nil {
 				return err
 			}
 		case map[string]interface{}:

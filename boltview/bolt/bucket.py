@@ -207,14 +207,21 @@ class Bucket:
 
 
 def open_bucket(
-    db: BoltFile, path: tuple[bytes, ...], header: bytes, enclosing: tuple[int, ...] = ()
+    db: BoltFile,
+    path: tuple[bytes, ...],
+    header: bytes,
+    enclosing: tuple[int, ...] = (),
+    *,
+    limit_nesting: bool = True,
 ) -> Bucket:
     """A bucket from the value its parent stores: ``root u64 | sequence u64`` (+ inline page).
 
     ``enclosing`` are the root pages of the buckets above it: a bucket whose
-    root is one of them contains itself, and is refused as a cycle.
+    root is one of them contains itself, and is refused as a cycle.  A walker
+    that keeps no stack per level (check's) opens any depth: ``limit_nesting``
+    off.
     """
-    if len(path) > MAX_NESTING:
+    if limit_nesting and len(path) > MAX_NESTING:
         raise PageError(
             0, f"buckets nested deeper than {MAX_NESTING} levels, below {show_path(path[:4])}"
         )

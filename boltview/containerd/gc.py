@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from boltview.containerd.model import ObjectRef
 from boltview.containerd.relations import Index, Reference
+from boltview.values.gotime import OUT_OF_RANGE, GoTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,11 @@ def why_kept(index: Index, ref: ObjectRef, now: datetime | None = None) -> GcVer
 def _expiry_note(reason: str, expires: float | None) -> str:
     if expires is None:
         return reason
-    return f"{reason}, expires {datetime.fromtimestamp(expires, UTC).isoformat()}"
+    try:
+        text = datetime.fromtimestamp(expires, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        text = f"{GoTime(int(expires), 0, -1).rfc3339()} ({OUT_OF_RANGE})"
+    return f"{reason}, expires {text}"
 
 
 def _flat_follows(reference: Reference) -> bool:

@@ -40,6 +40,7 @@ from boltview.containerd.model import (
 from boltview.containerd.reader import MetadataReader
 from boltview.containerd.relations import ContentNode, content_role, label_expiry
 from boltview.render.text import escape
+from boltview.values.gotime import OUT_OF_RANGE, go_local_datetime
 
 # -- Go's text/tabwriter ------------------------------------------------------------
 
@@ -198,7 +199,9 @@ def local_rfc3339(time: GoTime | None) -> str:
     """``t.Local().Format(time.RFC3339)``, as ``ctr leases ls`` prints."""
     if time is None:
         return "0001-01-01T00:00:00Z"
-    local = datetime.fromtimestamp(time.unix_seconds).astimezone()
+    local = go_local_datetime(time)
+    if local is None:
+        return f"{time.rfc3339()} ({OUT_OF_RANGE})"
     offset = local.utcoffset()
     seconds = int(offset.total_seconds()) if offset is not None else 0
     return local.strftime("%Y-%m-%dT%H:%M:%S") + _rfc3339_zone(seconds)
@@ -221,7 +224,10 @@ def parse_rfc3339(text: str) -> float | None:
     if match is None:
         return None
     whole, fraction, zone = match.groups()
-    moment = datetime.fromisoformat(whole + ("+00:00" if zone == "Z" else zone))
+    try:
+        moment = datetime.fromisoformat(whole + ("+00:00" if zone == "Z" else zone))
+    except ValueError:  # month 13, hour 25, an offset of a day or more
+        return None
     return moment.timestamp() + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
 
 

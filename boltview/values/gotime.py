@@ -25,6 +25,8 @@ __all__ = [
     "GoTime",
     "GoTimeBinary",
     "decode_go_time",
+    "go_datetime",
+    "go_local_datetime",
 ]
 
 
@@ -104,7 +106,7 @@ class GoTime:
                 seconds=self.unix_seconds, microseconds=self.nanos // 1000
             )
             return utc.astimezone(zone)
-        except OverflowError:
+        except (OverflowError, ValueError):
             raise DecodeError(f"{self.rfc3339()} is outside Python's datetime range") from None
 
     def rfc3339(self) -> str:
@@ -129,6 +131,34 @@ class GoTime:
 
 
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+OUT_OF_RANGE = "out of Python's datetime range"
+"""The note shown beside a time kept raw because Python cannot convert it."""
+
+
+def go_datetime(time: GoTime) -> tuple[datetime | None, str | None]:
+    """``time`` as an aware datetime, or None with the reason it cannot be one.
+
+    The one guarded conversion: Go's times run from year -292,277,022,657 to
+    292,277,026,596, Python's from 1 to 9999.  Callers show ``time.rfc3339()``
+    (exact for any time) with the reason instead of a traceback.
+    """
+    try:
+        return time.to_datetime(), None
+    except DecodeError as error:
+        return None, str(error)
+
+
+def go_local_datetime(time: GoTime) -> datetime | None:
+    """``time`` in the machine's local zone (Go's ``t.Local()``), or None if out of range.
+
+    The C library's ``localtime`` has its own limits (``EOVERFLOW`` past 2^55 or so
+    seconds), narrower or wider than datetime's depending on the platform.
+    """
+    try:
+        return datetime.fromtimestamp(time.unix_seconds).astimezone()
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def decode_go_time(data: bytes) -> GoTime:

@@ -38,7 +38,7 @@ from boltview.errors import DecodeError
 from boltview.protobuf.any import decode_any
 from boltview.protobuf.wire import decode_raw_json
 from boltview.render.text import escape, human_size, printable_utf8
-from boltview.values.gotime import decode_go_time
+from boltview.values.gotime import decode_go_time, go_datetime
 from boltview.values.varint import decode_uvarint, decode_varint
 
 __all__ = [
@@ -139,18 +139,19 @@ def expected_time(value: bytes) -> Reading:
 def _time(value: bytes, expected: bool) -> Reading | None:
     try:
         stamp = decode_go_time(value)
-        when = stamp.to_datetime()
     except DecodeError as error:
         if expected:
             return Reading("binary", "bad time", "binary", note=f"not a Go time: {error}")
         return None
-    if not expected and not 1970 <= when.year <= 2200:
+    when, note = go_datetime(stamp)
+    if not expected and (when is None or not 1970 <= when.year <= 2200):
         return None
     return Reading(
         "time",
         stamp.rfc3339(),
         "Go time (time.MarshalBinary)",
         facts=[("RFC 3339", stamp.rfc3339())],
+        note=note,
         when=when,
     )
 

@@ -36,6 +36,7 @@ from boltview.render.hexdump import annotated_hexdump, hexdump_lines
 from boltview.render.text import escape, human_size, show_bytes, show_path
 from boltview.tui.messages import JumpToObject
 from boltview.tui.values import Reading, key_text, plural, pretty_json, read_value, time_facts
+from boltview.values.gotime import OUT_OF_RANGE
 from boltview.values.recognize import sequence_key
 from boltview.values.regions import value_regions
 
@@ -205,7 +206,10 @@ class DetailPane(VerticalScroll):
                 rows.insert(1, ("key as u64", f"{number} (big-endian)"))
         rows.extend(reading.facts)
         if reading.when is not None:
-            rows.extend(time_facts(reading.when, self.clock(), self.local_tz))
+            try:
+                rows.extend(time_facts(reading.when, self.clock(), self.local_tz))
+            except (OverflowError, ValueError):  # in range in UTC, not in the local zone
+                rows.append(("local", OUT_OF_RANGE))
         rows.append(
             ("CLI", f"boltview get {shlex.quote(self.file_path)} {cli_words(path + (key,))}")
         )

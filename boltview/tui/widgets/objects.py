@@ -32,10 +32,10 @@ from boltview.containerd.model import (
 from boltview.containerd.reader import AnyObject
 from boltview.containerd.refs import short_digest
 from boltview.containerd.relations import content_role
-from boltview.errors import DecodeError
 from boltview.render.text import escape, human_size, show_bytes, show_path
 from boltview.tui.values import age, plural, short_age, time_facts
 from boltview.tui.widgets.detail import facts_table, json_view
+from boltview.values.gotime import OUT_OF_RANGE, go_datetime
 
 
 def short_id(text: str) -> str:
@@ -46,10 +46,7 @@ def short_id(text: str) -> str:
 def _when(stamp: GoTime | None) -> datetime | None:
     if stamp is None or stamp.is_zero:
         return None
-    try:
-        return stamp.to_datetime()
-    except DecodeError:
-        return None
+    return go_datetime(stamp)[0]
 
 
 def _age(stamp: GoTime | None, now: datetime) -> str | None:
@@ -155,10 +152,15 @@ def time_rows(
 ) -> list[tuple[str, str]]:
     if stamp is None:
         return [(name, "(not set)")]
-    when = _when(stamp)
-    if when is None:
+    if stamp.is_zero:
         return [(name, stamp.rfc3339())]
-    facts = dict(time_facts(when, now, local))
+    when, note = go_datetime(stamp)
+    try:
+        facts = dict(time_facts(when, now, local)) if when is not None else None
+    except (OverflowError, ValueError):  # in range in UTC, not in the local zone
+        facts, note = None, OUT_OF_RANGE
+    if facts is None:
+        return [(name, f"{stamp.rfc3339()}  ({note})")]
     first = (name, f"{facts['local']}  ({facts['age']})")
     if facts["local"] == facts["UTC"]:
         return [first]
