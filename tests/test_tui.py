@@ -101,6 +101,16 @@ def find_child(node, text: str):  # type: ignore[no-untyped-def]
     raise AssertionError(f"{text!r} not among {children_labels(node)}")
 
 
+async def expand_many(app: BoltviewApp, pilot):  # type: ignore[no-untyped-def]
+    """basic.db's raw tree with its big bucket ``many`` expanded: (tree, node)."""
+    await settle(pilot)
+    tree = app.query_one(RawTree)
+    many = find_child(tree.root, "many")
+    many.expand()
+    await settle(pilot)
+    return tree, many
+
+
 # -- opening --------------------------------------------------------------------------
 
 
@@ -288,11 +298,7 @@ async def test_a_big_bucket_loads_in_windows_and_stays_bounded(
     monkeypatch.setattr(raw_tree, "MAX_LOADED", 500)
     app = app_for(BASIC)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        tree = app.query_one(RawTree)
-        many = find_child(tree.root, "many")
-        many.expand()
-        await settle(pilot)
+        tree, many = await expand_many(app, pilot)
 
         def keys() -> list[bytes]:
             return [c.data.key for c in many.children if isinstance(c.data, ValueItem)]
@@ -378,11 +384,7 @@ async def test_search_is_cancelled_between_pages() -> None:
 async def test_filter_the_current_bucket() -> None:
     app = app_for(BASIC)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        tree = app.query_one(RawTree)
-        many = find_child(tree.root, "many")
-        many.expand()
-        await settle(pilot)
+        tree, many = await expand_many(app, pilot)
         tree.move_cursor(many.children[3])
         await pilot.press("f")
         box = app.query_one("#filter", Input)
@@ -800,11 +802,7 @@ async def test_previous_transaction_in_the_containerd_view() -> None:
 async def test_clicking_more_keys_loads_the_next_window() -> None:
     app = app_for(BASIC)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        tree = app.query_one(RawTree)
-        many = find_child(tree.root, "many")
-        many.expand()
-        await settle(pilot)
+        tree, many = await expand_many(app, pilot)
         more = many.children[-1]
         tree.scroll_to_node(more, animate=False)
         await pilot.pause()
@@ -900,11 +898,7 @@ def test_G_goes_to_the_last_key_of_a_bucket_too_big_to_hold(
 async def test_one_match_is_one_matching_key() -> None:
     app = app_for(BASIC)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        tree = app.query_one(RawTree)
-        many = find_child(tree.root, "many")
-        many.expand()
-        await settle(pilot)
+        tree, many = await expand_many(app, pilot)
         tree.move_cursor(many.children[3])
         await pilot.press("f", *"00119", "enter")
         await settle(pilot)
