@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -146,7 +147,10 @@ def newest_time(db: BoltFile) -> datetime:
 
 
 async def shoot(db_path: Path, name: str, scene: Scene, out: Path, now: datetime) -> Path:
-    db = BoltFile.open(str(db_path))
+    # Opened by its name from its own folder: no path of this machine shows in the
+    # pictures (the detail pane's CLI line names the file as it was opened).
+    os.chdir(db_path.parent)
+    db = BoltFile.open(db_path.name)
     app: BoltviewApp = make_app(db, clock=lambda: now, local_tz=UTC)
     target = out / f"{name}.svg"
     async with app.run_test(size=SIZE) as pilot:
@@ -193,7 +197,7 @@ def main() -> None:
     for name, scene in SCENES.items():
         if args.only and name not in args.only:
             continue
-        svg = asyncio.run(shoot(args.db, name, scene, args.out, now))
+        svg = asyncio.run(shoot(args.db.resolve(), name, scene, args.out.resolve(), now))
         png = None if args.no_png else to_png(svg)
         print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg, png.name if png else "")
 
