@@ -33,8 +33,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// fill writes a JSON object into b: an object becomes a bucket, a string a value,
-// and ["base64", "..."] a binary value.
+// fill writes a JSON object into b: an object becomes a bucket (or goes into the
+// one already there), a string a value, ["base64", "..."] a binary value, and
+// null deletes the key.
 func fill(b *bolt.Bucket, spec map[string]interface{}) error {
 	keys := make([]string, 0, len(spec))
 	for k := range spec {
@@ -43,6 +44,10 @@ func fill(b *bolt.Bucket, spec map[string]interface{}) error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		switch v := spec[k].(type) {
+		case nil:
+			if err := b.Delete([]byte(k)); err != nil {
+				return err
+			}
 		case string:
 			if err := b.Put([]byte(k), []byte(v)); err != nil {
 				return err
@@ -56,7 +61,7 @@ func fill(b *bolt.Bucket, spec map[string]interface{}) error {
 				return err
 			}
 		case map[string]interface{}:
-			child, err := b.CreateBucket([]byte(k))
+			child, err := b.CreateBucketIfNotExists([]byte(k))
 			if err != nil {
 				return err
 			}
@@ -68,22 +73,19 @@ func fill(b *bolt.Bucket, spec map[string]interface{}) error {
 	return nil
 }
 
-func main() {
+// update writes one JSON description into db, as one transaction.
+func update(db *bolt.DB, path string) error {
 	var spec map[string]map[string]interface{}
-	data, err := os.ReadFile(os.Args[1])
+	data, err := os.ReadFile(path)
 	if err == nil {
 		err = json.Unmarshal(data, &spec)
 	}
 	if err != nil {
-		panic(err)
+		return err
 	}
-	db, err := bolt.Open(os.Args[2], 0o600, nil)
-	if err != nil {
-		panic(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	return db.Update(func(tx *bolt.Tx) error {
 		for name, body := range spec {
-			b, err := tx.CreateBucket([]byte(name))
+			b, err := tx.CreateBucketIfNotExists([]byte(name))
 			if err != nil {
 				return err
 			}
@@ -93,10 +95,22 @@ func main() {
 		}
 		return nil
 	})
-	if err == nil {
-		err = db.Close()
-	}
+}
+
+// specwriter SPEC DB [SPEC...]: the first SPEC as one transaction, then each
+// further SPEC as one more (keys it names are put or, when null, deleted).
+func main() {
+	db, err := bolt.Open(os.Args[2], 0o600, nil)
 	if err != nil {
+		panic(err)
+	}
+	specs := append([]string{os.Args[1]}, os.Args[3:]...)
+	for _, path := range specs {
+		if err = update(db, path); err != nil {
+			panic(err)
+		}
+	}
+	if err = db.Close(); err != nil {
 		panic(err)
 	}
 }

@@ -372,9 +372,9 @@ def reading(
     db = BoltFile.open(path, meta=meta, snapshot=snapshot)
     try:
         yield db
-    except BoltviewError:
+    except BoltviewError as error:
         changed = db.changed_under_us()
-        if changed:
+        if changed and changed not in str(error):  # a verb may have said it already, and more
             raise BoltviewError(changed) from None
         raise
     else:

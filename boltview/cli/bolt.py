@@ -470,17 +470,40 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
             gaps.append(f"{db.path}: {error}; left out of bucket {show_path(where)}")
 
         sys.stdout.flush()
-        dump(target, sys.stdout.buffer, encoding, on_error=report)
-        sys.stdout.buffer.flush()
+        try:
+            dump(target, sys.stdout.buffer, encoding, on_error=report)
+        except BoltviewError:
+            changed = _spoil_if_changed(db)
+            if changed:
+                raise BoltviewError(f"{changed}; {SPOILED_NOTE}") from None
+            raise
         # A gap in a live file may be the writer's doing, not damage: say that instead.
-        changed = db.changed_under_us()
+        changed = _spoil_if_changed(db)
         if changed:
-            raise BoltviewError(changed)
+            raise BoltviewError(f"{changed}; {SPOILED_NOTE}")
     for gap in gaps:
         click.echo(escape(f"boltview: warning: {gap}"), err=True)
     if gaps:
         # The JSON is whole, but parts of the tree could not be read: say so.
         raise SystemExit(EXIT_PROBLEMS)
+
+
+SPOILED = b"\n!boltview: the database changed while it was read; this output is not one transaction\n"
+"""What ``dump`` writes after the JSON when a direct read was overtaken by a writer."""
+SPOILED_NOTE = "the output on stdout was ended with a line that is not JSON, so that it does not parse"
+
+
+def _spoil_if_changed(db: BoltFile) -> str | None:
+    """When a writer moved the file on during a direct read, end stdout so it cannot parse.
+
+    The document streamed so far may be whole and valid JSON that mixes
+    transactions; a line that is not JSON after it makes every parser refuse it.
+    """
+    changed = db.changed_under_us()
+    if changed:
+        sys.stdout.buffer.write(SPOILED)
+    sys.stdout.buffer.flush()
+    return changed
 
 
 @click.command("diff")

@@ -7,6 +7,7 @@ objects (never markup), so a hostile label cannot reach the terminal.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
@@ -167,7 +168,18 @@ def time_rows(
     return [first, ("", facts["UTC"])]
 
 
-def labels_table(title: str, labels: Mapping[str, str] | None) -> list[RenderableType]:
+LABELS_SHOWN = 200
+"""Labels drawn in the detail pane at most: an object may carry 100,000 of them."""
+
+
+def labels_table(
+    title: str, labels: Mapping[str, str] | None, limit: int = LABELS_SHOWN
+) -> list[RenderableType]:
+    """The first ``limit`` labels in key order, then how many more there are.
+
+    Only the labels shown are sorted and drawn (``heapq.nsmallest``), so a
+    container with 100,000 labels costs one pass over them, not a table of all.
+    """
     if not labels:
         return []
     table = Table(
@@ -180,9 +192,15 @@ def labels_table(title: str, labels: Mapping[str, str] | None) -> list[Renderabl
     )
     table.add_column("key", style="cyan", overflow="fold", ratio=1)
     table.add_column("value", overflow="fold", ratio=1)
-    for key, value in sorted(labels.items()):
+    items = labels.items()
+    shown = heapq.nsmallest(limit, items) if len(labels) > limit else sorted(items)
+    for key, value in shown:
         table.add_row(Text(escape(key)), Text(escape(value)))
-    return [table]
+    more = len(labels) - len(shown)
+    if not more:
+        return [table]
+    marker = Text(f"... {more:,} more {title} (not shown)", style="dim italic")
+    return [table, marker]
 
 
 def any_rows(name: str, value: AnyValue | None) -> list[tuple[str, str]]:
