@@ -461,6 +461,11 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
 
     A page that cannot be read is left out with a warning on stderr, the rest
     is still written, and the exit code is then 1.
+
+    \b
+    text: a backslash becomes two backslashes, then each byte that is not
+    valid UTF-8 becomes \\xNN, so byte 0xa2 and the characters "\\xa2"
+    differ (JSON escapes the backslashes once more); reversible.
     """
     with open_db(path, meta, snapshot) as db:
         target = resolve_bucket(db, bucket)
