@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,74 @@ def test_both_metas_with_page_size_0_are_named(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "meta 0: page size 0" in result.stderr
+
+
+# -- sparse and huge files (item 3) ----------------------------------------------------
+
+GIB = 1 << 30
+
+
+def peak_rss_mib(*args: str | Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run boltview in a fresh child of a fresh interpreter: its own peak RSS, in MiB."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "sys.stderr.write(done.stderr)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    done = boltview_probe(probe, *args)
+    code, rss = done.stdout.split()[-2:]
+    done.returncode = int(code)
+    return int(rss) / 1024, done
+
+
+def boltview_probe(probe: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "boltview", *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def a_bucket_leaf(path: Path) -> int:
+    """The root leaf page of one of basic.db's top-level buckets (not inline)."""
+    with BoltFile.open(str(path)) as db:
+        for bucket in db.root.buckets():
+            if bucket.root and bucket.root_page().is_leaf and bucket.root_page().count:
+                return bucket.root
+    raise LookupError("no bucket with a leaf root page")
+
+
+def sparse_with_a_long_run(tmp_path: Path, size: int, **element: int) -> tuple[Path, int]:
+    """basic.db, one leaf page's overflow running to the end of a sparse ``size``-byte file."""
+    data = bytearray(BASIC.read_bytes())
+    pgid = a_bucket_leaf(BASIC)
+    page_size = corrupt.page_size_of(bytes(data))
+    page = corrupt.read_elements(bytes(data), pgid, leaf=True)
+    page.header.overflow = size // page_size - pgid - 1
+    for field, value in element.items():
+        page.elements[0][field] = value
+    corrupt.write_elements(data, pgid, True, page)
+    path = tmp_path / "sparse.db"
+    path.write_bytes(bytes(data))
+    os.truncate(path, size)  # a hole: no disk used
+    return path, pgid
+
+
+def test_an_overflow_run_to_the_end_of_a_2gb_file_is_not_read_whole(tmp_path: Path) -> None:
+    path, _ = sparse_with_a_long_run(tmp_path, 2 * GIB)
+    rss, done = peak_rss_mib("dump", path, "--encoding", "base64")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert rss < 400, f"dump held {rss:.0f} MiB for a 2 GiB run of a few small values"
+
+
+def test_a_value_claiming_more_than_the_file_is_reported(tmp_path: Path) -> None:
+    path, pgid = sparse_with_a_long_run(tmp_path, 2 * GIB, vsize=3 * GIB)
+    rss, done = peak_rss_mib("dump", path, "--encoding", "base64")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"page {pgid}" in done.stderr and "runs past the end" in done.stderr
+    assert rss < 400

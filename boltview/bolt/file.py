@@ -18,6 +18,7 @@ from boltview.bolt import meta as metas
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.freelist import PageSpan, page_spans
 from boltview.bolt.layout import (
+    LEAF_ELEMENT_SIZE,
     MAGIC_BYTES,
     META_SIZE,
     PAGE_HEADER_SIZE,
@@ -35,6 +36,8 @@ _META_END = PAGE_HEADER_SIZE + META_SIZE
 _CACHED_PAGES = 256
 SNAPSHOT_ATTEMPTS = 5
 _HASH_CHUNK = 16 << 20
+#: An overflow run longer than this is read only as far as its elements reach.
+_WHOLE_RUN = 16 << 20
 #: A live file up to this size is copied to memory to be read consistently.
 AUTO_SNAPSHOT_LIMIT = 1 << 30
 
@@ -296,8 +299,28 @@ class BoltFile:
                 raise PageError(
                     pgid, f"overflow of {page.overflow} pages runs past the end of the file"
                 )
+            if length > _WHOLE_RUN:
+                length = self._needed(page, offset, length)
             page = Page(pgid, self.source.read(offset, length), self.layout)
         return page
+
+    def _needed(self, first: Page, offset: int, length: int) -> int:
+        """The bytes of a long overflow run its elements use: memory follows the values.
+
+        A damaged header may claim a run to the end of a huge (sparse) file;
+        only what the elements reach is read.  When an element claims more
+        than the run holds, only the element array is read, and the page
+        reports the element that runs past its end when it is read.
+        """
+        head = first
+        # The header and the element array (or a freelist's long count).
+        array_end = PAGE_HEADER_SIZE + 8 + first.count * LEAF_ELEMENT_SIZE
+        if array_end > len(first.data):
+            head = Page(first.pgid, self.source.read(offset, min(array_end, length)), self.layout)
+        reach = head.reach()
+        if reach is None:
+            return length
+        return reach if reach <= length else len(head.data)
 
     def page_header(self, pgid: int) -> tuple[int, int, int, int] | None:
         """The header of page ``pgid`` as it is on disk: (id, flags, count, overflow).
