@@ -132,3 +132,52 @@ def test_a_value_claiming_more_than_the_file_is_reported(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
     assert f"page {pgid}" in done.stderr and "runs past the end" in done.stderr
     assert rss < 400
+
+
+def sparse_copy(tmp_path: Path, size: int) -> Path:
+    """basic.db grown to ``size`` bytes by a hole: still valid, no disk used."""
+    path = tmp_path / "big.db"
+    path.write_bytes(BASIC.read_bytes())
+    os.truncate(path, size)
+    return path
+
+
+def test_info_of_a_huge_sparse_file_does_not_hash_it_unless_asked(tmp_path: Path) -> None:
+    path = sparse_copy(tmp_path, 8 * GIB)
+    done = boltview("info", path, "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["sha256"] is None
+    assert "--sha256" in document["sha256_note"]
+    assert "not computed" in boltview("info", path).stdout
+    small = json.loads(boltview("info", BASIC, "--json").stdout)
+    assert small["sha256"] is not None and "sha256_note" not in small
+
+
+def test_snapshot_larger_than_memory_allows_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = sparse_copy(tmp_path, 3 * GIB)
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+    probe = limit + (
+        "import subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "sys.stderr.write(done.stderr)\n"
+        "print(done.returncode)\n"
+    )
+    done = boltview_probe(probe, "info", "--snapshot", path)
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    assert done.stdout.split()[-1] == "2", done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--snapshot refused" in lines[0], done.stderr
+
+
+def test_snapshot_refusal_follows_memavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boltview.bolt import file
+
+    monkeypatch.setattr(file, "memory_available", lambda: 3 * BASIC.stat().st_size)
+    with BoltFile.open(str(BASIC), snapshot=True) as db:
+        assert db.is_snapshot
+    monkeypatch.setattr(file, "memory_available", lambda: 2 * BASIC.stat().st_size)
+    with pytest.raises(InvalidDatabaseError, match="--snapshot refused"):
+        BoltFile.open(str(BASIC), snapshot=True)

@@ -29,7 +29,7 @@ from boltview.bolt.layout import (
 from boltview.bolt.live import LockHolder, lock_holders
 from boltview.bolt.meta import Meta
 from boltview.bolt.page import Page
-from boltview.bolt.source import Source
+from boltview.bolt.source import SNAPSHOT_MEMORY_SHARE, Source, memory_available
 from boltview.errors import BoltviewError, InvalidDatabaseError, PageError
 
 _META_END = PAGE_HEADER_SIZE + META_SIZE
@@ -96,15 +96,24 @@ class BoltFile:
         With ``snapshot`` the whole file is copied into memory first, so a
         live writer cannot change what we read halfway through.  ``None``
         decides by looking: a file that a writer holds locked (and that is
-        not too big to copy) is read from a snapshot.
+        not too big to copy) is read from a snapshot.  A snapshot of a file
+        larger than a third of the memory available is refused
+        (InvalidDatabaseError), never tried.
         """
         if meta not in (None, 0, 1):
             raise InvalidDatabaseError(f"{path}: --meta must be 0 or 1, not {meta}")
         source = Source(path)
         try:
             holders = lock_holders(source.stat)
+            room = memory_available()
+            fits = room is None or source.size <= room * SNAPSHOT_MEMORY_SHARE
             if snapshot is None:
-                snapshot = bool(holders) and source.size <= AUTO_SNAPSHOT_LIMIT
+                snapshot = bool(holders) and source.size <= AUTO_SNAPSHOT_LIMIT and fits
+            elif snapshot and not fits:
+                raise InvalidDatabaseError(
+                    f"{path}: --snapshot refused: the file ({_mib(source.size)}) is more than "
+                    f"a third of the memory available ({_mib(room or 0)}); read it without --snapshot"
+                )
             db = (
                 cls._consistent_snapshot(source, meta) if snapshot
                 else cls._from_source(source, meta)
@@ -350,6 +359,10 @@ class BoltFile:
     def bucket(self, *path: bytes) -> Bucket:
         """The bucket at ``path`` (names from the root down)."""
         return self.root.bucket(*path)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MiB"
 
 
 def _byte_order(head: bytes) -> str | None:
