@@ -4,6 +4,13 @@ A sub-bucket becomes a nested object, a value a string.  With the base64
 encoding keys and values are standard base64, so the dump is lossless and can
 be compared byte for byte with what bbolt itself reads.
 
+The text encoding is for reading, and reversible too (``decode_text``): a
+backslash is first written as two backslashes, then the bytes are read as
+UTF-8 and each byte that is not part of valid UTF-8 becomes ``\\xNN`` (two
+lower-case hex digits).  So byte 0xa2 is ``\\xa2`` and the four characters
+``\\xa2`` are ``\\\\xa2``; the JSON string then escapes as JSON does
+(``"\\\\xa2"`` and ``"\\\\\\\\xa2"`` in the file).
+
 This is the hottest loop in boltview, so it walks pages directly instead of
 going through ``Bucket.entries``, and a leaf page without sub-buckets is
 encoded with no Python loop per key: ``map`` slices and encodes every key
@@ -30,9 +37,38 @@ _CHUNK = 1 << 18  # bytes of output gathered before one write
 _quote = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
+def encode_text(data: bytes) -> str:
+    """``data`` as the text encoding's string: backslash doubled, other non-UTF-8 bytes ``\\xNN``."""
+    return data.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
+
+
+def decode_text(text: str) -> bytes:
+    """The bytes ``encode_text`` made ``text`` from; ValueError if no bytes encode to it."""
+    out = bytearray()
+    pos = 0
+    while True:
+        slash = text.find("\\", pos)
+        out += text[pos : len(text) if slash < 0 else slash].encode("utf-8")
+        if slash < 0:
+            return bytes(out)
+        if text.startswith("\\", slash + 1):
+            out += b"\\"
+            pos = slash + 2
+            continue
+        digits = text[slash + 2 : slash + 4]
+        if text[slash + 1 : slash + 2] != "x" or len(digits) != 2 or not all(
+            c in "0123456789abcdef" for c in digits
+        ):
+            raise ValueError(f"not the text encoding: lone backslash at {slash}")
+        out.append(int(digits, 16))
+        pos = slash + 4
+
+
 def _text_tokens(items: Iterable[bytes]) -> Iterator[bytes]:
     for item in items:
-        yield _quote(item.decode("utf-8", "backslashreplace"))[1:-1].encode("ascii")
+        yield _quote(item.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace"))[
+            1:-1
+        ].encode("ascii")
 
 
 #: Each encoding turns many byte strings into JSON string bodies (no quotes).

@@ -18,6 +18,7 @@ from boltview.bolt import meta as metas
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.freelist import PageSpan, page_spans
 from boltview.bolt.layout import (
+    LEAF_ELEMENT_SIZE,
     MAGIC_BYTES,
     META_SIZE,
     PAGE_HEADER_SIZE,
@@ -28,13 +29,15 @@ from boltview.bolt.layout import (
 from boltview.bolt.live import LockHolder, lock_holders
 from boltview.bolt.meta import Meta
 from boltview.bolt.page import Page
-from boltview.bolt.source import Source
+from boltview.bolt.source import SNAPSHOT_MEMORY_SHARE, Source, memory_available
 from boltview.errors import BoltviewError, InvalidDatabaseError, PageError
 
 _META_END = PAGE_HEADER_SIZE + META_SIZE
 _CACHED_PAGES = 256
 SNAPSHOT_ATTEMPTS = 5
 _HASH_CHUNK = 16 << 20
+#: An overflow run longer than this is read only as far as its elements reach.
+_WHOLE_RUN = 16 << 20
 #: A live file up to this size is copied to memory to be read consistently.
 AUTO_SNAPSHOT_LIMIT = 1 << 30
 
@@ -93,15 +96,24 @@ class BoltFile:
         With ``snapshot`` the whole file is copied into memory first, so a
         live writer cannot change what we read halfway through.  ``None``
         decides by looking: a file that a writer holds locked (and that is
-        not too big to copy) is read from a snapshot.
+        not too big to copy) is read from a snapshot.  A snapshot of a file
+        larger than a third of the memory available is refused
+        (InvalidDatabaseError), never tried.
         """
         if meta not in (None, 0, 1):
             raise InvalidDatabaseError(f"{path}: --meta must be 0 or 1, not {meta}")
         source = Source(path)
         try:
             holders = lock_holders(source.stat)
+            room = memory_available()
+            fits = room is None or source.size <= room * SNAPSHOT_MEMORY_SHARE
             if snapshot is None:
-                snapshot = bool(holders) and source.size <= AUTO_SNAPSHOT_LIMIT
+                snapshot = bool(holders) and source.size <= AUTO_SNAPSHOT_LIMIT and fits
+            elif snapshot and not fits:
+                raise InvalidDatabaseError(
+                    f"{path}: --snapshot refused: the file ({_mib(source.size)}) is more than "
+                    f"a third of the memory available ({_mib(room or 0)}); read it without --snapshot"
+                )
             db = (
                 cls._consistent_snapshot(source, meta) if snapshot
                 else cls._from_source(source, meta)
@@ -296,8 +308,28 @@ class BoltFile:
                 raise PageError(
                     pgid, f"overflow of {page.overflow} pages runs past the end of the file"
                 )
+            if length > _WHOLE_RUN:
+                length = self._needed(page, offset, length)
             page = Page(pgid, self.source.read(offset, length), self.layout)
         return page
+
+    def _needed(self, first: Page, offset: int, length: int) -> int:
+        """The bytes of a long overflow run its elements use: memory follows the values.
+
+        A damaged header may claim a run to the end of a huge (sparse) file;
+        only what the elements reach is read.  When an element claims more
+        than the run holds, only the element array is read, and the page
+        reports the element that runs past its end when it is read.
+        """
+        head = first
+        # The header and the element array (or a freelist's long count).
+        array_end = PAGE_HEADER_SIZE + 8 + first.count * LEAF_ELEMENT_SIZE
+        if array_end > len(first.data):
+            head = Page(first.pgid, self.source.read(offset, min(array_end, length)), self.layout)
+        reach = head.reach()
+        if reach is None:
+            return length
+        return reach if reach <= length else len(head.data)
 
     def page_header(self, pgid: int) -> tuple[int, int, int, int] | None:
         """The header of page ``pgid`` as it is on disk: (id, flags, count, overflow).
@@ -327,6 +359,10 @@ class BoltFile:
     def bucket(self, *path: bytes) -> Bucket:
         """The bucket at ``path`` (names from the root down)."""
         return self.root.bucket(*path)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MiB"
 
 
 def _byte_order(head: bytes) -> str | None:

@@ -89,18 +89,33 @@ def decode_meta(index: int, page: bytes, layout: Layout) -> Meta:
         txid=fields.txid,
         checksum=fields.checksum,
         computed_checksum=computed,
-        problem=_problem(fields.magic, fields.version, fields.checksum, computed),
+        problem=_problem(
+            fields.magic, fields.version, fields.checksum, computed, fields.page_size
+        ),
     )
 
 
-def _problem(magic: int, version: int, checksum: int, computed: int) -> str | None:
-    """bbolt's ``meta.validate``, in words."""
+#: The smallest page that holds a page header and a meta.
+MIN_PAGE_SIZE = PAGE_HEADER_SIZE + META_SIZE
+
+
+def _problem(magic: int, version: int, checksum: int, computed: int, page_size: int) -> str | None:
+    """bbolt's ``meta.validate``, in words, and a page size no file can have.
+
+    bbolt takes a page size of 0 from a meta whose checksum is right and then
+    fails; a reader can do better and use the other meta, so such a meta is
+    named invalid here ("page size 0").
+    """
     if magic != MAGIC:
         return f"bad magic {magic:#010x} (want {MAGIC:#010x})"
     if version != VERSION:
         return f"unsupported version {version} (want {VERSION})"
     if checksum != 0 and checksum != computed:
         return f"checksum mismatch: stored {checksum:#018x}, computed {computed:#018x}"
+    if page_size == 0:
+        return "page size 0"
+    if page_size < MIN_PAGE_SIZE or page_size & (page_size - 1):
+        return f"page size {page_size} (not a power of two of at least {MIN_PAGE_SIZE})"
     return None
 
 

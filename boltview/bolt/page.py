@@ -114,6 +114,41 @@ class Page:
             )
         return end
 
+    def reach(self) -> int | None:
+        """How many bytes of its run this page's elements use, or None for all of them.
+
+        Read from the header and the element array (``data`` must hold the
+        array, or the array's end is returned): the end of the farthest key
+        or value of a leaf or branch page, the end of a freelist's ids.  A
+        damaged element may claim more than the run holds.
+        """
+        count, data = self.count, self.data
+        ends = [PAGE_HEADER_SIZE]
+        if self.is_leaf or self.is_branch:
+            end = PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE
+            ends.append(end)
+            if count and end <= len(data):
+                starts = range(PAGE_HEADER_SIZE, end, LEAF_ELEMENT_SIZE)
+                if self.is_leaf:
+                    raw = self.layout.fast_elements(count).unpack_from(data, PAGE_HEADER_SIZE)
+                    ends.append(max(map(sum, zip(starts, raw[1::4], raw[2::4], raw[3::4]))))
+                if self.is_branch:
+                    raw = self.layout.fast_branch_elements(count).unpack_from(
+                        data, PAGE_HEADER_SIZE
+                    )
+                    ends.append(max(map(sum, zip(starts, raw[0::3], raw[1::3]))))
+        elif self.is_freelist:
+            start = PAGE_HEADER_SIZE
+            if count == FREELIST_COUNT_OVERFLOW:
+                start += 8
+                if len(data) < start:
+                    return start
+                (count,) = self.layout.fast_ids(1).unpack_from(data, PAGE_HEADER_SIZE)
+            ends.append(start + 8 * count)
+        else:
+            return None
+        return max(ends)
+
     def leaf_spans(self) -> tuple[tuple[int, ...], list[int], list[int], list[int]]:
         """Columns for every element: flags, key starts, value starts, value ends.
 

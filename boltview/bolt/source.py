@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
 import stat
 
 from boltview.errors import InvalidDatabaseError
@@ -146,3 +147,39 @@ def _open_read_only(path: str) -> int:
         if error.errno == errno.ENOTDIR:
             raise InvalidDatabaseError(f"{path}: no such file") from None
         raise InvalidDatabaseError(f"{path}: cannot open: {error.strerror}") from None
+
+
+#: A snapshot may take at most this share of the memory available to us: reading
+#: joins chunks, so a copy briefly needs twice the file, and the reader needs room too.
+SNAPSHOT_MEMORY_SHARE = 1 / 3
+
+
+def memory_available() -> int | None:
+    """Bytes this process may still allocate, as far as we can tell, or None.
+
+    The least of the kernel's ``MemAvailable``, the address-space limit
+    (``ulimit -v``) less what is mapped now, and the cgroup's ``memory.max``
+    less its ``memory.current``.
+    """
+    limits = []
+    meminfo = _read_text("/proc/meminfo")
+    for line in meminfo.splitlines():
+        if line.startswith("MemAvailable:"):
+            limits.append(int(line.split()[1]) * 1024)
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        statm = _read_text("/proc/self/statm").split()
+        mapped = int(statm[0]) * os.sysconf("SC_PAGE_SIZE") if statm else 0
+        limits.append(max(soft - mapped, 0))
+    cap, used = _read_text("/sys/fs/cgroup/memory.max"), _read_text("/sys/fs/cgroup/memory.current")
+    if cap.strip().isdigit() and used.strip().isdigit():
+        limits.append(max(int(cap) - int(used), 0))
+    return min(limits) if limits else None
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as file:
+            return file.read()
+    except (OSError, ValueError):
+        return ""

@@ -59,14 +59,27 @@ def resolve_bucket(db: BoltFile, names: tuple[str, ...]) -> Bucket:
 # -- info ------------------------------------------------------------------------
 
 
+INFO_HASH_LIMIT = 1 << 30
+
+
 @click.command("info")
 @click.argument("path")
+@click.option("--sha256/--no-sha256", "hash_file", default=None,
+              help="Hash the whole file.  Default: only files up to 1 GiB; a larger one "
+                   "is read whole only when asked.")  # fmt: skip
 @db_options
 @json_option
-def info(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> None:
-    """Both meta pages, which one is used and why, and the file's facts."""
+def info(
+    path: str, hash_file: bool | None, meta: int | None, snapshot: bool | None, as_json: bool
+) -> None:
+    """Both meta pages, which one is used and why, and the file's facts.
+
+    The sha256 reads the whole file: over 1 GiB, only with --sha256.
+    """
     with open_db(path, meta, snapshot) as db:
-        document = info_document(db)
+        if hash_file is None:
+            hash_file = db.size <= INFO_HASH_LIMIT
+        document = info_document(db, hash_file)
     if as_json:
         print_json(document)
         return
@@ -75,6 +88,8 @@ def info(path: str, meta: int | None, snapshot: bool | None, as_json: bool) -> N
 
     out = console()
     out.print(Text(f"file        {escape(db.path)}"))
+    if document["sha256"] is None:
+        document["sha256"] = document["sha256_note"]
     for label, key in (
         ("size", "size"),
         ("sha256", "sha256"),
@@ -107,7 +122,8 @@ def _word(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def info_document(db: BoltFile) -> dict[str, Any]:
+def info_document(db: BoltFile, hash_file: bool = True) -> dict[str, Any]:
+    """``info``'s facts; without ``hash_file`` sha256 is None and ``sha256_note`` says why."""
     metas = []
     for m in db.metas:
         metas.append(
@@ -135,10 +151,14 @@ def info_document(db: BoltFile) -> dict[str, Any]:
         free_count: int | str = len(free)
     except BoltviewError as error:
         free_count = f"unreadable: {error}"
+    hashed = {"sha256": db.sha256()} if hash_file else {
+        "sha256": None,
+        "sha256_note": f"not computed ({db.size:,} bytes: --sha256 reads the whole file)",
+    }  # fmt: skip
     return {
         "path": db.path,
         "size": db.size,
-        "sha256": db.sha256(),
+        **hashed,
         "byte_order": db.byte_order,
         "page_size": db.page_size,
         "active_meta": db.meta.index,
@@ -461,6 +481,11 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
 
     A page that cannot be read is left out with a warning on stderr, the rest
     is still written, and the exit code is then 1.
+
+    \b
+    text: a backslash becomes two backslashes, then each byte that is not
+    valid UTF-8 becomes \\xNN, so byte 0xa2 and the characters "\\xa2"
+    differ (JSON escapes the backslashes once more); reversible.
     """
     with open_db(path, meta, snapshot) as db:
         target = resolve_bucket(db, bucket)
