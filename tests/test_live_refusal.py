@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-import boltview.cli.bolt as cli_bolt
+import boltview.cli.tree as cli_bolt
 from boltview.cli import main
 from tests.test_hostile_containerd import spec_writer  # noqa: F401  (a fixture)
 

@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from boltview import __version__
-from boltview.cli import bolt
+from boltview.cli import bolt, tree
 from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options, open_db
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
@@ -101,7 +101,7 @@ def cli() -> None:
     """
 
 
-for command in bolt.COMMANDS:  # the raw verbs are always loaded; see LAZY_COMMANDS
+for command in bolt.COMMANDS + tree.COMMANDS:  # the raw verbs are always loaded; see LAZY_COMMANDS
     cli.add_command(command)
 
 
