@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,22 @@ def bboltref(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference program built on real bbolt (writer and reader)."""
     require_real(missing_go_source("go.etcd.io/bbolt"), "bboltref")
     return build_go(GO_SOURCE, tmp_path_factory.mktemp("go") / "bboltref")
+
+
+def run_boltview(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """boltview's CLI in a fresh process, as a user runs it (output as text).
+
+    No standard input (a verb that waited for one would hang), and a timeout, so a
+    hang fails the test instead of stalling the suite.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "boltview", *map(str, args)],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def run_ref(bboltref: Path, *args: str | Path) -> Any:

@@ -13,19 +13,13 @@ import pytest
 from boltview.bolt.file import BoltFile
 from boltview.errors import InvalidDatabaseError
 from tests import corrupt
-from tests.conftest import BOLT_FIXTURES
+from tests.conftest import BOLT_FIXTURES, run_boltview
 
 BASIC = BOLT_FIXTURES / "basic.db"
 
 
 def boltview(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "boltview", *map(str, args)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_boltview(*args, timeout=timeout)
 
 
 # -- a meta with page size 0 and a valid checksum (item 12) ---------------------------

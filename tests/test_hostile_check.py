@@ -7,12 +7,11 @@ Valid files are written by the real bbolt (the spec writer of
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from boltview.bolt.check import check
 from boltview.bolt.file import BoltFile
-from tests.conftest import run_ref
+from tests.conftest import run_boltview, run_ref
 from tests.test_hostile_containerd import spec_writer  # noqa: F401  (the fixture)
 
 DEPTH = 1_500
@@ -24,10 +23,7 @@ def deep_spec(depth: int) -> str:
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "boltview", *map(str, args)],
-        capture_output=True, check=False, text=True, timeout=300,
-    )
+    return run_boltview(*args, timeout=300)
 
 
 def test_buckets_nested_1500_deep_are_sound(

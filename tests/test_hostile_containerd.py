@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 from boltview.bolt.file import BoltFile
 from boltview.containerd.reader import MetadataReader
 from boltview.containerd.relations import MAX_TREE_DEPTH, MAX_TREE_NODES, relations
-from tests.conftest import build_go, missing_go_source, require_real
+from tests.conftest import build_go, missing_go_source, require_real, run_boltview
 
 SPEC_WRITER = """\
 package main
@@ -168,13 +167,7 @@ def chain(length: int) -> dict[str, dict[str, str]]:
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "boltview", *map(str, args)],
-        capture_output=True,
-        check=False,
-        text=True,
-        timeout=60,
-    )
+    return run_boltview(*args, timeout=60)
 
 
 @pytest.fixture(params=["diamond", "chain"])

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_boltview
+
 
 def run_cli(*args: str | Path, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "boltview", *map(str, args)],
-        capture_output=True,
-        check=False,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_boltview(*args, timeout=timeout)
 
 
 @pytest.mark.parametrize("verb", [["info"], ["check"], ["dump"], ["ls", "images"]])

@@ -12,7 +12,6 @@ import base64
 import json
 import struct
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ HOSTILE = {
     "2^62 seconds": 2**62 - UNIX_TO_INTERNAL,
     "before year 1": -UNIX_TO_INTERNAL - 86400 * 400,
 }
+from tests.conftest import run_boltview
 
 
 def go_time(unix_seconds: int, offset_minutes: int = -1) -> list[str]:
@@ -69,10 +69,7 @@ def far_db(request: pytest.FixtureRequest, spec_writer: Path, tmp_path: Path) ->
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "boltview", *map(str, args)],
-        capture_output=True, check=False, text=True, timeout=120,
-    )
+    return run_boltview(*args, timeout=120)
 
 
 def test_go_datetime_is_guarded() -> None:
