@@ -53,17 +53,18 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
             gaps.append(f"{db.path}: {error}; left out of bucket {show_path(where)}")
 
         sys.stdout.flush()
+        failure: BoltviewError | None = None
         try:
             dump(target, sys.stdout.buffer, encoding, on_error=report)
-        except BoltviewError:
-            changed = _spoil_if_changed(db)
-            if changed:
-                raise BoltviewError(f"{changed}; {SPOILED_NOTE}") from None
-            raise
-        # A gap in a live file may be the writer's doing, not damage: say that instead.
+        except BoltviewError as error:
+            failure = error
+        # A failure or a gap in a live file may be the writer's doing, not damage:
+        # whether the dump ended or stopped, say that instead.
         changed = _spoil_if_changed(db)
         if changed:
             raise BoltviewError(f"{changed}; {SPOILED_NOTE}")
+        if failure is not None:
+            raise failure
     for gap in gaps:
         click.echo(escape(f"boltview: warning: {gap}"), err=True)
     if gaps:
