@@ -105,14 +105,15 @@ class BoltFile:
         source = Source(path)
         try:
             holders = lock_holders(source.stat)
-            room = memory_available()
-            fits = room is None or source.size <= room * SNAPSHOT_MEMORY_SHARE
             if snapshot is None:
-                snapshot = bool(holders) and source.size <= AUTO_SNAPSHOT_LIMIT and fits
-            elif snapshot and not fits:
+                snapshot = (
+                    bool(holders) and source.size <= AUTO_SNAPSHOT_LIMIT and _fits(source.size)
+                )
+            elif snapshot and not _fits(source.size):
                 raise InvalidDatabaseError(
                     f"{path}: --snapshot refused: the file ({_mib(source.size)}) is more than "
-                    f"a third of the memory available ({_mib(room or 0)}); read it without --snapshot"
+                    f"a third of the memory available ({_mib(memory_available() or 0)}); "
+                    "read it without --snapshot"
                 )
             db = (
                 cls._consistent_snapshot(source, meta) if snapshot
@@ -359,6 +360,15 @@ class BoltFile:
     def bucket(self, *path: bytes) -> Bucket:
         """The bucket at ``path`` (names from the root down)."""
         return self.root.bucket(*path)
+
+
+def _fits(size: int) -> bool:
+    """Whether a copy of ``size`` bytes fits the share of memory a snapshot may take.
+
+    Asked only when a snapshot is wanted: a direct read needs no look at memory.
+    """
+    room = memory_available()
+    return room is None or size <= room * SNAPSHOT_MEMORY_SHARE
 
 
 def _mib(size: int) -> str:
