@@ -202,7 +202,9 @@ class ContainerdTree(RevealingTree):
         self._load(node.parent, "after" if item.forward else "before", item.key, self.generation)
 
     @work(thread=True, group="containerd-load")
-    def _load(self, node: TreeNode[ContainerdItem], mode: str, key: bytes | None, generation: int) -> None:
+    def _load(
+        self, node: TreeNode[ContainerdItem], mode: str, key: bytes | None, generation: int
+    ) -> None:
         item = node.data
         result: Any
         try:
@@ -243,7 +245,9 @@ class ContainerdTree(RevealingTree):
             return self.model.pods(item.namespace)
         return self.model.window(item.namespace, item.kind, mode, key)
 
-    def _apply(self, node: TreeNode[ContainerdItem], mode: str, result: Any, generation: int) -> None:
+    def _apply(
+        self, node: TreeNode[ContainerdItem], mode: str, result: Any, generation: int
+    ) -> None:
         if generation != self.generation or not attached(node):
             return
         item = node.data
@@ -279,7 +283,11 @@ class ContainerdTree(RevealingTree):
                 self.move_cursor(cursor)
 
     def _add_object(
-        self, node: TreeNode[ContainerdItem], obj: AnyObject, now: datetime, before: int | None = None
+        self,
+        node: TreeNode[ContainerdItem],
+        obj: AnyObject,
+        now: datetime,
+        before: int | None = None,
     ) -> TreeNode[ContainerdItem] | None:
         if self.filter_text and self.filter_text.lower() not in obj_key(obj).lower():
             return None

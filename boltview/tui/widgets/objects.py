@@ -245,7 +245,9 @@ def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[R
     elif isinstance(obj, Image):
         target = obj.target
         size = (
-            f"{plural(target.size, 'byte')} ({human_size(target.size)})" if target.size is not None else "?"
+            f"{plural(target.size, 'byte')} ({human_size(target.size)})"
+            if target.size is not None
+            else "?"
         )
         rows += [
             ("name", obj.name),
@@ -272,10 +274,15 @@ def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[R
             rows += [
                 ("backend id", str(backend.id)),
                 ("directory", backend.directory or "?"),
-                ("usage", f"{human_size(backend.size or 0)}, {plural(backend.inodes or 0, 'inode')}"),
+                (
+                    "usage",
+                    f"{human_size(backend.size or 0)}, {plural(backend.inodes or 0, 'inode')}",
+                ),
             ]
     elif isinstance(obj, ContentBlob):
-        size = f"{plural(obj.size, 'byte')} ({human_size(obj.size)})" if obj.size is not None else "?"
+        size = (
+            f"{plural(obj.size, 'byte')} ({human_size(obj.size)})" if obj.size is not None else "?"
+        )
         rows += [("digest", obj.digest), ("size", size)]
         rows += time_rows("created", obj.created_at, now, local)
         rows += time_rows("updated", obj.updated_at, now, local)

@@ -142,7 +142,6 @@ def note_label(item: NoteItem) -> Text:
 class RawTree(BrowsingTree[RawItem]):
     """Buckets, keys and values of one bolt file at one transaction."""
 
-
     def __init__(
         self, db: BoltFile, lock: threading.RLock | None = None, *, id: str | None = None
     ) -> None:
@@ -515,7 +514,6 @@ def _node_key(node: TreeNode[RawItem]) -> bytes:
     if isinstance(item, ValueItem):
         return item.key
     raise TypeError(item)
-
 
 
 __all__: list[str] = [

@@ -41,7 +41,9 @@ class RevealingTree(BrowsingTree[ContainerdItem]):
         """Read the tree again from the root (the tree itself says how)."""
         raise NotImplementedError
 
-    def _apply(self, node: TreeNode[ContainerdItem], mode: str, result: Any, generation: int) -> None:
+    def _apply(
+        self, node: TreeNode[ContainerdItem], mode: str, result: Any, generation: int
+    ) -> None:
         """Show a worker's result under ``node`` (the tree itself says how)."""
         raise NotImplementedError
 
@@ -58,9 +60,7 @@ class RevealingTree(BrowsingTree[ContainerdItem]):
         window = None
         if obj is not None and ref.kind not in (SNAPSHOT, POD, NAMESPACE):
             try:
-                window = self.model.window(
-                    ref.namespace, ref.kind, "at", name_bytes(obj_key(obj))
-                )
+                window = self.model.window(ref.namespace, ref.kind, "at", name_bytes(obj_key(obj)))
             except BoltviewError:
                 window = None
         self.app.call_from_thread(self._show_revealed, ref, obj, chain, window, generation)
@@ -183,7 +183,9 @@ class RevealingTree(BrowsingTree[ContainerdItem]):
         self.focus()
 
     @staticmethod
-    def _find(node: TreeNode[ContainerdItem], test: Callable[[Any], bool]) -> TreeNode[ContainerdItem] | None:
+    def _find(
+        node: TreeNode[ContainerdItem], test: Callable[[Any], bool]
+    ) -> TreeNode[ContainerdItem] | None:
         for child in node.children:
             if test(child.data):
                 return child

@@ -1,0 +1,94 @@
+"""What every part of the browser shares: the file, the model, the view, the widgets.
+
+:class:`AppBase` holds the state; the actions live in mixins that subclass it
+(:mod:`~boltview.tui.navigation`, :mod:`~boltview.tui.transactions`,
+:mod:`~boltview.tui.filtering`, :mod:`~boltview.tui.exporting`), each with its
+own bindings, and :class:`~boltview.tui.app.BoltviewApp` joins them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+
+from textual.app import App
+from textual.widgets import ContentSwitcher, Tree
+
+from boltview.bolt.file import BoltFile
+from boltview.tui.model import ContainerdModel, detect
+from boltview.tui.screens.search import SearchResult
+from boltview.tui.widgets.containerd_tree import ContainerdTree
+from boltview.tui.widgets.detail import DetailPane
+from boltview.tui.widgets.header import DbHeader
+from boltview.tui.widgets.raw_tree import RawTree
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AppBase(App[None]):
+    """The browser's state and the widgets every action reaches for."""
+
+    def __init__(
+        self,
+        db: BoltFile,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        local_tz: tzinfo | None = None,
+        view: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.base_db = db
+        self.db = db
+        self.previous = False
+        self.clock = clock or _utc_now
+        self.local_tz = local_tz
+        self.db_lock = threading.RLock()
+        self.kind = detect(db)
+        self.model: ContainerdModel | None = (
+            ContainerdModel(db, self.db_lock) if self.kind == "containerd-metadata" else None
+        )
+        if view is None:
+            view = "containerd" if self.model is not None else "raw"
+        if view == "containerd" and self.model is None:
+            view = "raw"
+        self.view = view
+        self.search_result: SearchResult | None = None
+        self.last_export: str | None = None
+
+    @property
+    def raw_tree(self) -> RawTree:
+        return self.query_one("#raw", RawTree)
+
+    @property
+    def containerd_tree(self) -> ContainerdTree | None:
+        found = self.query("#containerd")
+        return found.first(ContainerdTree) if found else None
+
+    @property
+    def current_tree(self) -> RawTree | ContainerdTree:
+        tree = self.containerd_tree if self.view == "containerd" else None
+        return tree if tree is not None else self.raw_tree
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one("#detail", DetailPane)
+
+    def refresh_header(self) -> None:
+        self.query_one(DbHeader).show(self.db, self.kind, self.view, self.previous)
+
+    def set_view(self, view: str) -> None:
+        if view == "containerd" and self.containerd_tree is None:
+            self.notify("not a containerd metadata database: only the raw view", severity="warning")
+            return
+        self.view = view
+        self.query_one(ContentSwitcher).current = view
+        self.refresh_header()
+        tree = self.current_tree
+        tree.focus()
+        node = tree.cursor_node
+        if node is not None:
+            # Show what the cursor is on in this view.
+            tree.post_message(Tree.NodeHighlighted(node))  # type: ignore[misc]
