@@ -40,6 +40,7 @@ LAZY_COMMANDS = {
     "inspect": ("boltview.cli.containerd", "inspect_command"),
     "export": ("boltview.cli.containerd", "export_command"),
     "recover": ("boltview.cli.forensics", "RECOVER_COMMAND"),
+    "grep": ("boltview.cli.grep", "grep_command"),
 }
 
 
