@@ -41,6 +41,7 @@ LAZY_COMMANDS = {
     "export": ("boltview.cli.containerd", "export_command"),
     "recover": ("boltview.cli.forensics", "RECOVER_COMMAND"),
     "grep": ("boltview.cli.grep", "grep_command"),
+    "scan": ("boltview.cli.node", "scan_command"),
 }
 
 
