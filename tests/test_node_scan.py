@@ -18,7 +18,7 @@ import pytest
 
 from boltview.bolt.file import BoltFile
 from boltview.containerd.reader import MetadataReader
-from boltview.node.root import NodeRoot
+from boltview.node.root import DirectoryRoot as NodeRoot
 from boltview.node.scan import scan, verify_blobs
 from tests.conftest import BOLT_FIXTURES, ROOT, run_boltview
 
@@ -110,10 +110,10 @@ def test_symlinks_resolve_inside_the_copy_never_outside(node: Path, tmp_path: Pa
     os.symlink("../../../../../../../../outside.db", node / "opt/escape.db")
     os.symlink("loop", node / "opt/loop")
     root = NodeRoot(str(node))
-    assert root.host_path("/var/lib/etcd/member/snap/db") == str(node / "opt/app/state.bin")
-    assert root.host_path("/opt/escape.db") is None  # /outside.db does not exist in the copy
-    assert root.host_path("/opt/loop") is None
-    assert root.host_path("/../../etc/containerd/config.toml") == str(node / "etc/containerd/config.toml")
+    assert root.resolve("/var/lib/etcd/member/snap/db") == "/opt/app/state.bin"
+    assert root.resolve("/opt/escape.db") is None  # /outside.db does not exist in the copy
+    assert root.resolve("/opt/loop") is None
+    assert root.resolve("/../../etc/containerd/config.toml") == "/etc/containerd/config.toml"
     found = scan(root)
     paths = {f.path for f in found.files}
     assert "/var/lib/etcd/member/snap/db" in paths
@@ -168,11 +168,13 @@ def test_a_root_without_containerd_says_so_and_lists_its_bolt_files(tmp_path: Pa
     assert "/var/lib/etcd/member/snap/db" in result.stdout
 
 
-def test_scan_refuses_what_is_not_a_directory(tmp_path: Path) -> None:
-    for target in (BOLT_FIXTURES / "basic.db", tmp_path / "missing"):
+def test_scan_refuses_what_is_no_node(tmp_path: Path) -> None:
+    """A missing path, or a bolt file (scan reads a node: a root directory or a disk image)."""
+    for target, why in ((BOLT_FIXTURES / "basic.db", "is a bolt file, not a node"),
+                        (tmp_path / "missing", "does not exist")):  # fmt: skip
         result = run_boltview("scan", target)
         assert result.returncode == 2
-        assert result.stderr.count("\n") == 1 and "scan reads a copy of a node's root" in result.stderr
+        assert result.stderr.count("\n") == 1 and why in result.stderr
 
 
 def test_a_damaged_bolt_file_is_named_not_fatal(node: Path) -> None:

@@ -126,6 +126,18 @@ class BoltFile:
             raise
 
     @classmethod
+    def from_source(cls, source: Source, *, meta: int | None = None) -> BoltFile:
+        """A bolt file read through a source opened elsewhere (a file inside a disk image).
+
+        Such a file has no writer: nothing can change it while it is read.
+        """
+        try:
+            return cls._from_source(source, meta)
+        except BaseException:
+            source.close()
+            raise
+
+    @classmethod
     def _consistent_snapshot(cls, source: Source, use_meta: int | None) -> BoltFile:
         """Copy the file to memory until a copy holds one whole, untorn transaction.
 

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from boltview.cli.options import UserError, console, json_option, print_json
-from boltview.node.root import NodeRoot
+from boltview.node.root import DirectoryRoot, NodeRoot
 from boltview.node.scan import ContentFacts, NodeScan, hash_files, scan, verify_blobs
 from boltview.render.text import escape
 
@@ -33,10 +33,7 @@ def scan_command(root: str, hashing: bool, as_json: bool) -> None:
     buildkit's and containers/image's places, and by their magic number.
     Nothing is mounted, written or followed outside ROOT.
     """
-    if not os.path.isdir(root):
-        what = "does not exist" if not os.path.lexists(root) else "is not a directory"
-        raise UserError(f"{root}: {what}: scan reads a copy of a node's root directory")
-    node = NodeRoot(root)
+    node = open_node(root)
     found = scan(node)
     if as_json:
         if hashing:
@@ -47,6 +44,20 @@ def scan_command(root: str, hashing: bool, as_json: bool) -> None:
     if hashing:
         sys.stdout.flush()
         _hash_all(node, found, quiet=False)
+
+
+def open_node(root: str) -> NodeRoot:
+    """A node from a directory (a mounted or copied root) or a disk image."""
+    if os.path.isdir(root):
+        return DirectoryRoot(root)
+    if not os.path.lexists(root):
+        raise UserError(f"{root}: does not exist: give a node's root directory or a disk image")
+    from boltview.node.image import is_disk_image, open_image
+
+    if not is_disk_image(root):
+        raise UserError(f"{root}: is a bolt file, not a node: scan reads a node's root "
+                        "directory or a disk image (try: boltview info FILE)")  # fmt: skip
+    return open_image(root)
 
 
 def _hash_all(node: NodeRoot, found: NodeScan, quiet: bool) -> None:

@@ -78,8 +78,8 @@ def find_installs(node: NodeRoot) -> tuple[list[Install], list[str]]:
             candidates.append((layout, named.root, f"root in {named.config}"))
     installs: dict[str, Install] = {}
     for layout, root, reason in candidates:
-        where = node.host_path(root)
-        if where is None or not node.is_dir(root):
+        where = node.resolve(root)
+        if where is None or not node.is_dir(where):
             continue
         install = installs.get(where)
         if install is None:

@@ -1,14 +1,15 @@
-"""A node's filesystem, seen from the directory it is mounted or copied at.
+"""A node's filesystem, read-only, from a copy of its root or from a disk image.
 
-An investigator's copy of a node is a directory (``/mnt/evidence``) that holds
-the node's ``/`` (``/mnt/evidence/var/lib/containerd/...``).  Paths here are
-the node's own, absolute (``/var/lib/containerd``), and are resolved the way the
-node would resolve them, as if chrooted: an absolute symlink is read from the
-top of the copy, ``..`` stops at it, and nothing ever leads outside it.  A
-hostile link to ``/etc/shadow`` is the copy's ``/etc/shadow``, never the
-investigator's own.
+Paths here are the node's own, absolute (``/var/lib/containerd``), and are
+resolved the way the node would resolve them, as if chrooted: an absolute
+symlink is read from the top of the node, ``..`` stops at it, and nothing ever
+leads outside it.  A hostile link to ``/etc/shadow`` is the node's
+``/etc/shadow``, never the investigator's own.
 
-Nothing is written, and nothing is opened but to read.
+:class:`NodeRoot` does the resolving; a subclass reads entries by their
+resolved path: :class:`DirectoryRoot` below a directory (a mounted or copied
+root), :class:`~boltview.node.image.ImageRoot` inside a disk image's
+filesystem.  Nothing is written, and nothing is opened but to read.
 """
 
 from __future__ import annotations
@@ -17,32 +18,54 @@ import fnmatch
 import os
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
+
+from boltview.bolt.file import BoltFile
 
 _MAX_LINKS = 40  # as the kernel's MAXSYMLINKS
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What a directory entry is: its kind ("dir", "file", "link" or "other") and size."""
+
+    kind: str
+    size: int
+
+
 class NodeRoot:
-    """The files of one node, below ``top``, read-only and never left."""
+    """The files of one node, read-only and never left.  Subclasses read entries."""
 
-    def __init__(self, top: str) -> None:
-        self.top = os.path.abspath(top)
+    #: What the node is read from, for people (a directory, an image and its partition).
+    top: str = ""
 
-    def __repr__(self) -> str:
-        return f"NodeRoot({self.top!r})"
+    # -- what a subclass provides: resolved paths only ------------------------------
 
-    def host_path(self, path: str, *, follow: bool = True) -> str | None:
-        """Where the node's ``path`` is on this machine, symlinks resolved inside the copy.
+    def entry(self, resolved: str) -> Entry | None:
+        """The entry at a path with no link in it but perhaps the last; None if missing."""
+        raise NotImplementedError
 
-        None when it does not exist, or a link loops or leads nowhere.  With
-        ``follow`` off, a link in the last place is the link itself.
+    def readlink(self, resolved: str) -> str | None:
+        raise NotImplementedError
+
+    def names(self, resolved: str) -> list[str]:
+        """The names in a directory (unsorted); empty when unreadable."""
+        raise NotImplementedError
+
+    def read_resolved(self, resolved: str, offset: int, length: int) -> bytes | None:
+        raise NotImplementedError
+
+    def open_bolt(self, path: str) -> BoltFile:
+        """A bolt file of the node, opened read-only (BoltviewError or OSError if it cannot be)."""
+        raise NotImplementedError
+
+    # -- resolving -------------------------------------------------------------------
+
+    def resolve(self, path: str, *, follow: bool = True) -> str | None:
+        """The node path with every symlink resolved inside the node; None if it leads nowhere.
+
+        With ``follow`` off, a link in the last place is the link itself.
         """
-        if not follow:
-            parent, _, name = path.rstrip("/").rpartition("/")
-            where = self.host_path(parent or "/")
-            if where is None or name in ("", ".", ".."):
-                return where if name in ("", ".") else self.host_path(path)
-            return os.path.join(where, name) if os.path.lexists(os.path.join(where, name)) else None
         parts = [p for p in path.split("/") if p not in ("", ".")]
         resolved: list[str] = []
         links = 0
@@ -52,84 +75,60 @@ class NodeRoot:
                 if resolved:
                     resolved.pop()
                 continue
-            here = os.path.join(self.top, *resolved, name)
-            try:
-                info = os.lstat(here)
-            except OSError:
+            here = "/" + "/".join([*resolved, name])
+            found = self.entry(here)
+            if found is None:
                 return None
-            if stat.S_ISLNK(info.st_mode):
+            if found.kind == "link" and (follow or parts):
                 links += 1
-                if links > _MAX_LINKS:
+                target = self.readlink(here)
+                if target is None or links > _MAX_LINKS:
                     return None
-                target = os.readlink(here)
                 if target.startswith("/"):
                     resolved = []
                 parts = [p for p in target.split("/") if p not in ("", ".")] + parts
                 continue
             resolved.append(name)
-        return os.path.join(self.top, *resolved)
+        return "/" + "/".join(resolved)
 
-    def lstat(self, path: str, *, follow: bool = True) -> os.stat_result | None:
-        """The file's facts (of the link itself when ``follow`` is off); None if missing."""
-        found = self.host_path(path, follow=follow)
-        if found is None:
-            return None
-        try:
-            return os.lstat(found)
-        except OSError:
-            return None
+    def stat(self, path: str, *, follow: bool = True) -> Entry | None:
+        """The entry at a node path (the link itself when ``follow`` is off); None if missing."""
+        resolved = self.resolve(path, follow=follow)
+        return None if resolved is None else self.entry(resolved)
 
     def is_dir(self, path: str) -> bool:
-        info = self.lstat(path)
-        return info is not None and stat.S_ISDIR(info.st_mode)
+        found = self.stat(path)
+        return found is not None and found.kind == "dir"
 
     def is_file(self, path: str) -> bool:
-        info = self.lstat(path)
-        return info is not None and stat.S_ISREG(info.st_mode)
+        found = self.stat(path)
+        return found is not None and found.kind == "file"
 
     def listdir(self, path: str) -> list[str]:
         """The names in a directory, sorted; empty when it is none."""
-        found = self.host_path(path)
-        if found is None:
+        resolved = self.resolve(path)
+        if resolved is None or not self.is_dir(resolved):
             return []
-        try:
-            return sorted(os.listdir(found))
-        except OSError:
-            return []
-
-    @contextmanager
-    def opened(self, path: str) -> Iterator[int | None]:
-        """A read-only descriptor of a regular file (without touching its access time), or None."""
-        found = self.host_path(path)
-        fd = None
-        if found is not None and self.is_file(path):
-            flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-            try:
-                fd = os.open(found, flags | getattr(os, "O_NOATIME", 0))
-            except PermissionError:  # O_NOATIME needs the file's owner
-                fd = _open_or_none(found, flags)
-            except OSError:
-                fd = None
-        try:
-            yield fd
-        finally:
-            if fd is not None:
-                os.close(fd)
+        return sorted(self.names(resolved))
 
     def read(self, path: str, offset: int, length: int) -> bytes | None:
         """Up to ``length`` bytes of a regular file at ``offset``; None if unreadable."""
-        with self.opened(path) as fd:
-            if fd is None:
-                return None
-            try:
-                return os.pread(fd, length, offset)
-            except OSError:
-                return None
+        resolved = self.resolve(path)
+        if resolved is None or not self.is_file(resolved):
+            return None
+        return self.read_resolved(resolved, offset, length)
 
     def read_text(self, path: str, limit: int = 1 << 20) -> str | None:
         """A small text file (a config), at most ``limit`` bytes of it; None if unreadable."""
         data = self.read(path, 0, limit)
         return None if data is None else data.decode("utf-8", "replace")
+
+    def chunks(self, path: str, size: int = 8 << 20) -> Iterator[bytes]:
+        """A regular file's bytes in chunks (for hashing); nothing if it is unreadable."""
+        offset = 0
+        while chunk := self.read(path, offset, size):
+            yield chunk
+            offset += len(chunk)
 
     def glob(self, pattern: str) -> list[str]:
         """Node paths matching an absolute shell pattern (``*`` within one name), sorted."""
@@ -140,7 +139,7 @@ class NodeRoot:
                 if any(c in part for c in "*?["):
                     names = fnmatch.filter(self.listdir(directory), part)
                 else:
-                    names = [part] if self.lstat(join(directory, part)) else []
+                    names = [part] if self.stat(join(directory, part), follow=False) else []
                 matches.extend(join(directory, name) for name in names)
             found = matches
         return sorted(found) if found != ["/"] else []
@@ -155,21 +154,72 @@ class NodeRoot:
             directory, level = pending.pop()
             for name in self.listdir(directory):
                 child = join(directory, name)
-                info = self.lstat(child, follow=False)
-                if info is None or child in skip:
+                found = self.stat(child, follow=False)
+                if found is None or child in skip:
                     continue
-                if stat.S_ISDIR(info.st_mode):
+                if found.kind == "dir":
                     if level + 1 < depth:
                         pending.append((child, level + 1))
-                elif stat.S_ISREG(info.st_mode):
+                elif found.kind == "file":
                     yield child
 
 
-def _open_or_none(path: str, flags: int) -> int | None:
-    try:
-        return os.open(path, flags)
-    except OSError:
-        return None
+class DirectoryRoot(NodeRoot):
+    """A node's root mounted or copied at a directory of this machine."""
+
+    def __init__(self, top: str) -> None:
+        self.top = os.path.abspath(top)
+
+    def __repr__(self) -> str:
+        return f"DirectoryRoot({self.top!r})"
+
+    def host_path(self, resolved: str) -> str:
+        return os.path.join(self.top, resolved.lstrip("/"))
+
+    def entry(self, resolved: str) -> Entry | None:
+        try:
+            info = os.lstat(self.host_path(resolved))
+        except OSError:
+            return None
+        mode = info.st_mode
+        kind = ("dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode)
+                else "link" if stat.S_ISLNK(mode) else "other")  # fmt: skip
+        return Entry(kind, info.st_size)
+
+    def readlink(self, resolved: str) -> str | None:
+        try:
+            return os.readlink(self.host_path(resolved))
+        except OSError:
+            return None
+
+    def names(self, resolved: str) -> list[str]:
+        try:
+            return os.listdir(self.host_path(resolved))
+        except OSError:
+            return []
+
+    def read_resolved(self, resolved: str, offset: int, length: int) -> bytes | None:
+        where = self.host_path(resolved)
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        try:
+            try:
+                fd = os.open(where, flags | getattr(os, "O_NOATIME", 0))
+            except PermissionError:  # O_NOATIME needs the file's owner
+                fd = os.open(where, flags)
+        except OSError:
+            return None
+        try:
+            return os.pread(fd, length, offset)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+    def open_bolt(self, path: str) -> BoltFile:
+        resolved = self.resolve(path)
+        if resolved is None or not self.is_file(resolved):
+            raise FileNotFoundError(2, "no such file in the node", path)
+        return BoltFile.open(self.host_path(resolved), snapshot=False)
 
 
 def join(directory: str, name: str) -> str:

@@ -16,12 +16,9 @@ Hashing the blobs (``verify_blobs``) says which no longer match their names.
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from boltview.bolt.file import BoltFile
 from boltview.containerd.reader import MetadataReader
 from boltview.errors import BoltviewError
 from boltview.node.installs import Install, find_installs
@@ -130,6 +127,7 @@ def scan(node: NodeRoot) -> NodeScan:
             if path not in files and _looks_like_bolt(node, path):
                 files[path] = _facts(node, path, None, "")
     content = {i.name: _content(node, i, notes) for i in installs if i.content_root}
+    notes = [*getattr(node, "notes", list)(), *notes]
     return NodeScan(node.top, installs, sorted(files.values(), key=lambda f: f.path), content, notes)
 
 
@@ -146,28 +144,33 @@ def _install_trees(node: NodeRoot, installs: list[Install]) -> frozenset[str]:
 
 
 def _looks_like_bolt(node: NodeRoot, path: str) -> bool:
-    info = node.lstat(path, follow=False)
-    if info is None or not stat.S_ISREG(info.st_mode) or info.st_size < _MIN_BOLT_SIZE:
+    found = node.stat(path, follow=False)
+    if found is None or found.kind != "file" or found.size < _MIN_BOLT_SIZE:
         return False
     head = node.read(path, 0, 20)
     return head is not None and len(head) == 20 and head[16:20] in _BOLT_MAGIC
 
 
 def _facts(node: NodeRoot, path: str, install: str | None, role: str) -> BoltFileFacts:
-    info = node.lstat(path)
-    facts = BoltFileFacts(path, info.st_size if info else 0, PLAIN, install=install, role=role)
-    where = node.host_path(path)
+    found = node.stat(path)
+    facts = BoltFileFacts(path, found.size if found else 0, PLAIN, install=install, role=role)
     try:
-        if where is None:
-            raise BoltviewError("cannot be resolved inside the node")
-        with BoltFile.open(where, snapshot=False) as db:
+        with node.open_bolt(path) as db:
             facts.txid = db.txid
             facts.store = recognize(db)
+            facts.problem = None
     except BoltviewError as error:
-        facts.problem = str(error).replace(where or path, path)
+        # The message names the file where this machine sees it: name the node's path.
+        facts.problem = _without_path(str(error))
     except OSError as error:
         facts.problem = error.strerror or str(error)
     return facts
+
+
+def _without_path(message: str) -> str:
+    """A BoltviewError's message less the file name it starts with (``PATH: ...``)."""
+    head, colon, rest = message.partition(": ")
+    return rest if colon and ("/" in head or head.startswith("<")) else message
 
 
 def _content(node: NodeRoot, install: Install, notes: list[str]) -> ContentFacts:
@@ -176,19 +179,19 @@ def _content(node: NodeRoot, install: Install, notes: list[str]) -> ContentFacts
     blobs = join(install.content_root, "blobs")
     for algorithm in node.listdir(blobs):
         for name in node.listdir(join(blobs, algorithm)):
-            info = node.lstat(join(join(blobs, algorithm), name), follow=False)
-            if info is not None and stat.S_ISREG(info.st_mode):
-                facts.blobs[f"{algorithm}:{name}"] = info.st_size
+            found = node.stat(join(join(blobs, algorithm), name), follow=False)
+            if found is not None and found.kind == "file":
+                facts.blobs[f"{algorithm}:{name}"] = found.size
     facts.ingests = len(node.listdir(join(install.content_root, "ingest")))
-    where = node.host_path(install.meta_db) if install.meta_db else None
-    if where is not None:
+    if install.meta_db is not None:
         try:
-            with BoltFile.open(where, snapshot=None) as db:
+            with node.open_bolt(install.meta_db) as db:
                 reader = MetadataReader(db, check=False)
                 for namespace in reader.namespace_names():
                     facts.known.update(blob.digest for blob in reader.blobs(namespace))
-        except BoltviewError as error:
-            notes.append(f"{install.meta_db}: its blobs could not all be read: {error}")
+        except (BoltviewError, OSError) as error:
+            notes.append(f"{install.meta_db}: its blobs could not all be read: "
+                         f"{_without_path(str(error))}")  # fmt: skip
     return facts
 
 
@@ -224,16 +227,12 @@ def verify_blobs(
 
 
 def _sha256(node: NodeRoot, path: str, progress: Callable[[int], None]) -> str | None:
+    if not node.is_file(path):
+        return None
     digest = hashlib.sha256()
-    offset = 0
-    with node.opened(path) as fd:
-        if fd is None:
-            return None
-        try:
-            while chunk := os.pread(fd, 8 << 20, offset):
-                digest.update(chunk)
-                offset += len(chunk)
-                progress(offset)
-        except OSError:
-            return None
+    done = 0
+    for chunk in node.chunks(path):
+        digest.update(chunk)
+        done += len(chunk)
+        progress(done)
     return digest.hexdigest()
