@@ -65,7 +65,37 @@ class NodeRoot:
         """The node path with every symlink resolved inside the node; None if it leads nowhere.
 
         With ``follow`` off, a link in the last place is the link itself.
+        Directories once resolved are remembered: a scan asks for thousands of
+        blobs in one folder.
         """
+        parent, _, name = path.rstrip("/").rpartition("/")
+        if name in ("", ".", ".."):
+            return self._walk(path, follow)
+        folder = self._folders.get(parent)
+        if folder is None:
+            folder = self._walk(parent or "/", True)
+            if folder is None:
+                return None
+            if len(self._folders) >= 4096:
+                self._folders.clear()
+            self._folders[parent] = folder
+        here = join(folder, name)
+        found = self.entry(here)
+        if found is None:
+            return None
+        if found.kind == "link" and follow:
+            return self._walk(here, True)
+        return here
+
+    @property
+    def _folders(self) -> dict[str, str]:
+        cache: dict[str, str] | None = self.__dict__.get("_folder_cache")
+        if cache is None:
+            cache = self.__dict__["_folder_cache"] = {}
+        return cache
+
+    def _walk(self, path: str, follow: bool) -> str | None:
+        """Resolve ``path`` one name at a time, as the kernel does, never above the top."""
         parts = [p for p in path.split("/") if p not in ("", ".")]
         resolved: list[str] = []
         links = 0
@@ -114,7 +144,8 @@ class NodeRoot:
     def read(self, path: str, offset: int, length: int) -> bytes | None:
         """Up to ``length`` bytes of a regular file at ``offset``; None if unreadable."""
         resolved = self.resolve(path)
-        if resolved is None or not self.is_file(resolved):
+        found = self.entry(resolved) if resolved is not None else None
+        if resolved is None or found is None or found.kind != "file":
             return None
         return self.read_resolved(resolved, offset, length)
 
@@ -125,8 +156,12 @@ class NodeRoot:
 
     def chunks(self, path: str, size: int = 8 << 20) -> Iterator[bytes]:
         """A regular file's bytes in chunks (for hashing); nothing if it is unreadable."""
+        resolved = self.resolve(path)
+        found = self.entry(resolved) if resolved is not None else None
+        if resolved is None or found is None or found.kind != "file":
+            return
         offset = 0
-        while chunk := self.read(path, offset, size):
+        while chunk := self.read_resolved(resolved, offset, size):
             yield chunk
             offset += len(chunk)
 
