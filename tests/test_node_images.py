@@ -170,4 +170,4 @@ def test_without_the_libraries_an_image_gets_the_hint(monkeypatch: pytest.Monkey
 
 def test_scan_of_a_bolt_file_points_to_the_right_verb() -> None:
     result = run_boltview("scan", BOLT_FIXTURES / "basic.db")
-    assert result.returncode == 2 and "is a bolt file, not a node" in result.stderr
+    assert result.returncode == 2 and "is no directory and no disk image" in result.stderr

@@ -21,6 +21,7 @@ from boltview.containerd.reader import MetadataReader
 from boltview.node.root import DirectoryRoot as NodeRoot
 from boltview.node.scan import scan, verify_blobs
 from tests.conftest import BOLT_FIXTURES, ROOT, run_boltview
+from tests.test_tui import pilot_test
 
 V16 = ROOT / "fixtures" / "containerd" / "v16"
 V17 = ROOT / "fixtures" / "containerd" / "v17"
@@ -170,7 +171,7 @@ def test_a_root_without_containerd_says_so_and_lists_its_bolt_files(tmp_path: Pa
 
 def test_scan_refuses_what_is_no_node(tmp_path: Path) -> None:
     """A missing path, or a bolt file (scan reads a node: a root directory or a disk image)."""
-    for target, why in ((BOLT_FIXTURES / "basic.db", "is a bolt file, not a node"),
+    for target, why in ((BOLT_FIXTURES / "basic.db", "is no directory and no disk image"),
                         (tmp_path / "missing", "does not exist")):  # fmt: skip
         result = run_boltview("scan", target)
         assert result.returncode == 2
@@ -193,3 +194,23 @@ def test_scan_writes_nothing(node: Path) -> None:
     after = {p: (p.stat().st_mtime_ns, p.stat().st_atime_ns) for p in node.rglob("*") if p.is_file()}
     assert after == before
     assert set(node.rglob("*")) == paths
+
+
+@pilot_test
+async def test_the_node_overview_lists_files_and_opens_one(node: Path) -> None:
+    """``boltview ROOT``: the installs and files at once; Enter exits with the file chosen."""
+    from boltview.tui.node_view import NodeApp
+
+    app = NodeApp(NodeRoot(str(node)))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.found is not None
+        assert app.paths == [f.path for f in scan(NodeRoot(str(node))).files]
+        installs = str(app.query_one("#installs").render())
+        assert "containerd k3s" in installs and "/data/ctr" in installs
+        target = app.paths.index("/opt/app/state.bin")
+        for _ in range(target):
+            await pilot.press("down")
+        await pilot.press("enter")
+    assert app.return_value == "/opt/app/state.bin"

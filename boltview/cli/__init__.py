@@ -119,6 +119,11 @@ def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> N
                 "try: boltview FILE, or boltview demo for the bundled demo database"
             )
         path = DEFAULT_DB
+    if os.path.isdir(path) or _is_disk_image(path):
+        from boltview.cli.node import browse_node
+
+        browse_node(path)
+        return
     with open_db(path, meta, snapshot) as db:
         from boltview.tui import run  # imported here: the raw verbs never load Textual
 
@@ -137,6 +142,12 @@ def demo(print_path: bool) -> None:
         from boltview.tui import run
 
         run(db)
+
+
+def _is_disk_image(path: str) -> bool:
+    from boltview.node.image import is_disk_image
+
+    return is_disk_image(path)
 
 
 def demo_database() -> str:

@@ -16,7 +16,7 @@ import click
 from boltview.cli.options import UserError, console, json_option, print_json
 from boltview.node.root import DirectoryRoot, NodeRoot
 from boltview.node.scan import ContentFacts, NodeScan, hash_files, scan, verify_blobs
-from boltview.render.text import escape
+from boltview.render.text import escape, human_size
 
 
 @click.command("scan")
@@ -55,9 +55,30 @@ def open_node(root: str) -> NodeRoot:
     from boltview.node.image import is_disk_image, open_image
 
     if not is_disk_image(root):
-        raise UserError(f"{root}: is a bolt file, not a node: scan reads a node's root "
-                        "directory or a disk image (try: boltview info FILE)")  # fmt: skip
+        raise UserError(f"{root}: is no directory and no disk image (a bolt file? try: "
+                        "boltview info FILE): give a node's root directory or a disk image")  # fmt: skip
     return open_image(root)
+
+
+def browse_node(root: str) -> None:
+    """The node overview; Enter opens a bolt file in the browser, quitting it comes back."""
+    from boltview.errors import BoltviewError
+    from boltview.tui import run
+    from boltview.tui.node_view import NodeApp
+
+    node = open_node(root)
+    found = None
+    while True:
+        app = NodeApp(node, found)
+        chosen = app.run()
+        found = app.found
+        if chosen is None:
+            return
+        try:
+            with node.open_bolt(chosen) as db:
+                run(db)
+        except (BoltviewError, OSError) as error:
+            click.echo(f"boltview: {escape(chosen)}: {escape(str(error))}", err=True)
 
 
 def _hash_all(node: NodeRoot, found: NodeScan, quiet: bool) -> None:
@@ -94,7 +115,7 @@ class _Progress:
         percent = done * 100 // total if total else 100
         if self.shown and percent != self.last:
             self.last = percent
-            sys.stderr.write(f"\r{self.what}: {percent}% of {_size(total)}")
+            sys.stderr.write(f"\r{self.what}: {percent}% of {human_size(total)}")
             sys.stderr.flush()
 
     def end(self) -> None:
@@ -130,7 +151,7 @@ def _print_overview(found: NodeScan) -> None:
             what += f" ({facts.role})"
         if facts.problem:
             what = f"unreadable: {facts.problem}"
-        table.add_row(Text(escape(facts.path)), _size(facts.size),
+        table.add_row(Text(escape(facts.path)), human_size(facts.size),
                       "-" if facts.txid is None else str(facts.txid), facts.store.kind,
                       Text(escape(what)))  # fmt: skip
     out.print(table)
@@ -142,17 +163,11 @@ def _content_line(root: str | None, content: ContentFacts | None) -> str:
     if root is None or content is None:
         return "none"
     size = sum(content.blobs.values())
-    line = f"{escape(root)}: {len(content.blobs)} blobs ({_size(size)}), {content.ingests} ingests"
+    line = f"{escape(root)}: {len(content.blobs)} blobs ({human_size(size)}), {content.ingests} ingests"
     line += f"; {len(content.unknown)} unknown to meta.db, {len(content.missing)} missing"
     return line
 
 
-def _size(size: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
 
 
 def scan_document(found: NodeScan) -> dict[str, Any]:

@@ -43,16 +43,31 @@ def libraries_missing() -> list[str]:
 
 
 def is_disk_image(path: str) -> bool:
-    """A regular file or block device that is no bolt file: something to open as an image."""
+    """Whether ``path`` starts like a disk image: a container, a partition table or a filesystem.
+
+    Only what says so by a magic number: a bolt file with damaged meta pages
+    must still be read as the bolt file it is.
+    """
     try:
         info = os.stat(path)
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISBLK(info.st_mode)):
+            return False
+        with open(path, "rb", buffering=0) as probe:
+            head = probe.read(0x10048)
     except OSError:
         return False
-    if not (stat.S_ISREG(info.st_mode) or stat.S_ISBLK(info.st_mode)):
+    if head[16:20] in _BOLT_MAGIC:
         return False
-    with open(path, "rb", buffering=0) as probe:
-        head = probe.read(20)
-    return head[16:20] not in _BOLT_MAGIC
+    containers = (b"QFI\xfb", b"KDMV", b"# Disk DescriptorFile", b"vhdxfile", b"EVF\x09\x0d\x0a\xff\x00",
+                  b"XFSB")  # fmt: skip
+    return (
+        head.startswith(containers)
+        or head[510:512] == b"\x55\xaa"  # an MBR (or GPT's protective one)
+        or head[512:520] == b"EFI PART"
+        or head[1024 + 56 : 1024 + 58] == b"\x53\xef"  # ext2/3/4
+        or head[0x10040:0x10048] == b"_BHRfS_M"
+        or any(head[s * 512 : s * 512 + 8] == b"LABELONE" for s in range(4))
+    )
 
 
 @dataclass
