@@ -169,3 +169,18 @@ def test_git_can_hold_the_tree() -> None:
 def test_fixture_is_small() -> None:
     total = sum(p.stat().st_size for p in FIXTURE.rglob("*") if p.is_file())
     assert total < 5 * 1024 * 1024, total
+
+
+def test_every_container_has_its_snapshot_in_its_snapshotter() -> None:
+    seen = set()
+    for install in INSTALLS:
+        for ns in install["namespaces"]:
+            for info_path in sorted((EXPECTED / install["name"] / ns / "containers").glob("*.json")):
+                info = json.loads(info_path.read_text())
+                snapshotter = info["Snapshotter"]
+                listing = (EXPECTED / install["name"] / ns / f"snapshots.{snapshotter}.txt").read_text()
+                keys = {line.split()[0] for line in listing.splitlines()[1:] if line.strip()}
+                assert info["SnapshotKey"] in keys, info_path
+                assert snapshotter in install["snapshotters"], info_path
+                seen.add(snapshotter)
+    assert seen == {"overlayfs", "native"}
