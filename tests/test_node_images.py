@@ -23,7 +23,7 @@ import pytest
 
 import boltview.node.image as image_module
 from boltview.node.image import ImageError, open_image
-from tests.conftest import BOLT_FIXTURES, require_real, run_boltview
+from tests.conftest import BOLT_FIXTURES, ROOT, require_real, run_boltview
 from tests.test_node_scan import META, V16, V17, put
 
 TOOLS = {
@@ -171,3 +171,14 @@ def test_without_the_libraries_an_image_gets_the_hint(monkeypatch: pytest.Monkey
 def test_scan_of_a_bolt_file_points_to_the_right_verb() -> None:
     result = run_boltview("scan", BOLT_FIXTURES / "basic.db")
     assert result.returncode == 2 and "is no directory and no disk image" in result.stderr
+
+
+def test_the_real_node_fixture_reads_the_same_from_an_image(tmp_path: Path) -> None:
+    """fixtures/node/root (four installs, seventeen bolt files) as ext4 in qcow2."""
+    tools()
+    top = ROOT / "fixtures" / "node" / "root"
+    ext4, qcow2 = tmp_path / "node.ext4", tmp_path / "node.qcow2"
+    run("mkfs.ext4", "-q", "-d", top, ext4, "32M")
+    run("qemu-img", "convert", "-O", "qcow2", ext4, qcow2)
+    assert answer(qcow2) == answer(top)
+    assert len(answer(qcow2)["bolt_files"]) == 17

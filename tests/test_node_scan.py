@@ -13,13 +13,14 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from boltview.bolt.file import BoltFile
 from boltview.containerd.reader import MetadataReader
 from boltview.node.root import DirectoryRoot as NodeRoot
-from boltview.node.scan import scan, verify_blobs
+from boltview.node.scan import hash_files, scan, verify_blobs
 from tests.conftest import BOLT_FIXTURES, ROOT, run_boltview
 from tests.test_tui import pilot_test
 
@@ -214,3 +215,78 @@ async def test_the_node_overview_lists_files_and_opens_one(node: Path) -> None:
             await pilot.press("down")
         await pilot.press("enter")
     assert app.return_value == "/opt/app/state.bin"
+
+
+# -- the node fixture: four installs and the other stores, written by the real programs ----------
+
+NODE = ROOT / "fixtures" / "node"
+
+#: The manifest's words for each bolt file (fixtures/node/README.md) -> scan's store kind.
+#: buildkit's containerdmeta, metadata_v2 and snapshots databases hold no bucket yet.
+KINDS = {
+    "containerd metadata": "containerd-metadata",
+    "containerd metadata (docker's managed containerd)": "containerd-metadata",
+    "containerd snapshotter metadata (overlayfs)": "containerd-snapshotter",
+    "containerd snapshotter metadata (native)": "containerd-snapshotter",
+    "containers/image blob info cache": "blob-info-cache",
+    "podman (libpod) state": "podman",
+    "buildkit (cache), inside dockerd": "buildkit-cache",
+    "buildkit (containerdmeta), inside dockerd": "empty",
+    "buildkit (metadata_v2), inside dockerd": "empty",
+    "buildkit (snapshots), inside dockerd": "empty",
+    "docker libnetwork local store": "docker-libnetwork",
+    "docker volumes": "docker-volumes",
+    "etcd backend": "etcd",
+}
+
+
+def node_manifest() -> dict[str, Any]:
+    return json.loads((NODE / "expected" / "manifest.json").read_text())
+
+
+def test_scan_of_the_real_node_finds_every_install_as_the_manifest_says() -> None:
+    manifest = node_manifest()
+    found = scan(NodeRoot(str(NODE / "root")))
+    got = {
+        i.root: (i.meta_db, dict(i.snapshotters), i.content_root) for i in found.installs
+    }
+    want = {
+        "/" + i["root"]: (
+            "/" + i["meta_db"],
+            {name: "/" + s["metadata_db"] for name, s in i["snapshotters"].items()},
+            "/" + i["content_root"] if i["content_root"] else None,
+        )
+        for i in manifest["installs"]
+    }
+    assert got == want
+    named = next(i for i in found.installs if i.root == "/data/containerd")
+    assert named.found_by == ["root in /etc/containerd/config.toml"]
+
+
+def test_scan_of_the_real_node_names_every_bolt_file_as_bbolt_and_the_manifest_do() -> None:
+    manifest = node_manifest()
+    found = scan(NodeRoot(str(NODE / "root")))
+    for facts in hash_files(NodeRoot(str(NODE / "root")), found.files):
+        assert facts.sha256 is not None
+    got = {f.path: (f.size, f.txid, f.sha256, f.store.kind) for f in found.files}
+    want = {
+        "/" + f["path"]: (f["size"], f["txid"], f["sha256"], KINDS[f["kind"]])
+        for f in manifest["bolt_files"]
+    }
+    assert got == want
+
+
+def test_scan_of_the_real_node_finds_the_tampered_and_the_unknown_blob() -> None:
+    manifest = node_manifest()
+    root = NodeRoot(str(NODE / "root"))
+    found = scan(root)
+    by_root = {i.content_root: i.name for i in found.installs if i.content_root}
+    unknown = sorted(d for c in found.content.values() for d in c.unknown)
+    assert unknown == sorted(b["digest"] for b in manifest["unknown_blobs"])
+    assert not any(c.missing for c in found.content.values())
+    for content in found.content.values():
+        verify_blobs(root, content)
+    tampered = sorted(d for c in found.content.values() for d in c.mismatched)
+    assert tampered == sorted(b["digest"] for b in manifest["tampered_blobs"])
+    ingests = {by_root["/" + p["path"].split("/ingest/")[0]] for p in manifest["partial_ingests"]}
+    assert {name for name, c in found.content.items() if c.ingests} == ingests

@@ -5,7 +5,8 @@ snapshotter databases (``v1`` and what is below it), etcd's backend
 (``key``, ``meta``, ``lease``, ``members`` ...), podman's libpod state
 (``id-registry``, ``name-registry``, ``ctr``, ``all-ctrs`` ...), docker's volume
 store (``volumes``) and libnetwork's store (``libnetwork``), buildkit's cache
-metadata (``_main``, ``_index``, ``_external``) and containers/image's blob info
+metadata (``_main``, ``_index``, ``_external``) and solver cache (``_links``,
+``_result``, ``_byresult``, ``_backlinks``) and containers/image's blob info
 cache (``uncompressedDigest``, ``digestByUncompressed``, ``knownLocations`` ...).
 
 A recognizer claims a file only when its buckets are that store's; a file
@@ -37,7 +38,8 @@ ETCD = Store("etcd", "etcd", "etcd's backend database (member/snap/db)")
 PODMAN = Store("podman", "podman", "libpod's state (bolt_state.db)")
 DOCKER_VOLUMES = Store("docker-volumes", "docker", "the volume store (volumes/metadata.db)")
 LIBNETWORK = Store("docker-libnetwork", "docker", "libnetwork's store (local-kv.db)")
-BUILDKIT_METADATA = Store("buildkit-metadata", "buildkit", "cache metadata (cache.db, metadata_v2.db)")
+BUILDKIT_METADATA = Store("buildkit-metadata", "buildkit", "cache metadata (metadata_v2.db)")
+BUILDKIT_CACHE = Store("buildkit-cache", "buildkit", "the solver's cache (cache.db)")
 BLOB_INFO_CACHE = Store("blob-info-cache", "containers/image", "blob info cache (blob-info-cache-v1.boltdb)")
 EMPTY = Store("empty", "", "a bolt file with no bucket")
 PLAIN = Store("bolt", "", "a bolt file no recognizer claims")
@@ -48,6 +50,7 @@ _ETCD = frozenset({
 })  # fmt: skip
 _PODMAN_CORE = frozenset({b"id-registry", b"name-registry", b"ctr", b"all-ctrs"})
 _BUILDKIT = frozenset({b"_main", b"_index", b"_external"})
+_BUILDKIT_CACHE = frozenset({b"_backlinks", b"_byresult", b"_links", b"_result"})
 _BLOB_INFO = frozenset({
     b"uncompressedDigest", b"digestByUncompressed", b"knownLocations", b"digestCompressor",
     b"digestSpecificVariantCompressor", b"uncompressedDigestByTOC",
@@ -78,6 +81,8 @@ def recognize(db: BoltFile) -> Store:
         return LIBNETWORK
     if b"_main" in names and names <= _BUILDKIT:
         return BUILDKIT_METADATA
+    if len(names) >= 3 and names <= _BUILDKIT_CACHE:
+        return BUILDKIT_CACHE
     if len(names & _BLOB_INFO) >= 2 and names <= _BLOB_INFO:
         return BLOB_INFO_CACHE
     return PLAIN
