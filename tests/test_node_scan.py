@@ -290,3 +290,19 @@ def test_scan_of_the_real_node_finds_the_tampered_and_the_unknown_blob() -> None
     assert tampered == sorted(b["digest"] for b in manifest["tampered_blobs"])
     ingests = {by_root["/" + p["path"].split("/ingest/")[0]] for p in manifest["partial_ingests"]}
     assert {name for name, c in found.content.items() if c.ingests} == ingests
+
+
+def test_a_verb_given_a_root_reads_the_install_it_names() -> None:
+    """``--install``: by name or root; without it, only a node with one install is clear."""
+    from boltview.node.target import InstallChoiceError, choose_install
+
+    root = NodeRoot(str(NODE / "root"))
+    with pytest.raises(InstallChoiceError, match=r"4 containerd installs: .*pick one with --install"):
+        choose_install(root, None)
+    for wanted, meta in (("k3s", "/var/lib/rancher/k3s/agent/containerd"),
+                         ("/data/containerd", "/data/containerd")):  # fmt: skip
+        target = choose_install(root, wanted)
+        assert target.install.root == meta
+        assert target.host_meta_db == str(NODE / "root" / meta.lstrip("/") / META)
+    with pytest.raises(InstallChoiceError, match="no containerd install 'rke2'; there are: "):
+        choose_install(root, "rke2")
