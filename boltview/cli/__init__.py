@@ -42,6 +42,8 @@ LAZY_COMMANDS = {
     "recover": ("boltview.cli.forensics", "RECOVER_COMMAND"),
     "grep": ("boltview.cli.grep", "grep_command"),
     "scan": ("boltview.cli.node", "scan_command"),
+    "files": ("boltview.cli.files", "files_command"),
+    "cat": ("boltview.cli.files", "cat_command"),
 }
 
 

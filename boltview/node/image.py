@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from boltview.bolt.file import BoltFile
 from boltview.bolt.source import Source
 from boltview.errors import BoltviewError
-from boltview.node.root import Entry, NodeRoot
+from boltview.node.root import Entry, NodeRoot, kind_of
 
 EXTRA_HINT = "reading a disk image needs the optional dissect libraries: pip install 'boltview[images]'"
 _LIBRARIES = ("dissect.volume", "dissect.extfs", "dissect.xfs", "dissect.btrfs",
@@ -302,9 +302,7 @@ class ImageRoot(NodeRoot):
                 size = inode.size if stat.S_ISREG(mode) else 0
         except Exception:  # noqa: BLE001
             return None
-        kind = ("dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode)
-                else "link" if stat.S_ISLNK(mode) else "other")  # fmt: skip
-        return Entry(kind, size)
+        return Entry(kind_of(mode), size, mode)
 
     def readlink(self, resolved: str) -> str | None:
         inode = self._inode(resolved)

@@ -27,10 +27,19 @@ _MAX_LINKS = 40  # as the kernel's MAXSYMLINKS
 
 @dataclass(frozen=True)
 class Entry:
-    """What a directory entry is: its kind ("dir", "file", "link" or "other") and size."""
+    """A directory entry: its kind ("dir", "file", "link", "char", "other"), size and owner.
+
+    ``rdev`` is a device's number (overlayfs marks a deleted file with the
+    character device 0/0); ``mode`` holds the permission bits and the type.
+    """
 
     kind: str
     size: int
+    mode: int = 0
+    uid: int = 0
+    gid: int = 0
+    mtime_ns: int = 0
+    rdev: int = 0
 
 
 class NodeRoot:
@@ -47,6 +56,10 @@ class NodeRoot:
 
     def readlink(self, resolved: str) -> str | None:
         raise NotImplementedError
+
+    def xattr(self, resolved: str, name: str) -> bytes | None:
+        """An extended attribute of an entry (not following a link); None if it has none."""
+        return None
 
     def names(self, resolved: str) -> list[str]:
         """The names in a directory (unsorted); empty when unreadable."""
@@ -217,9 +230,14 @@ class DirectoryRoot(NodeRoot):
         except OSError:
             return None
         mode = info.st_mode
-        kind = ("dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode)
-                else "link" if stat.S_ISLNK(mode) else "other")  # fmt: skip
-        return Entry(kind, info.st_size)
+        return Entry(kind_of(mode), info.st_size, mode, info.st_uid, info.st_gid,
+                     info.st_mtime_ns, info.st_rdev)  # fmt: skip
+
+    def xattr(self, resolved: str, name: str) -> bytes | None:
+        try:
+            return os.getxattr(self.host_path(resolved), name, follow_symlinks=False)
+        except OSError:
+            return None
 
     def readlink(self, resolved: str) -> str | None:
         try:
@@ -255,6 +273,17 @@ class DirectoryRoot(NodeRoot):
         if resolved is None or not self.is_file(resolved):
             raise FileNotFoundError(2, "no such file in the node", path)
         return BoltFile.open(self.host_path(resolved), snapshot=False)
+
+
+def kind_of(mode: int) -> str:
+    """An entry's kind from its mode bits."""
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISLNK(mode):
+        return "link"
+    return "char" if stat.S_ISCHR(mode) else "other"
 
 
 def join(directory: str, name: str) -> str:

@@ -9,11 +9,18 @@ snapshotter databases and content store are found beside it as on a node.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from boltview.bolt.file import BoltFile
+from boltview.containerd.model import Snapshot
+from boltview.containerd.reader import MetadataReader, require_metadata
+from boltview.containerd.snapshotter import SnapshotterDB
 from boltview.errors import BoltviewError
-from boltview.node.installs import Install, find_installs
+from boltview.node.installs import SNAPSHOTTER_PREFIX, Install, find_installs
 from boltview.node.root import DirectoryRoot, NodeRoot
+from boltview.node.rootfs import Layer
 
 
 class InstallChoiceError(BoltviewError):
@@ -53,3 +60,48 @@ def choose_install(node: NodeRoot, wanted: str | None) -> NodeTarget:
         if wanted in (install.name, install.root, install.root.rstrip("/")):
             return NodeTarget(node, install)
     raise InstallChoiceError(f"{node.top}: no containerd install {wanted!r}; there are: {names}")
+
+
+@contextmanager
+def install_reader(target: NodeTarget) -> Iterator[MetadataReader]:
+    """The install's meta.db as containerd metadata, joined with each snapshotter's database."""
+    if target.install.meta_db is None:
+        raise InstallChoiceError(f"{target.node.top}: {target.install.name} has no meta.db")
+    opened: list[BoltFile] = []
+    try:
+        db = target.node.open_bolt(target.install.meta_db)
+        opened.append(db)
+        require_metadata(db)
+        reader = MetadataReader(db, check=False)
+        for name, path in sorted(target.install.snapshotters.items()):
+            sdb = target.node.open_bolt(path)
+            opened.append(sdb)
+            reader.snapshotter_dbs[name] = SnapshotterDB(sdb, name)
+        yield reader
+    finally:
+        for db in opened:
+            db.close()
+
+
+def snapshot_layers(target: NodeTarget, reader: MetadataReader, snapshot: Snapshot) -> list[Layer]:
+    """The directories a snapshot's filesystem is made of, top first.
+
+    overlayfs (and its kin) stack the snapshot's own ``snapshots/<id>/fs`` over
+    its parents'; the native snapshotter (and btrfs, devmapper, zfs) keep a
+    whole copy in ``snapshots/<id>``: one layer.
+    """
+    whole_copy = snapshot.snapshotter in ("native", "btrfs", "devmapper", "zfs")
+    chain = [snapshot] if whole_copy else [snapshot, *reader.snapshot_chain(snapshot)]
+    plugin = f"{target.install.root.rstrip('/')}/{SNAPSHOTTER_PREFIX}{snapshot.snapshotter}"
+    layers = []
+    for position, item in enumerate(chain):
+        backend = item.backend
+        label = f"{'upper' if position == 0 else 'lower'} {item.key}"
+        if backend is None or backend.id is None:
+            layers.append(Layer(f"{plugin}/snapshots/?", f"{label} (not in the snapshotter)", True))
+            continue
+        directory = f"{plugin}/snapshots/{backend.id}" + ("" if whole_copy else "/fs")
+        resolved = target.node.resolve(directory)
+        present = resolved is not None and target.node.is_dir(resolved)
+        layers.append(Layer(resolved or directory, f"{label} (id {backend.id})", not present))
+    return layers

@@ -1,0 +1,151 @@
+"""``files`` and ``cat``: a container's filesystem, read from a node without mounting it.
+
+The container's snapshot and its parents are found through the install's
+meta.db and snapshotter database; their directories are stacked as overlayfs
+would stack them (:mod:`boltview.node.rootfs`).  Every name is escaped; links
+are shown, and followed only inside the container's own view.
+"""
+
+from __future__ import annotations
+
+import stat
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from boltview.cli.node import open_node
+from boltview.cli.options import UserError, json_option, print_json
+from boltview.containerd.model import Container
+from boltview.containerd.reader import MetadataReader
+from boltview.node.root import Entry, join
+from boltview.node.rootfs import Found, MergedView
+from boltview.node.target import choose_install, install_reader, snapshot_layers
+from boltview.render.text import escape
+
+install_option = click.option(
+    "--install", default=None, metavar="NAME",
+    help="Which containerd install of the node (its name in `boltview scan`, or its root).",
+)  # fmt: skip
+namespace_option = click.option("-n", "--namespace", default=None, help="The container's namespace.")
+
+
+@click.command("files")
+@click.argument("root")
+@click.argument("container")
+@click.argument("path", default="/")
+@click.option("-l", "long_", is_flag=True, help="Mode, owner, size, time and layer too.")
+@namespace_option
+@install_option
+@json_option
+def files_command(root: str, container: str, path: str, long_: bool, namespace: str | None,
+                  install: str | None, as_json: bool) -> None:  # fmt: skip
+    """What is in PATH of CONTAINER's filesystem on the node at ROOT (a directory or an image)."""
+    with _view(root, install, container, namespace) as view:
+        resolved = view.resolve(path)
+        found = view.find(resolved) if resolved is not None else None
+        if resolved is None or found is None:
+            raise UserError(f"{container}: {path}: no such file or directory in the container")
+        if found.entry.kind == "dir":
+            items = sorted(view.listing(resolved).items())
+        else:
+            items = [(resolved.rpartition("/")[2], found)]
+        records = [_record(view, join(resolved, name) if found.entry.kind == "dir" else resolved,
+                           name, item) for name, item in items]  # fmt: skip
+    if as_json:
+        print_json(records)
+        return
+    for record in records:
+        if not long_:
+            click.echo(escape(record["name"]))
+            continue
+        link = f" -> {escape(record['link'])}" if record["link"] is not None else ""
+        click.echo(f"{record['mode_text']} {record['uid']:>5} {record['gid']:>5} {record['size']:>10} "
+                   f"{record['mtime'] or '-':<20} {escape(record['name'])}{link}  "
+                   f"[{escape(record['layer'])}]")  # fmt: skip
+
+
+@click.command("cat")
+@click.argument("root")
+@click.argument("container")
+@click.argument("path")
+@namespace_option
+@install_option
+def cat_command(root: str, container: str, path: str, namespace: str | None, install: str | None) -> None:
+    """The exact bytes of PATH in CONTAINER's filesystem (links followed inside the container)."""
+    with _view(root, install, container, namespace) as view:
+        resolved = view.resolve(path)
+        found = view.find(resolved) if resolved is not None else None
+        if resolved is None or found is None:
+            raise UserError(f"{container}: {path}: no such file in the container")
+        if found.entry.kind != "file":
+            raise UserError(f"{container}: {path}: is a {found.entry.kind}, not a file")
+        out = sys.stdout.buffer
+        for chunk in view.chunks(resolved):
+            out.write(chunk)
+        out.flush()
+
+
+class _view:
+    """The merged view of a container's filesystem, with its install's databases open."""
+
+    def __init__(self, root: str, install: str | None, container: str, namespace: str | None) -> None:
+        self.args = (root, install, container, namespace)
+        self.reading: Any = None
+
+    def __enter__(self) -> MergedView:
+        root, install, container, namespace = self.args
+        node = open_node(root)
+        target = choose_install(node, install)
+        self.reading = install_reader(target)
+        reader = self.reading.__enter__()
+        try:
+            found = _container(reader, container, namespace)
+            snapshot = reader.container_snapshot(found)
+            if snapshot is None:
+                raise UserError(f"{container}: its snapshot {found.snapshot_key!r} "
+                                f"({found.snapshotter}) is not in meta.db")  # fmt: skip
+            return MergedView(node, snapshot_layers(target, reader, snapshot))
+        except BaseException:
+            self.reading.__exit__(*sys.exc_info())
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        if self.reading is not None:
+            self.reading.__exit__(*exc)
+
+
+def _container(reader: MetadataReader, wanted: str, namespace: str | None) -> Container:
+    spaces = [namespace] if namespace else reader.namespace_names()
+    matches = [c for ns in spaces for c in reader.containers(ns) if c.id == wanted]
+    if not matches:
+        where = f"namespace {namespace}" if namespace else "any namespace"
+        raise UserError(f"no container {wanted!r} in {where}")
+    if len(matches) > 1:
+        raise UserError(f"container {wanted!r} is in namespaces "
+                        f"{', '.join(c.namespace for c in matches)}: pick one with -n")  # fmt: skip
+    return matches[0]
+
+
+def _record(view: MergedView, path: str, name: str, found: Found) -> dict[str, Any]:
+    entry: Entry = found.entry
+    return {
+        "name": name,
+        "path": path,
+        "kind": entry.kind,
+        "mode": entry.mode,
+        "mode_text": stat.filemode(entry.mode) if entry.mode else "?" * 10,
+        "uid": entry.uid,
+        "gid": entry.gid,
+        "size": entry.size,
+        "mtime": _time(entry.mtime_ns),
+        "link": view.readlink(path) if entry.kind == "link" else None,
+        "layer": view.layers[found.layer].label,
+    }
+
+
+def _time(ns: int) -> str | None:
+    if not ns:
+        return None
+    return datetime.fromtimestamp(ns / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,133 @@
+"""A container's filesystem as overlayfs shows it (boltview.node.rootfs), and files/cat.
+
+The rules are checked on layer directories laid out here, with both kinds of
+whiteout (overlayfs's character device 0/0, needing root, and an image tar's
+``.wh.`` file) and both kinds of opaque directory; then ``files`` and ``cat``
+are run on the real node fixture (fixtures/node), whose containers were made
+by containerd with the overlayfs and native snapshotters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from boltview.node.root import DirectoryRoot
+from boltview.node.rootfs import Layer, MergedView
+from tests.conftest import ROOT, require_real, run_boltview
+
+NODE = ROOT / "fixtures" / "node" / "root"
+
+
+def write(base: Path, relative: str, text: str = "x") -> None:
+    target = base / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> MergedView:
+    """upper over middle over lower, each a directory of the node at tmp_path."""
+    require_real([] if os.geteuid() == 0 else ["root"], "overlayfs whiteouts (mknod 0/0, trusted.* xattrs)")
+    lower, middle, upper = (tmp_path / "layers" / n for n in ("lower", "middle", "upper"))
+    write(lower, "etc/passwd", "root:x:0:0\n")
+    write(lower, "etc/hosts", "127.0.0.1 lower\n")
+    write(lower, "etc/old.conf", "old\n")
+    write(lower, "data/a", "a\n")
+    write(lower, "data/b", "b\n")
+    write(lower, "cache/x", "x\n")
+    write(lower, "was-dir/inside", "hidden by a file above\n")
+    write(middle, "etc/hosts", "127.0.0.1 middle\n")
+    write(middle, "etc/.wh.old.conf", "")  # an image layer's whiteout
+    write(middle, "data/.wh..wh..opq", "")  # an image layer's opaque directory
+    write(middle, "data/c", "c\n")
+    write(middle, "was-dir", "now a file\n")
+    write(upper, "etc/motd", "hello\n")
+    (upper / "cache").mkdir(parents=True)
+    os.setxattr(upper / "cache", "trusted.overlay.opaque", b"y")  # overlayfs's opaque directory
+    write(upper, "cache/y", "y\n")
+    os.mknod(upper / "etc" / "passwd", 0o600 | 0o020000, os.makedev(0, 0))  # overlayfs's whiteout
+    os.symlink("/etc/hosts", upper / "etc" / "hosts-link")
+    os.symlink("../../../../../../../etc/shadow", upper / "escape")
+    node = DirectoryRoot(str(tmp_path))
+    layers = [Layer(f"/layers/{n}", n) for n in ("upper", "middle", "lower")]
+    return MergedView(node, layers)
+
+
+def test_upper_names_hide_lower_ones_and_each_knows_its_layer(stack: MergedView) -> None:
+    etc = stack.listing("/etc")
+    assert sorted(etc) == ["hosts", "hosts-link", "motd"]
+    assert {name: stack.layers[f.layer].label for name, f in etc.items()} == {
+        "hosts": "middle", "hosts-link": "upper", "motd": "upper",
+    }  # fmt: skip
+    assert stack.read("/etc/hosts", 0, 100) == b"127.0.0.1 middle\n"
+
+
+def test_whiteouts_of_both_kinds_delete(stack: MergedView) -> None:
+    assert stack.find("/etc/passwd") is None  # char 0/0 in upper
+    assert stack.find("/etc/old.conf") is None  # .wh.old.conf in middle
+    assert ".wh.old.conf" not in stack.listing("/etc")
+
+
+def test_opaque_directories_of_both_kinds_hide_what_is_below(stack: MergedView) -> None:
+    assert sorted(stack.listing("/data")) == ["c"]  # .wh..wh..opq in middle
+    assert sorted(stack.listing("/cache")) == ["y"]  # trusted.overlay.opaque=y in upper
+    assert stack.find("/data/a") is None and stack.find("/cache/x") is None
+
+
+def test_a_file_above_hides_a_directory_below(stack: MergedView) -> None:
+    found = stack.find("/was-dir")
+    assert found is not None and found.entry.kind == "file"
+    assert stack.find("/was-dir/inside") is None
+
+
+def test_links_stay_inside_the_view(stack: MergedView) -> None:
+    assert stack.resolve("/etc/hosts-link") == "/etc/hosts"
+    assert stack.read("/etc/hosts-link", 0, 100) == b"127.0.0.1 middle\n"
+    # A link climbing out of the container ends at the container's /etc/shadow: there is none.
+    assert stack.resolve("/escape") is None
+    assert stack.read("/escape", 0, 100) is None
+
+
+def test_a_missing_layer_is_a_gap_not_a_failure(tmp_path: Path) -> None:
+    write(tmp_path, "layers/lower/a", "a\n")
+    view = MergedView(DirectoryRoot(str(tmp_path)),
+                      [Layer("/layers/upper", "upper", missing=True), Layer("/layers/lower", "lower")])  # fmt: skip
+    assert sorted(view.listing("/")) == ["a"]
+
+
+# -- on the real node fixture -----------------------------------------------------------------
+
+
+def test_files_lists_a_containers_merged_root_with_layers() -> None:
+    result = run_boltview("files", NODE, "notes-overlay", "/srv/notes", "--install", "containerd", "--json")
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    lower = NODE / "var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/1/fs/srv/notes"
+    assert sorted(r["name"] for r in records) == sorted(os.listdir(lower))
+    assert all(r["layer"].startswith("lower sha256:") and "(id 1)" in r["layer"] for r in records)
+    for record in records:
+        assert record["size"] == (lower / record["name"]).stat().st_size
+
+
+def test_cat_gives_the_exact_bytes() -> None:
+    for container, layer in (("notes-overlay", "overlayfs/snapshots/2/fs"), ("notes-native", "native/snapshots/3")):
+        result = run_boltview("cat", NODE, container, "/etc/motd", "--install", "containerd")
+        assert result.returncode == 0, result.stderr
+        want = (NODE / f"var/lib/containerd/io.containerd.snapshotter.v1.{layer}/etc/motd").read_text()
+        assert result.stdout == want
+
+
+def test_files_and_cat_say_what_is_wrong_in_one_line() -> None:
+    for args, why in (
+        (("cat", NODE, "notes-overlay", "/etc/nothing", "--install", "containerd"), "no such file"),
+        (("cat", NODE, "notes-overlay", "/etc", "--install", "containerd"), "is a dir, not a file"),
+        (("files", NODE, "nobody", "--install", "containerd"), "no container 'nobody'"),
+        (("files", NODE, "notes-overlay"), "pick one with --install"),
+    ):
+        result = run_boltview(*args)
+        assert result.returncode == 2, result.stdout
+        assert result.stderr.count("\n") == 1 and why in result.stderr, result.stderr
