@@ -44,6 +44,7 @@ LAZY_COMMANDS = {
     "scan": ("boltview.cli.node", "scan_command"),
     "files": ("boltview.cli.files", "files_command"),
     "cat": ("boltview.cli.files", "cat_command"),
+    "drift": ("boltview.cli.files", "drift_command"),
 }
 
 

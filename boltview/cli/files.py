@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,9 +21,16 @@ from boltview.cli.node import open_node
 from boltview.cli.options import UserError, json_option, print_json
 from boltview.containerd.model import Container
 from boltview.containerd.reader import MetadataReader
+from boltview.node.drift import Change, FileFacts, drift
 from boltview.node.root import Entry, join
 from boltview.node.rootfs import Found, MergedView
-from boltview.node.target import choose_install, install_reader, snapshot_layers
+from boltview.node.target import (
+    WHOLE_COPY_SNAPSHOTTERS,
+    NodeTarget,
+    choose_install,
+    install_reader,
+    snapshot_layers,
+)
 from boltview.render.text import escape
 
 install_option = click.option(
@@ -87,33 +96,25 @@ def cat_command(root: str, container: str, path: str, namespace: str | None, ins
         out.flush()
 
 
-class _view:
+@contextmanager
+def _view(root: str, install: str | None, container: str, namespace: str | None,
+          *, with_parent: bool = False) -> Iterator[MergedView]:  # fmt: skip
     """The merged view of a container's filesystem, with its install's databases open."""
+    node = open_node(root)
+    target = choose_install(node, install)
+    with install_reader(target) as reader:
+        found = _container(reader, container, namespace)
+        yield _container_view(target, reader, found, with_parent)
 
-    def __init__(self, root: str, install: str | None, container: str, namespace: str | None) -> None:
-        self.args = (root, install, container, namespace)
-        self.reading: Any = None
 
-    def __enter__(self) -> MergedView:
-        root, install, container, namespace = self.args
-        node = open_node(root)
-        target = choose_install(node, install)
-        self.reading = install_reader(target)
-        reader = self.reading.__enter__()
-        try:
-            found = _container(reader, container, namespace)
-            snapshot = reader.container_snapshot(found)
-            if snapshot is None:
-                raise UserError(f"{container}: its snapshot {found.snapshot_key!r} "
-                                f"({found.snapshotter}) is not in meta.db")  # fmt: skip
-            return MergedView(node, snapshot_layers(target, reader, snapshot))
-        except BaseException:
-            self.reading.__exit__(*sys.exc_info())
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        if self.reading is not None:
-            self.reading.__exit__(*exc)
+def _container_view(target: NodeTarget, reader: MetadataReader, container: Container,
+                    with_parent: bool) -> MergedView:  # fmt: skip
+    snapshot = reader.container_snapshot(container)
+    if snapshot is None:
+        raise UserError(f"{container.id}: its snapshot {container.snapshot_key!r} "
+                        f"({container.snapshotter}) is not in meta.db")  # fmt: skip
+    layers = snapshot_layers(target, reader, snapshot, with_parent=with_parent)
+    return MergedView(target.node, layers)
 
 
 def _container(reader: MetadataReader, wanted: str, namespace: str | None) -> Container:
@@ -149,3 +150,69 @@ def _time(ns: int) -> str | None:
     if not ns:
         return None
     return datetime.fromtimestamp(ns / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@click.command("drift")
+@click.argument("root")
+@click.argument("container", required=False)
+@click.option("--all", "every", is_flag=True, help="Every container of the install.")
+@namespace_option
+@install_option
+@json_option
+def drift_command(root: str, container: str | None, every: bool, namespace: str | None,
+                  install: str | None, as_json: bool) -> None:  # fmt: skip
+    """What CONTAINER changed in its filesystem against its image: added, modified, deleted.
+
+    Each change with size, mode, owner, time, sha256 and the layer it comes
+    from; "+x" marks a file that became executable.
+    """
+    if (container is None) == (not every):
+        raise click.UsageError("give a CONTAINER or --all")
+    node = open_node(root)
+    target = choose_install(node, install)
+    report: list[dict[str, Any]] = []
+    with install_reader(target) as reader:
+        if every:
+            spaces = [namespace] if namespace else reader.namespace_names()
+            chosen = [c for ns in spaces for c in reader.containers(ns)]
+        else:
+            assert container is not None
+            chosen = [_container(reader, container, namespace)]
+        for item in chosen:
+            view = _container_view(target, reader, item, True)
+            gaps = [layer.label for layer in view.layers if layer.missing]
+            changes = drift(view, item.snapshotter in WHOLE_COPY_SNAPSHOTTERS)
+            report.append({"namespace": item.namespace, "container": item.id,
+                           "snapshotter": item.snapshotter, "missing_layers": gaps,
+                           "changes": [_change_json(c) for c in changes]})  # fmt: skip
+    if as_json:
+        print_json(report if every else report[0])
+        return
+    for entry in report:
+        if every or entry["missing_layers"]:
+            head = f"{entry['namespace']}/{entry['container']} ({entry['snapshotter']})"
+            gaps = entry["missing_layers"]
+            click.echo(escape(head + (f": layers missing on disk: {', '.join(gaps)}" if gaps else "")))
+        for change in entry["changes"]:
+            click.echo(_change_line(change))
+
+
+def _facts_json(facts: FileFacts | None) -> dict[str, Any] | None:
+    if facts is None:
+        return None
+    return {"kind": facts.kind, "size": facts.size, "mode": stat.filemode(facts.mode) if facts.mode else None,
+            "uid": facts.uid, "gid": facts.gid, "mtime": _time(facts.mtime_ns), "sha256": facts.sha256,
+            "link": facts.link, "layer": facts.layer}  # fmt: skip
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {"path": change.path, "change": change.change, "newly_executable": change.newly_executable,
+            "now": _facts_json(change.now), "before": _facts_json(change.before)}  # fmt: skip
+
+
+def _change_line(change: dict[str, Any]) -> str:
+    facts = change["now"] or change["before"]
+    mark = "+x" if change["newly_executable"] else "  "
+    sha = (facts.get("sha256") or "-")[:12]
+    return (f"{change['change']:<8} {mark} {facts['mode'] or '?':<10} {facts['size']:>10} {sha:<12} "
+            f"{escape(change['path'])}  [{escape(facts['layer'])}]")  # fmt: skip

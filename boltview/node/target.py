@@ -83,15 +83,23 @@ def install_reader(target: NodeTarget) -> Iterator[MetadataReader]:
             db.close()
 
 
-def snapshot_layers(target: NodeTarget, reader: MetadataReader, snapshot: Snapshot) -> list[Layer]:
+WHOLE_COPY_SNAPSHOTTERS = ("native", "btrfs", "devmapper", "zfs")
+
+
+def snapshot_layers(
+    target: NodeTarget, reader: MetadataReader, snapshot: Snapshot, *, with_parent: bool = False
+) -> list[Layer]:
     """The directories a snapshot's filesystem is made of, top first.
 
     overlayfs (and its kin) stack the snapshot's own ``snapshots/<id>/fs`` over
     its parents'; the native snapshotter (and btrfs, devmapper, zfs) keep a
-    whole copy in ``snapshots/<id>``: one layer.
+    whole copy in ``snapshots/<id>``: one layer (and ``with_parent``, the
+    parent's copy under it, to compare the two).
     """
-    whole_copy = snapshot.snapshotter in ("native", "btrfs", "devmapper", "zfs")
-    chain = [snapshot] if whole_copy else [snapshot, *reader.snapshot_chain(snapshot)]
+    whole_copy = snapshot.snapshotter in WHOLE_COPY_SNAPSHOTTERS
+    chain = [snapshot, *reader.snapshot_chain(snapshot)]
+    if whole_copy:
+        chain = chain[:2] if with_parent else chain[:1]
     plugin = f"{target.install.root.rstrip('/')}/{SNAPSHOTTER_PREFIX}{snapshot.snapshotter}"
     layers = []
     for position, item in enumerate(chain):
