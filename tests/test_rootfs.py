@@ -203,3 +203,45 @@ def test_drift_command_on_the_node_fixture_is_json_for_every_container() -> None
     assert all(r["changes"] == [] for r in report)
     gaps = {r["container"]: r["missing_layers"] for r in report}
     assert gaps["notes-native"] == [] and gaps["notes-overlay"] == ["upper notes-overlay (id 4)"]
+
+
+# -- export-fs ----------------------------------------------------------------------------------
+
+
+def test_export_fs_writes_what_the_view_shows(stack: MergedView, tmp_path: Path) -> None:
+    import tarfile
+
+    from boltview.node.export_fs import write_tar_file
+
+    os.setxattr(tmp_path / "layers/upper/etc/motd", "user.origin", b"upper")
+    out = tmp_path / "out.tar"
+    write_tar_file(stack, str(out))
+    with tarfile.open(out) as archive:
+        members = {m.name: m for m in archive.getmembers()}
+        assert sorted(members) == [
+            "cache", "cache/y", "data", "data/c", "escape", "etc", "etc/hosts", "etc/hosts-link",
+            "etc/motd", "was-dir",
+        ]  # fmt: skip
+        assert archive.extractfile("etc/hosts").read() == b"127.0.0.1 middle\n"  # type: ignore[union-attr]
+        assert members["etc/hosts-link"].issym() and members["etc/hosts-link"].linkname == "/etc/hosts"
+        assert members["etc/motd"].pax_headers["SCHILY.xattr.user.origin"] == "upper"
+        assert members["was-dir"].isfile()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.tar")]
+
+
+def test_export_fs_never_writes_into_the_node_or_onto_a_fifo(tmp_path: Path) -> None:
+    inside = run_boltview("export-fs", NODE, "notes-overlay", "--install", "containerd",
+                          "-o", NODE / "x.tar")  # fmt: skip
+    assert inside.returncode == 2 and "never writes into what it reads" in inside.stderr
+    assert not (NODE / "x.tar").exists()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    refused = run_boltview("export-fs", NODE, "notes-overlay", "--install", "containerd", "-o", fifo)
+    assert refused.returncode == 2 and "not a regular file" in refused.stderr
+    good = run_boltview("export-fs", NODE, "notes-native", "--install", "containerd", "-o", tmp_path / "n.tar")
+    assert good.returncode == 0, good.stderr
+    import tarfile
+
+    with tarfile.open(tmp_path / "n.tar") as archive:
+        motd = archive.extractfile("etc/motd").read()  # type: ignore[union-attr]
+    assert motd == (NODE / "var/lib/containerd/io.containerd.snapshotter.v1.native/snapshots/3/etc/motd").read_bytes()

@@ -45,6 +45,7 @@ LAZY_COMMANDS = {
     "files": ("boltview.cli.files", "files_command"),
     "cat": ("boltview.cli.files", "cat_command"),
     "drift": ("boltview.cli.files", "drift_command"),
+    "export-fs": ("boltview.cli.files", "export_fs_command"),
 }
 
 

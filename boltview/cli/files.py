@@ -216,3 +216,32 @@ def _change_line(change: dict[str, Any]) -> str:
     sha = (facts.get("sha256") or "-")[:12]
     return (f"{change['change']:<8} {mark} {facts['mode'] or '?':<10} {facts['size']:>10} {sha:<12} "
             f"{escape(change['path'])}  [{escape(facts['layer'])}]")  # fmt: skip
+
+
+@click.command("export-fs")
+@click.argument("root")
+@click.argument("container")
+@click.option("-o", "--output", required=True, metavar="OUT.tar", help="The tar archive to write.")
+@namespace_option
+@install_option
+def export_fs_command(root: str, container: str, output: str, namespace: str | None,
+                      install: str | None) -> None:  # fmt: skip
+    """CONTAINER's filesystem as overlayfs shows it, as a tar archive (modes, owners, times, xattrs).
+
+    Whiteouts are applied; links are archived as links.  The archive is
+    written under a temporary name and renamed when whole, never into ROOT.
+    """
+    import os
+
+    from boltview.node.export_fs import write_tar_file
+
+    target = os.path.realpath(output)
+    if os.path.isdir(root) and (target + os.sep).startswith(os.path.realpath(root) + os.sep):
+        raise UserError(f"{output}: is inside {root}: boltview never writes into what it reads")
+    if os.path.lexists(target) and not os.path.isfile(target):
+        raise UserError(f"{output}: exists and is not a regular file: not replaced")
+    if not os.path.isdir(os.path.dirname(target) or "."):
+        raise UserError(f"{output}: its directory does not exist")
+    with _view(root, install, container, namespace) as view:
+        count = write_tar_file(view, target)
+    click.echo(f"wrote {count} entries to {escape(output)}", err=True)

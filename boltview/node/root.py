@@ -61,6 +61,10 @@ class NodeRoot:
         """An extended attribute of an entry (not following a link); None if it has none."""
         return None
 
+    def xattrs(self, resolved: str) -> dict[str, bytes]:
+        """Every extended attribute of an entry (not following a link)."""
+        return {}
+
     def names(self, resolved: str) -> list[str]:
         """The names in a directory (unsorted); empty when unreadable."""
         raise NotImplementedError
@@ -238,6 +242,19 @@ class DirectoryRoot(NodeRoot):
             return os.getxattr(self.host_path(resolved), name, follow_symlinks=False)
         except OSError:
             return None
+
+    def xattrs(self, resolved: str) -> dict[str, bytes]:
+        where = self.host_path(resolved)
+        try:
+            names = os.listxattr(where, follow_symlinks=False)
+        except OSError:
+            return {}
+        found = {}
+        for name in names:
+            value = self.xattr(resolved, name)
+            if value is not None:
+                found[name] = value
+        return found
 
     def readlink(self, resolved: str) -> str | None:
         try:
