@@ -46,6 +46,7 @@ LAZY_COMMANDS = {
     "cat": ("boltview.cli.files", "cat_command"),
     "drift": ("boltview.cli.files", "drift_command"),
     "export-fs": ("boltview.cli.files", "export_fs_command"),
+    "timeline": ("boltview.cli.timeline", "timeline_command"),
 }
 
 

@@ -104,10 +104,10 @@ def _view(root: str, install: str | None, container: str, namespace: str | None,
     target = choose_install(node, install)
     with install_reader(target) as reader:
         found = _container(reader, container, namespace)
-        yield _container_view(target, reader, found, with_parent)
+        yield container_view(target, reader, found, with_parent)
 
 
-def _container_view(target: NodeTarget, reader: MetadataReader, container: Container,
+def container_view(target: NodeTarget, reader: MetadataReader, container: Container,
                     with_parent: bool) -> MergedView:  # fmt: skip
     snapshot = reader.container_snapshot(container)
     if snapshot is None:
@@ -179,7 +179,7 @@ def drift_command(root: str, container: str | None, every: bool, namespace: str 
             assert container is not None
             chosen = [_container(reader, container, namespace)]
         for item in chosen:
-            view = _container_view(target, reader, item, True)
+            view = container_view(target, reader, item, True)
             gaps = [layer.label for layer in view.layers if layer.missing]
             changes = drift(view, item.snapshotter in WHOLE_COPY_SNAPSHOTTERS)
             report.append({"namespace": item.namespace, "container": item.id,
