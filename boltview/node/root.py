@@ -102,6 +102,7 @@ class NodeRoot:
             return None
         if found.kind == "link" and follow:
             return self._walk(here, True)
+        self._last = (here, found)
         return here
 
     @property
@@ -141,7 +142,21 @@ class NodeRoot:
     def stat(self, path: str, *, follow: bool = True) -> Entry | None:
         """The entry at a node path (the link itself when ``follow`` is off); None if missing."""
         resolved = self.resolve(path, follow=follow)
-        return None if resolved is None else self.entry(resolved)
+        if resolved is None:
+            return None
+        last = self.__dict__.get("_last")
+        if last is not None and last[0] == resolved:
+            return last[1]  # resolving just looked at it: no second lstat
+        return self.entry(resolved)
+
+    def entries(self, path: str) -> dict[str, Entry]:
+        """Every entry of a directory (links not followed), by name; empty when it is none."""
+        found = {}
+        for name in self.listdir(path):
+            entry = self.stat(join(path, name), follow=False)
+            if entry is not None:
+                found[name] = entry
+        return found
 
     def is_dir(self, path: str) -> bool:
         found = self.stat(path)
@@ -261,6 +276,24 @@ class DirectoryRoot(NodeRoot):
             return os.readlink(self.host_path(resolved))
         except OSError:
             return None
+
+    def entries(self, path: str) -> dict[str, Entry]:
+        resolved = self.resolve(path)
+        if resolved is None:
+            return {}
+        found = {}
+        try:
+            with os.scandir(self.host_path(resolved)) as listing:
+                for item in listing:
+                    try:
+                        info = item.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    found[item.name] = Entry(kind_of(info.st_mode), info.st_size, info.st_mode,
+                                             info.st_uid, info.st_gid, info.st_mtime_ns, info.st_rdev)  # fmt: skip
+        except OSError:
+            return {}
+        return dict(sorted(found.items()))
 
     def names(self, resolved: str) -> list[str]:
         try:
