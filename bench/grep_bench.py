@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import row
 from tests.conftest import GO_SOURCE, build_go
 
 OLD_WALK = """
@@ -96,6 +97,13 @@ def main() -> None:
               f"({regex_time / rows[1][1]:.2f}x grep -c -i needle)")  # fmt: skip
         print(f"the old record-by-record walk (1% match, {count} hits): {walk_time:.2f} s "
               f"({walk_time / rows[1][1]:.2f}x grep -c -i needle)")  # fmt: skip
+        (_, none_grep, none_ours), (_, some_grep, some_ours) = rows
+        row(f"`bench/grep_bench.py`: `grep -c -i` over {args.keys:,} text records written by bbolt",
+            "`grep -c -i` on the same file",
+            f"no match: {none_ours:.2f} s vs {none_grep:.2f} s, **{none_ours / none_grep:.2f}x**; 1% of "
+            f"values match: {some_ours:.2f} s vs {some_grep:.2f} s, **{some_ours / some_grep:.2f}x** "
+            f"(a regex the file scan cannot use: {regex_time / some_grep:.1f}x; the old walk: "
+            f"{walk_time / some_grep:.1f}x)", "≤ 3x, ≤ 5x")  # fmt: skip
 
 
 if __name__ == "__main__":
