@@ -15,17 +15,15 @@ character devices 0/0 when run as root, else ``.wh.`` files).  Times, best of
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import row
+from bench.report import arguments, best_of, row
 from boltview.node.drift import drift
 from boltview.node.root import DirectoryRoot
 from boltview.node.rootfs import Layer, MergedView
@@ -62,29 +60,15 @@ def lay_out(top: Path, files: int, changes: int, wide: int) -> None:
             (folder / f".wh.{name}").write_bytes(b"")
 
 
-def best(action, runs: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    fastest, result = float("inf"), None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = action()
-        fastest = min(fastest, time.perf_counter() - start)
-    return fastest, result
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--files", type=int, default=20_000)
-    parser.add_argument("--changes", type=int, default=2_000)
-    parser.add_argument("--wide", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, files=20_000, changes=2_000, wide=10_000)
     with tempfile.TemporaryDirectory(prefix="boltview-bench-") as tmp:
         top = Path(tmp)
         lay_out(top, args.files, args.changes, args.wide)
         view = MergedView(DirectoryRoot(tmp), [Layer("/upper", "upper"), Layer("/middle", "middle"),
                                                Layer("/lower", "lower")])  # fmt: skip
-        took, changes = best(lambda: drift(view, whole_copy=False), args.runs)
-        listing, shown = best(lambda: view.listing("/wide"), args.runs)
+        took, changes = best_of(lambda: drift(view, whole_copy=False), args.runs)
+        listing, shown = best_of(lambda: view.listing("/wide"), args.runs)
         print(f"image: {args.files:,} files in two layers; upper: {args.changes:,} changes; "
               f"{os.cpu_count()} cores; best of {args.runs}\n")  # fmt: skip
         print(f"drift: {took:.2f} s for {len(changes):,} changes, {took / 2.0:.2f}x the 2 s goal")  # type: ignore[arg-type]

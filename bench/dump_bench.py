@@ -19,7 +19,6 @@ reports them.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import subprocess
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import row
+from bench.report import arguments, row
 from tests.conftest import GO_SOURCE, build_go
 
 
@@ -62,10 +61,7 @@ def best(command: list[str], runs: int, output: Path | None) -> tuple[float, flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--keys", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, keys=1_000_000)
 
     with tempfile.TemporaryDirectory(prefix="boltview-bench-") as tmp:
         work = Path(tmp)

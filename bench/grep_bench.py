@@ -19,19 +19,17 @@ the ratios boltview / grep.  Goals: <= 3x for no match, <= 5x for 1%.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import row
+from bench.report import arguments, best_run, row
 from tests.conftest import GO_SOURCE, build_go
 
 OLD_WALK = """
@@ -43,24 +41,8 @@ with BoltFile.open(sys.argv[1]) as db:
 """
 
 
-def timed(command: list[str], runs: int) -> tuple[float, str]:
-    """Best wall seconds of ``runs`` fresh processes, and the last one's stdout."""
-    best, out = float("inf"), ""
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        best = min(best, time.perf_counter() - start)
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"{command[0]} failed: {done.stderr.strip()}")
-        out = done.stdout.strip()
-    return best, out
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--keys", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, keys=1_000_000)
 
     with tempfile.TemporaryDirectory(prefix="boltview-bench-") as tmp:
         work = Path(tmp)
@@ -79,15 +61,18 @@ def main() -> None:
         expected = str(len(range(0, args.keys, 100)))
         rows = []
         for label, pattern, want in (("no match", "zzqqxx", "0"), ("1% match", "needle", expected)):
-            grep_time, _ = timed(["grep", "-c", "-i", pattern, db], args.runs)
-            ours, count = timed([*boltview, "-i", pattern], args.runs)
+            grep_time, _ = best_run(["grep", "-c", "-i", pattern, db], args.runs, ok=(0, 1))
+            ours, count = best_run([*boltview, "-i", pattern], args.runs, ok=(0, 1))
+            count = count.strip()
             if count != want:
                 raise SystemExit(f"boltview counted {count} matches of {pattern}, want {want}")
             rows.append((label, grep_time, ours))
-        regex_time, count = timed([*boltview, "-i", "need+le"], args.runs)
+        regex_time, count = best_run([*boltview, "-i", "need+le"], args.runs, ok=(0, 1))
+        count = count.strip()
         if count != expected:
             raise SystemExit(f"boltview counted {count} matches of need+le, want {expected}")
-        walk_time, count = timed([sys.executable, "-c", OLD_WALK, db, "needle"], 1)
+        walk_time, count = best_run([sys.executable, "-c", OLD_WALK, db, "needle"], 1)
+        count = count.strip()
 
         print(f"{'pattern':<10} {'grep -c -i s':>13} {'boltview s':>11} {'ratio':>7} {'goal':>6}")
         for (label, grep_time, ours), goal in zip(rows, ("3x", "5x"), strict=True):

@@ -18,39 +18,23 @@ all of them matching their names.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 GOAL = 2.0
 
-from bench.report import row
-
-
-def best(command: list[str], runs: int) -> tuple[float, str]:
-    fastest, out = float("inf"), ""
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
-        fastest = min(fastest, time.perf_counter() - start)
-        out = done.stdout
-    return fastest, out
+from bench.report import arguments, best_run, row
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--containers", type=int, default=1_000)
-    parser.add_argument("--blobs", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, containers=1_000, blobs=10_000)
 
     with tempfile.TemporaryDirectory(prefix="boltview-bench-") as tmp:
         work = Path(tmp)
@@ -76,8 +60,8 @@ def main() -> None:
               f"{os.cpu_count()} cores; best of {args.runs} runs\n")  # fmt: skip
 
         scan = [sys.executable, "-m", "boltview", "scan", str(root), "--json"]
-        overview, _ = best([*scan, "--no-sha256"], args.runs)
-        hashed, out = best(scan, args.runs)
+        overview, _ = best_run([*scan, "--no-sha256"], args.runs)
+        hashed, out = best_run(scan, args.runs)
         document = json.loads(out)
         content = document["content"]["containerd"]
         if len(document["bolt_files"]) != 2 or content["blobs"] != args.blobs or content["mismatched"]:

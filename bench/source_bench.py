@@ -12,7 +12,6 @@ reader with SIGBUS, and mapped pages count against the reader's memory.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import arguments
 from tests.conftest import GO_SOURCE, build_go
 
 #: Run in a child: dump FILE to /dev/null, reading with pread or with mmap.
@@ -49,10 +49,7 @@ def measure(path: Path, how: str) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--keys", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, keys=1_000_000)
     with tempfile.TemporaryDirectory(prefix="boltview-bench-") as tmp:
         ref = build_go(GO_SOURCE, Path(tmp) / "bboltref")
         db = Path(tmp) / "big.db"

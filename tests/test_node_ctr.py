@@ -9,8 +9,6 @@ node: images show ctr's SIZE and PLATFORMS, snapshots ctr's KIND.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,13 +31,8 @@ def cases(table: str) -> list[tuple[str, str, str, Path]]:
 
 
 @pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def utc(in_utc: None) -> None:
     """make_node.sh ran ctr with TZ=UTC; leases ls prints local time."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def ls(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
