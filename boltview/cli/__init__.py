@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from boltview import __version__
+from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT, BoltFile
 from boltview.cli import bolt, tree
 from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options, open_db
 from boltview.errors import BoltviewError
@@ -109,7 +110,11 @@ for command in bolt.COMMANDS + tree.COMMANDS:  # the raw verbs are always loaded
 @click.argument("path", required=False)
 @db_options
 def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> None:
-    """Open FILE in the browser (the default command)."""
+    """Open FILE in the browser (the default command).
+
+    A file up to 64 MiB is read from a snapshot (a copy in memory) unless
+    --no-snapshot; a bigger one only when a writer holds it locked.
+    """
     if path is None:
         if not os.path.exists(DEFAULT_DB):
             raise UserError(
@@ -117,10 +122,14 @@ def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> N
                 "try: boltview FILE, or boltview demo for the bundled demo database"
             )
         path = DEFAULT_DB
-    with open_db(path, meta, snapshot) as db:
+    # Not open_db: the browser itself notices a writer that moves the file on (tui.live).
+    db = BoltFile.open(path, meta=meta, snapshot=snapshot, copy_up_to=BROWSE_SNAPSHOT_LIMIT)
+    try:
         from boltview.tui import run  # imported here: the raw verbs never load Textual
 
         run(db)
+    finally:
+        db.close()
 
 
 @cli.command()
