@@ -379,6 +379,9 @@ async def test_header_drops_whole_parts_and_keeps_the_important_ones(
         assert "READ-ONLY" in shown and "changed" in shown
         assert re.search(r"r (to reload|reloads)", shown), shown
         assert "snapshot" in shown, shown
+        footer = str(app.query_one(KeyFooter).render())
+        for key in ("q Quit", "? Help", "t Prev txn", "r Reload"):
+            assert key in footer, footer
         full = str(
             header_text(app.db, app.kind, app.view, False, app.file_change)
         ) + " snapshot changed, r reloads"

@@ -22,7 +22,7 @@ import click
 from boltview import __version__
 from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT, BoltFile
 from boltview.cli import bolt, tree
-from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options, open_db
+from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
 
@@ -122,7 +122,15 @@ def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> N
                 "try: boltview FILE, or boltview demo for the bundled demo database"
             )
         path = DEFAULT_DB
-    # Not open_db: the browser itself notices a writer that moves the file on (tui.live).
+    browse(path, meta, snapshot)
+
+
+def browse(path: str, meta: int | None, snapshot: bool | None) -> None:
+    """Run the browser on ``path``; a small file is read from a snapshot by default.
+
+    Not ``open_db``: the browser itself notices a writer that moves the file on
+    (see ``boltview.tui.live``), and reloads it.
+    """
     db = BoltFile.open(path, meta=meta, snapshot=snapshot, copy_up_to=BROWSE_SNAPSHOT_LIMIT)
     try:
         from boltview.tui import run  # imported here: the raw verbs never load Textual
@@ -140,10 +148,7 @@ def demo(print_path: bool) -> None:
     if print_path:
         click.echo(path)
         return
-    with open_db(path, None, False) as db:
-        from boltview.tui import run
-
-        run(db)
+    browse(path, None, None)
 
 
 def demo_database() -> str:

@@ -71,11 +71,14 @@ def _liveness(db: BoltFile, change: FileChange | None) -> list[Part]:
     if db.is_snapshot:
         state = Part(
             (_text((f"snapshot of txid {db.newest_txid}", "green")), _text(("snapshot", "green"))),
-            20,
+            15,
+            shorten=(25,),
         )
     else:
-        state = Part((_text(("live file", "bold yellow")), _text(("live", "bold yellow"))), 20)
-    parts = [state]
+        state = Part(
+            (_text(("live file", "bold yellow")), _text(("live", "bold yellow"))), 15, shorten=(25,)
+        )
+    parts = [state]  # it stays longer than the file's name: live or not matters more
     if db.lock_holders:
         pids = ", ".join(str(holder.pid) for holder in db.lock_holders)
         parts.append(
