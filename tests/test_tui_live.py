@@ -31,10 +31,12 @@ from boltview.cli import main
 from boltview.errors import BoltviewError
 from boltview.tui.app import BoltviewApp, make_app
 from boltview.tui.live import LOOK_EVERY
+from boltview.tui.live_reads import changed_read
 from boltview.tui.widgets.containerd_tree import ContainerdTree, Note, ObjItem
 from boltview.tui.widgets.footer import KeyFooter
 from boltview.tui.widgets.header import DbHeader, header_text
 from boltview.tui.widgets.raw_tree import NoteItem, RawTree, ValueItem
+from tests.conftest import run_boltview
 from tests.test_hostile_containerd import spec_writer  # noqa: F401  (a fixture)
 from tests.test_tui import CONTAINERD, NOW, detail_text, find_child, pilot_test, settle
 
@@ -52,7 +54,10 @@ CHANGED = "the file changed under the read (txid 2 -> 4): r to reload"
 
 
 @pytest.fixture(scope="module")
-def before_after(spec_writer: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]:  # noqa: F811
+def before_after(
+    spec_writer: Path,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[bytes, bytes]:
     """One database after its first transaction (txid 2), and after two more (txid 4)."""
     where = tmp_path_factory.mktemp("writer")
     for name, spec in (("first", FIRST), ("second", SECOND), ("third", THIRD)):
@@ -105,7 +110,7 @@ def test_the_old_transaction_read_from_the_new_bytes_looks_damaged(
         assert stale.txid == 2
         with pytest.raises(BoltviewError, match="bucket ctr does not exist"):
             stale.bucket(b"ctr")
-    result = subprocess.run(["boltview", "check", str(sound)], capture_output=True, text=True)
+    result = run_boltview("check", sound)
     assert (result.returncode, result.stdout.strip()) == (0, "OK")
 
 
@@ -126,7 +131,48 @@ def test_file_change_is_seen_by_one_look(before_after: tuple[bytes, bytes], tmp_
         again.close()
 
 
-def test_a_file_renamed_over_the_path_is_replaced(before_after: tuple[bytes, bytes], tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def one_commit(spec_writer: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:  # noqa: F811
+    """The same database after one more transaction only (txid 3)."""
+    where = tmp_path_factory.mktemp("one-commit")
+    for name, spec in (("first", FIRST), ("second", SECOND)):
+        (where / f"{name}.json").write_text(json.dumps(spec))
+    specs = [where / "first.json", where / "middle.db", where / "second.json"]
+    subprocess.run([str(spec_writer), *specs], check=True)
+    return (where / "middle.db").read_bytes()
+
+
+def test_a_read_is_doubted_from_the_writers_second_commit(
+    before_after: tuple[bytes, bytes], one_commit: bytes, tmp_path: Path
+) -> None:
+    """bbolt reuses the pages of transaction T from T+2 on: after one commit a read
+    that worked is still T's; a read that failed is explained by any commit."""
+    before, after = before_after
+    path = tmp_path / "meta.db"
+    path.write_bytes(before)
+    with BoltFile.open(str(path)) as db:
+        commit(path, one_commit)
+        change = db.file_change()
+        assert change is not None and str(change) == "txid 2 -> 3" and not change.pages_reused
+        assert changed_read(None, db, failed=False) is None
+        assert changed_read(None, db, failed=True) == (
+            "the file changed under the read (txid 2 -> 3): r to reload"
+        )
+        # T is still whole on disk: the first transaction reads as it was.
+        assert db.bucket(b"ctr").get(b"ctr-0000") == f"container 0 {FILLER}".encode()
+        commit(path, after)
+        change = db.file_change()
+        assert change is not None and change.pages_reused
+        assert changed_read(None, db, failed=False) == CHANGED
+    with BoltFile.open(str(path), snapshot=True) as copy:
+        commit(path, one_commit + b"\0" * (len(after) - len(one_commit)))
+        assert copy.file_change() is not None
+        assert changed_read(None, copy, failed=True) is None  # a snapshot's errors are real
+
+
+def test_a_file_renamed_over_the_path_is_replaced(
+    before_after: tuple[bytes, bytes], tmp_path: Path
+) -> None:
     before, _ = before_after
     path = tmp_path / "meta.db"
     path.write_bytes(before)
@@ -158,6 +204,9 @@ async def test_a_direct_read_overtaken_by_a_writer_says_so_and_reloads(
         commit(path, after)
         ctr = find_child(tree.root, "ctr")
         tree.move_cursor(ctr)
+        await settle(pilot)
+        # The detail pane reads ctr's header from the root page, which the writer reused.
+        assert CHANGED in detail_text(app)
         ctr.expand()
         await settle(pilot)
         notes = [c.data for c in ctr.children if isinstance(c.data, NoteItem)]
@@ -274,7 +323,9 @@ async def test_a_snapshot_shows_its_txid_and_the_timer_sees_the_writer(
 
 
 @pilot_test
-async def test_a_locked_file_says_who_holds_it(before_after: tuple[bytes, bytes], tmp_path: Path) -> None:
+async def test_a_locked_file_says_who_holds_it(
+    before_after: tuple[bytes, bytes], tmp_path: Path
+) -> None:
     before, _ = before_after
     path = tmp_path / "meta.db"
     path.write_bytes(before)
@@ -382,9 +433,10 @@ async def test_header_drops_whole_parts_and_keeps_the_important_ones(
         footer = str(app.query_one(KeyFooter).render())
         for key in ("q Quit", "? Help", "t Prev txn", "r Reload"):
             assert key in footer, footer
-        full = str(
-            header_text(app.db, app.kind, app.view, False, app.file_change)
-        ) + " snapshot changed, r reloads"
+        full = (
+            str(header_text(app.db, app.kind, app.view, False, app.file_change))
+            + " snapshot changed, r reloads"
+        )
         assert set(words(shown)) <= set(words(full)), (shown, full)
 
 
@@ -393,7 +445,7 @@ def test_header_parts_are_never_cut() -> None:
     from boltview.tui.widgets.fitting import Part, choose
 
     parts = [Part((Text("alpha beta"), Text("alpha")), 1), Part((Text("gamma"),), 0)]
-    for width in range(0, 20):
+    for width in range(20):
         chosen = choose(parts, width)
         assert all(form in parts[i].forms for i, form in chosen)
     assert [str(f) for _, f in choose(parts, 19)] == ["alpha beta", "gamma"]

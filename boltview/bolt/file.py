@@ -54,6 +54,19 @@ class FileChange:
     now: int | None  #: the newest valid txid in the file now (None: no valid meta now)
     replaced: bool = False  #: the path names another file now (renamed over, or deleted)
 
+    @property
+    def pages_reused(self) -> bool:
+        """Whether the writer may have reused pages of the transaction that was opened.
+
+        bbolt frees the pages of transaction T in T+1 and reuses them from
+        T+2 on: until the second commit, T is still whole on disk.
+        """
+        if self.replaced:
+            return False  # the file we hold did not move
+        if self.opened is None or self.now is None:
+            return True
+        return not self.opened <= self.now <= self.opened + 1
+
     def __str__(self) -> str:
         if self.replaced:
             return "replaced on disk"

@@ -47,9 +47,7 @@ from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
 
 
-class BoltviewApp(
-    NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions
-):
+class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions):
     """Browse one bolt file, read-only."""
 
     TITLE = "boltview"
@@ -140,17 +138,21 @@ class BoltviewApp(
         detail = self.detail
         try:
             with self.db_lock:
-                if key is None:
-                    header = None
-                    if path:
-                        entry = self.db.bucket(*path[:-1]).entry(path[-1])
-                        header = entry.value if entry is not None else None
-                    detail.show_bucket(path, header, self._object_link(path))
-                    return
-                entry = self.db.bucket(*path).entry(key)
-            if entry is None:
-                gone = f"key {show_bytes(key)} is gone"
-                detail.show_error(path, changed_read(self, self.db) or gone)
+                if key is not None:
+                    entry = self.db.bucket(*path).entry(key)
+                else:
+                    entry = self.db.bucket(*path[:-1]).entry(path[-1]) if path else None
+            # On a direct read, a writer's newer transaction is no damage, and after
+            # its second commit even a read that worked may have met its pages.
+            missing = entry is None and (key is not None or bool(path))
+            changed = changed_read(self, self.db, failed=missing)
+            if changed is not None:
+                detail.show_error(path, changed)
+            elif key is None:
+                header = entry.value if entry is not None else None
+                detail.show_bucket(path, header, self._object_link(path))
+            elif entry is None:
+                detail.show_error(path, f"key {show_bytes(key)} is gone")
             elif entry.is_bucket:
                 detail.show_bucket(path + (key,), entry.value, self._object_link(path + (key,)))
             else:

@@ -32,9 +32,8 @@ def changed_read(sender: MessagePump | None, db: BoltFile, failed: bool = True) 
 
     A read that ``failed`` after the newest txid moved may have met pages the
     writer rewrote: the failure is a newer transaction, not damage.  A read
-    that succeeded is doubtful only from the writer's second commit on: bbolt
-    frees the pages of transaction T in T+1 and reuses them from T+2, so until
-    then T is still whole on disk (and a missing bucket may be a reused page).
+    that succeeded is doubtful only from the writer's second commit on (see
+    ``FileChange.pages_reused``): then a missing bucket may be a reused page.
     A snapshot cannot be overtaken, so what it reads is what the file held.
     The change is also posted (as :class:`FileChanged`) from ``sender``, for
     the header.
@@ -47,18 +46,11 @@ def changed_read(sender: MessagePump | None, db: BoltFile, failed: bool = True) 
         return None
     if change is None or change.replaced:  # the file we hold did not move
         return None
-    if not failed and not pages_reused(change):
+    if not failed and not change.pages_reused:
         return None
     if sender is not None:
         sender.post_message(FileChanged(change))
     return f"the file changed under the read ({change}): r to reload"
-
-
-def pages_reused(change: FileChange) -> bool:
-    """Whether the writer may have reused the pages of the transaction that was read."""
-    if change.opened is None or change.now is None:
-        return True
-    return not change.opened <= change.now <= change.opened + 1
 
 
 def read_error(sender: MessagePump | None, db: BoltFile, error: BaseException | str) -> str:

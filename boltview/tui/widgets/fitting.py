@@ -63,7 +63,9 @@ def fit(parts: list[Part], width: int) -> Text:
     return join(parts, choose(parts, width))[0]
 
 
-def join(parts: list[Part], chosen: list[tuple[int, Text]]) -> tuple[Text, list[tuple[int, int, int]]]:
+def join(
+    parts: list[Part], chosen: list[tuple[int, Text]]
+) -> tuple[Text, list[tuple[int, int, int]]]:
     """The chosen forms as one line, and where each lies: (start, end, index in ``parts``)."""
     text = Text(no_wrap=True, overflow="crop")
     spans = []

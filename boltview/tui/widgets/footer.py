@@ -68,9 +68,7 @@ class KeyFooter(Widget):
     def parts(self) -> tuple[list[str], list[Part]]:
         """The keys to show (one per action, ``show`` bindings only) and their parts."""
         key_style = self.get_component_rich_style("key-footer--key", partial=True)
-        description_style = self.get_component_rich_style(
-            "key-footer--description", partial=True
-        )
+        description_style = self.get_component_rich_style("key-footer--description", partial=True)
         keys: list[str] = []
         parts: list[Part] = []
         seen: set[str] = set()
