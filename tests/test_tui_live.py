@@ -14,6 +14,7 @@ browser must say the file changed, never report the damage.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import os
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 from rich.text import Text
+from textual.widgets import Input
 
 import boltview.tui
 from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT, BoltFile
@@ -32,6 +34,7 @@ from boltview.errors import BoltviewError
 from boltview.tui.app import BoltviewApp, make_app
 from boltview.tui.live import LOOK_EVERY
 from boltview.tui.live_reads import changed_read
+from boltview.tui.screens.help import HelpScreen
 from boltview.tui.widgets.containerd_tree import ContainerdTree, Note, ObjItem
 from boltview.tui.widgets.footer import KeyFooter
 from boltview.tui.widgets.header import DbHeader, header_text
@@ -187,9 +190,13 @@ def test_a_file_renamed_over_the_path_is_replaced(
 # -- the browser on a live file -------------------------------------------------------------
 
 
+@pytest.mark.parametrize("writer", ["bytes in place", "the bbolt process"])
 @pilot_test
 async def test_a_direct_read_overtaken_by_a_writer_says_so_and_reloads(
-    before_after: tuple[bytes, bytes], tmp_path: Path
+    writer: str,
+    before_after: tuple[bytes, bytes],
+    spec_writer: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     before, after = before_after
     path = tmp_path / "bolt_state.db"
@@ -201,7 +208,14 @@ async def test_a_direct_read_overtaken_by_a_writer_says_so_and_reloads(
         tree = app.query_one(RawTree)
         assert [str(c.label).split("/")[0] for c in tree.root.children] == ["ctr", "pod"]
 
-        commit(path, after)
+        if writer == "bytes in place":
+            commit(path, after)
+        else:  # the real writer opens the file the browser has open, and commits twice
+            for name, spec in (("second", SECOND), ("third", THIRD)):
+                (tmp_path / f"{name}.json").write_text(json.dumps(spec))
+            specs = [tmp_path / "second.json", path, tmp_path / "third.json"]
+            command = [str(spec_writer), *specs]
+            await asyncio.to_thread(subprocess.run, command, check=True, timeout=60)
         ctr = find_child(tree.root, "ctr")
         tree.move_cursor(ctr)
         await settle(pilot)
@@ -336,6 +350,39 @@ async def test_a_locked_file_says_who_holds_it(
         await settle(pilot)
         assert app.db.is_snapshot
         assert f"locked by a writer (pid {os.getpid()})" in header(app)
+
+
+@pilot_test
+async def test_r_typed_in_the_filter_box_is_an_r(
+    before_after: tuple[bytes, bytes], tmp_path: Path
+) -> None:
+    before, after = before_after
+    path = tmp_path / "meta.db"
+    path.write_bytes(before)
+    app = app_on(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        commit(path, after)
+        app.look_at_file()
+        await pilot.press("f")
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.query_one("#filter", Input).value == "r"
+        assert app.db.txid == 2 and "file changed" in header(app)  # not reloaded
+        assert "r Reload" not in str(app.query_one(KeyFooter).render())
+
+
+@pilot_test
+async def test_a_click_on_a_footer_key_presses_it() -> None:
+    app = make_app(BoltFile.open(str(CONTAINERD)), clock=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.query_one(KeyFooter)
+        text = str(footer.render())
+        x = text.index("? Help")
+        await pilot.click(KeyFooter, offset=(x, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
 
 
 @pilot_test

@@ -24,6 +24,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
+from textual.widgets import Input, TextArea
 
 from boltview.bolt.file import BoltFile, FileChange
 from boltview.containerd.model import ObjectRef
@@ -85,7 +86,7 @@ class LiveActions(AppBase):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # A priority binding, so that it wins over the containerd tree's r (relations)
-        # while the file has changed; otherwise r is left to the tree.
+        # while the file has changed; otherwise r is left to the tree (check_action).
         Binding("r", "reload", "Reload", priority=True),
     ]
 
@@ -125,7 +126,8 @@ class LiveActions(AppBase):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reload":
-            return self.file_change is not None
+            # Never while typing: an r in the filter or search box is an r.
+            return self.file_change is not None and not isinstance(self.focused, Input | TextArea)
         return super().check_action(action, parameters)
 
     def action_reload(self) -> None:
