@@ -353,6 +353,32 @@ async def test_a_locked_file_says_who_holds_it(
 
 
 @pilot_test
+async def test_a_deleted_file_is_said_and_r_cannot_reload_it(
+    before_after: tuple[bytes, bytes], tmp_path: Path
+) -> None:
+    before, _ = before_after
+    path = tmp_path / "meta.db"
+    path.write_bytes(before)
+    app = app_on(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        path.unlink()
+        app.look_at_file()
+        await pilot.pause()
+        assert "file replaced on disk, r to reload" in header(app)
+        await pilot.press("r")
+        await settle(pilot)
+        messages = [str(n.message) for n in app._notifications]
+        assert any("cannot reload" in m and "no such file" in m for m in messages), messages
+        assert app.db.txid == 2 and app.is_running
+        # What was read stays readable: the descriptor still holds the deleted file.
+        ctr = find_child(app.query_one(RawTree).root, "ctr")
+        ctr.expand()
+        await settle(pilot)
+        assert any(isinstance(c.data, ValueItem) for c in ctr.children)
+
+
+@pilot_test
 async def test_r_typed_in_the_filter_box_is_an_r(
     before_after: tuple[bytes, bytes], tmp_path: Path
 ) -> None:

@@ -131,17 +131,21 @@ class LiveActions(AppBase):
         return super().check_action(action, parameters)
 
     def action_reload(self) -> None:
-        self.notify(f"reloading {escape(self.base_db.path)}…")
+        self.notify(f"reloading {escape(self.base_db.path)}…", markup=False)
         self._reopen(capture_place(self))
 
     @work(thread=True, exclusive=True, group="reload")
     def _reopen(self, place: Place) -> None:
         try:
             db = self.base_db.reopen()
-        except BoltviewError as error:
-            self.call_from_thread(
-                self.notify, f"cannot reload: {escape(str(error))}", severity="error"
+        except Exception as error:  # noqa: BLE001 - the file may be gone, or too big now
+            why = (
+                str(error)
+                if isinstance(error, BoltviewError)
+                else f"{type(error).__name__}: {error}"
             )
+            message = f"cannot reload: {escape(why)}"
+            self.call_from_thread(self.notify, message, severity="error", markup=False)
             return
         self.call_from_thread(self._show_reopened, db, place)
 
@@ -153,9 +157,10 @@ class LiveActions(AppBase):
             self.base_db = self.db = db
             self.previous = False
             self.file_change = None
+            if self.model is not None:
+                self.model.set_db(db)
         self.raw_tree.set_db(db)
         if self.model is not None:
-            self.model.set_db(db)
             tree = self.containerd_tree
             if tree is not None:
                 tree.rebuild()
