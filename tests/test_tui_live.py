@@ -304,6 +304,38 @@ async def test_the_containerd_view_says_the_file_changed_instead_of_damage(
 
 
 @pilot_test
+async def test_reload_keeps_the_cursor_on_the_same_object(
+    containerd_after: bytes, tmp_path: Path
+) -> None:
+    path = tmp_path / "meta.db"
+    path.write_bytes(CONTAINERD.read_bytes())
+    app = make_app(BoltFile.open(str(path), snapshot=True), clock=lambda: NOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        tree = app.query_one(ContainerdTree)
+        containers = find_child(find_child(tree.root, "default"), "containers")
+        containers.expand()
+        await settle(pilot)
+        objects = [c for c in containers.children if isinstance(c.data, ObjItem)]
+        chosen = objects[-1]
+        tree.move_cursor(chosen)
+        await settle(pilot)
+        assert isinstance(chosen.data, ObjItem)
+        ref = chosen.data.obj.ref
+
+        commit(path, containerd_after)
+        app.look_at_file()
+        await pilot.press("r")
+        await settle(pilot)
+        await settle(pilot)
+        with BoltFile.open(str(CONTAINERD)) as fixture:
+            assert app.db.txid == fixture.txid + 2
+        node = tree.cursor_node
+        assert node is not None and node is not chosen  # a new tree, read again
+        assert isinstance(node.data, ObjItem) and node.data.obj.ref == ref
+
+
+@pilot_test
 async def test_a_snapshot_shows_its_txid_and_the_timer_sees_the_writer(
     before_after: tuple[bytes, bytes], tmp_path: Path
 ) -> None:
