@@ -62,6 +62,7 @@ def open_node(root: str) -> NodeRoot:
 
 def browse_node(root: str) -> None:
     """The node overview; Enter opens a bolt file in the browser, quitting it comes back."""
+    from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT
     from boltview.errors import BoltviewError
     from boltview.tui import run
     from boltview.tui.node_view import NodeApp
@@ -75,7 +76,7 @@ def browse_node(root: str) -> None:
         if chosen is None:
             return
         try:
-            with node.open_bolt(chosen) as db:
+            with node.open_bolt(chosen, copy_up_to=BROWSE_SNAPSHOT_LIMIT) as db:
                 run(db)
         except (BoltviewError, OSError) as error:
             click.echo(f"boltview: {escape(chosen)}: {escape(str(error))}", err=True)

@@ -333,7 +333,7 @@ class ImageRoot(NodeRoot):
         except Exception:  # noqa: BLE001
             return None
 
-    def open_bolt(self, path: str) -> BoltFile:
+    def open_bolt(self, path: str, *, copy_up_to: int = 0) -> BoltFile:
         resolved = self.resolve(path)
         found = self.entry(resolved) if resolved else None
         inode = self._inode(resolved) if resolved and found and found.kind == "file" else None
@@ -375,6 +375,9 @@ class StreamSource(Source):
 
     def refresh_size(self) -> int:
         return self.size
+
+    def replaced(self) -> bool:
+        return False  # a file inside an image: nothing writes it
 
     def read_live(self, offset: int, length: int) -> bytes:
         with self._lock:

@@ -72,8 +72,11 @@ class NodeRoot:
     def read_resolved(self, resolved: str, offset: int, length: int) -> bytes | None:
         raise NotImplementedError
 
-    def open_bolt(self, path: str) -> BoltFile:
-        """A bolt file of the node, opened read-only (BoltviewError or OSError if it cannot be)."""
+    def open_bolt(self, path: str, *, copy_up_to: int = 0) -> BoltFile:
+        """A bolt file of the node, opened read-only (BoltviewError or OSError if it cannot be).
+
+        ``copy_up_to``: a live file up to that size is read from a copy in memory.
+        """
         raise NotImplementedError
 
     # -- resolving -------------------------------------------------------------------
@@ -318,10 +321,12 @@ class DirectoryRoot(NodeRoot):
         finally:
             os.close(fd)
 
-    def open_bolt(self, path: str) -> BoltFile:
+    def open_bolt(self, path: str, *, copy_up_to: int = 0) -> BoltFile:
         resolved = self.resolve(path)
         if resolved is None or not self.is_file(resolved):
             raise FileNotFoundError(2, "no such file in the node", path)
+        if copy_up_to:
+            return BoltFile.open(self.host_path(resolved), snapshot=None, copy_up_to=copy_up_to)
         return BoltFile.open(self.host_path(resolved), snapshot=False)
 
 

@@ -172,7 +172,7 @@ class MergedView(NodeRoot):
             return None
         return self.node.read_resolved(found.path, offset, length)
 
-    def open_bolt(self, path: str) -> BoltFile:
+    def open_bolt(self, path: str, *, copy_up_to: int = 0) -> BoltFile:
         raise FileNotFoundError(2, "a container's files are not opened as bolt files here", path)
 
 
