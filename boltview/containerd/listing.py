@@ -491,7 +491,7 @@ def image_rows(
 def snapshot_rows(snapshots: Iterable[Snapshot], with_snapshotter: bool) -> Listing:
     rows = []
     for s in snapshots:
-        row = [s.key, s.parent, s.snapshot_kind or "-"]
+        row = [s.key, s.parent, s.kind_shown]
         rows.append([s.snapshotter, *row] if with_snapshotter else row)
     header = ["KEY", "PARENT", "KIND"]
     return Listing(NARROW, (["SNAPSHOTTER"] if with_snapshotter else []) + header, rows)
