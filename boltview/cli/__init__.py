@@ -20,8 +20,17 @@ from typing import Any
 import click
 
 from boltview import __version__
+from boltview.bolt.file import BoltFile
 from boltview.cli import bolt, tree
-from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options, open_db
+from boltview.cli.options import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UserError,
+    content_root_option,
+    db_options,
+    open_db,
+    snapshotter_db_option,
+)
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
 
@@ -108,8 +117,17 @@ for command in bolt.COMMANDS + tree.COMMANDS:  # the raw verbs are always loaded
 @cli.command("open")
 @click.argument("path", required=False)
 @db_options
-def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> None:
-    """Open FILE in the browser (the default command)."""
+@snapshotter_db_option
+@content_root_option
+def open_command(
+    path: str | None, meta: int | None, snapshot: bool | None,
+    snapshotter_dbs: tuple[str, ...], content_root: str | None,
+) -> None:  # fmt: skip
+    """Open FILE in the browser (the default command).
+
+    For a containerd metadata database, the snapshotters' databases and the
+    content store are found beside it, as for ls and inspect, or given.
+    """
     if path is None:
         if not os.path.exists(DEFAULT_DB):
             raise UserError(
@@ -118,23 +136,45 @@ def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> N
             )
         path = DEFAULT_DB
     with open_db(path, meta, snapshot) as db:
-        from boltview.tui import run  # imported here: the raw verbs never load Textual
-
-        run(db)
+        browse(db, path, snapshot, snapshotter_dbs, content_root)
 
 
 @cli.command()
 @click.option("--path", "print_path", is_flag=True, help="Print the demo database's path and exit.")
 def demo(print_path: bool) -> None:
-    """Open the bundled demo: a real containerd 1.6 metadata database."""
+    """Open the bundled demo: a real containerd 1.6 metadata database (and its
+    overlayfs snapshotter's database, beside it)."""
     path = demo_database()
     if print_path:
         click.echo(path)
         return
     with open_db(path, None, False) as db:
-        from boltview.tui import run
+        browse(db, path, False, (), None)
 
+
+def browse(
+    db: BoltFile, path: str, snapshot: bool | None, snapshotter_dbs: tuple[str, ...],
+    content_root: str | None,
+) -> None:  # fmt: skip
+    """Run the browser on ``db``, with what completes it when it is containerd's metadata."""
+    from boltview.tui import run  # imported here: the raw verbs never load Textual
+    from boltview.tui.model import detect
+
+    if detect(db) != "containerd-metadata":
+        if snapshotter_dbs or content_root:
+            raise UserError(f"{path} is not containerd metadata: --snapshotter-db and "
+                            "--content-root go with a meta.db")  # fmt: skip
         run(db)
+        return
+    from boltview.cli.containerd import snapshotter_usage
+    from boltview.containerd import companions
+    from boltview.containerd.reader import MetadataReader
+
+    store = companions.content_store(path, content_root)
+    reader = MetadataReader(db, check=False)
+    with snapshotter_usage(), companions.snapshotter_dbs(reader, path, snapshot,
+                                                         snapshotter_dbs) as found:  # fmt: skip
+        run(db, found, store)
 
 
 def demo_database() -> str:

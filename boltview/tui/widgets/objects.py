@@ -96,14 +96,9 @@ def _summary_parts(obj: AnyObject, now: datetime) -> tuple[str, list[str | None]
         role = content_role(obj.target.media_type) if obj.target.media_type else "?"
         return obj.name, [role, short_id(obj.target.digest), _age(obj.created_at, now)]
     if isinstance(obj, Snapshot):
-        kind = obj.snapshot_kind
-        if kind is not None and obj.kind_source == "inferred":
-            kind = kind + "?"
-        children = (
-            f"{len(obj.children)} child" + ("ren" if len(obj.children) != 1 else "")
-            if obj.children
-            else None
-        )
+        kind = obj.kind_shown if obj.snapshot_kind is not None else None
+        count = len(obj.children)
+        children = f"{count} child" + ("ren" if count != 1 else "") if count else None
         return short_id(obj.key), [kind, children, _age(obj.created_at, now)]
     if isinstance(obj, ContentBlob):
         size = human_size(obj.size) if obj.size is not None else "size ?"
@@ -230,6 +225,30 @@ def any_section(name: str, value: AnyValue | None) -> list[RenderableType]:
     return parts
 
 
+def snapshot_kind_text(obj: Snapshot) -> str:
+    """The kind, said once with where it comes from: 'Committed?  (inferred: ...)'."""
+    if obj.backend is not None:
+        return f"{obj.kind_shown}  (from the snapshotter's database)"
+    where = "the snapshotter's metadata.db would tell (--snapshotter-db)"
+    if obj.backend_missing:
+        where = "the snapshotter's database has no snapshot of this name"
+    if obj.snapshot_kind is None:
+        return f"unknown: {where}"
+    evidence = obj.kind_evidence or "it is another snapshot's parent"
+    return f"{obj.kind_shown}  (inferred from meta.db: {evidence}; {where})"
+
+
+def children_text(obj: Snapshot) -> str:
+    """How many children exist, and which ones meta.db still lists though they are gone."""
+    text = str(len(obj.children))
+    if obj.gone_children:
+        gone = ", ".join(short_id(key) for key in obj.gone_children[:5])
+        more = f" and {len(obj.gone_children) - 5} more" if len(obj.gone_children) > 5 else ""
+        text += (f"  (meta.db also lists {len(obj.gone_children)} deleted: {gone}{more}; "
+                 "containerd's garbage collector does not unlink them)")  # fmt: skip
+    return text
+
+
 def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[RenderableType]:
     """Title and the decoded fields."""
     rows: list[tuple[str, str]] = []
@@ -258,14 +277,13 @@ def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[R
         rows += time_rows("created", obj.created_at, now, local)
         rows += time_rows("updated", obj.updated_at, now, local)
     elif isinstance(obj, Snapshot):
-        kind = obj.snapshot_kind or "unknown (give the snapshotter's metadata.db to know)"
         rows += [
             ("key", obj.key),
             ("snapshotter", obj.snapshotter),
             ("backend name", obj.name),
             ("parent", obj.parent or "(none: a base layer)"),
-            ("kind", f"{kind} ({obj.kind_source})"),
-            ("children", str(len(obj.children))),
+            ("kind", snapshot_kind_text(obj)),
+            ("children", children_text(obj)),
         ]
         rows += time_rows("created", obj.created_at, now, local)
         rows += time_rows("updated", obj.updated_at, now, local)
