@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import threading
 from collections.abc import Callable, Coroutine
@@ -32,6 +33,7 @@ from boltview.tui.app import BoltviewApp
 from boltview.tui.model import ContainerdModel
 from boltview.tui.widgets.containerd_tree import ContainerdTree, GroupItem, NsItem, ObjItem
 from boltview.tui.widgets.detail import RelationList
+from tests.test_containerd_cli import content_root  # noqa: F401 - the content store, rebuilt
 from tests.test_tui import NOW, SIZE, detail_text, settle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,3 +319,31 @@ def test_a_container_whose_image_was_removed_links_to_a_missing_image(
         assert "missing: no such object in this database" in str(option.prompt)
 
     browse(monkeypatch, [GONE / "meta.db"], check)
+
+
+def test_the_browser_takes_the_content_store_and_shows_ctrs_platforms_and_size(
+    monkeypatch: pytest.MonkeyPatch,
+    content_root: Path,  # noqa: F811 - the fixture imported above
+) -> None:
+    """``--content-root`` (blobs rebuilt byte for byte by build_oci.py): what ``ctr images ls``
+    printed in PLATFORMS and SIZE, in the image's detail."""
+    if os.uname().machine not in ("x86_64", "amd64"):
+        pytest.skip("ctr ran on amd64: SIZE follows the default platform")
+    rows = (V16 / "expected" / "default" / "images.txt").read_text().splitlines()
+    header = rows[0]
+    start = {name: header.index(name) for name in ("SIZE", "PLATFORMS", "LABELS")}
+    row = next(r for r in rows if r.startswith("example.com/demo/hello:v1 "))
+    size = row[start["SIZE"] : start["PLATFORMS"]].strip()
+    platforms = row[start["PLATFORMS"] : start["LABELS"]].strip()
+
+    async def check(app: BoltviewApp, pilot: Any) -> None:
+        from boltview.tui.messages import JumpToObject
+
+        app.post_message(JumpToObject(ObjectRef("image", "default", "example.com/demo/hello:v1")))
+        await settle(pilot)
+        await settle(pilot)
+        facts = {link.label: link.text for link in app.query_one(RelationList).links}
+        assert facts["size"] == f"{size}  (content store)"
+        assert facts["platforms"] == f"{platforms.replace(',', ', ')}  (content store)"
+
+    browse(monkeypatch, [V16 / "meta.db", "--content-root", content_root], check)

@@ -22,8 +22,8 @@ from boltview.bolt.path import BucketPath
 from boltview.containerd import export
 from boltview.containerd import schema as S
 from boltview.containerd.json import object_json
-from boltview.containerd.listing import ContentStore
-from boltview.containerd.model import Namespace, ObjectRef, Pod, Snapshot
+from boltview.containerd.listing import ContentStore, go_bytes, image_facts
+from boltview.containerd.model import Image, Ingest, Namespace, ObjectRef, Pod, Snapshot
 from boltview.containerd.reader import AnyObject, MetadataReader, ObjectWindow, detect_kind
 from boltview.containerd.refs import KIND_BUCKETS, describe, name_bytes, object_at
 from boltview.containerd.relations import Relation, checked_snapshot, relations
@@ -186,13 +186,38 @@ class ContainerdModel:
         worker, never on the event loop).
         """
         with self.lock:
-            links = relations(self.reader, obj, now)
+            try:
+                facts = self.store_facts(obj)
+            except (BoltviewError, OSError, ValueError):  # only facts: the relations go on
+                facts = []
+            links = facts + relations(self.reader, obj, now)
         if not any(link.missing and link.ref is not None for link in links):
             return links
         deleted = self.deleted_refs()
         return [dataclasses.replace(link, deleted=True)
                 if link.missing and link.ref in deleted else link
                 for link in links]  # fmt: skip
+
+    def store_facts(self, obj: AnyObject) -> list[Relation]:
+        """What ctr shows beyond meta.db: an image's size and platforms, an ingest's
+        progress, from the content store when there is one (else from what meta.db
+        records), as lines above the relations."""
+        if isinstance(obj, Image):
+            facts = image_facts(self.reader, obj, self.content)
+            where = "content store" if facts.how == "content-store" else f"meta.db: {facts.how}"
+            size = go_bytes(facts.size) if facts.size is not None else "unknown"
+            lines = [Relation("size", f"{size}  ({where})")]
+            if facts.platforms:
+                lines.append(Relation("platforms", f"{', '.join(facts.platforms)}  ({where})"))
+            return lines
+        if isinstance(obj, Ingest) and self.content is not None:
+            status = self.content.ingest_status(obj.backend_ref)
+            if status is None:
+                return [Relation("written", "not in the content store")]
+            written, started = status
+            since = f", started {started}" if started else ""
+            return [Relation("written", f"{go_bytes(written)} so far{since}  (content store)")]
+        return []
 
     def deleted_refs(self) -> frozenset[ObjectRef]:
         """The objects ``recover`` finds deleted in this transaction's unused pages.
