@@ -204,9 +204,11 @@ class ContainerdModel:
         records), as lines above the relations."""
         if isinstance(obj, Image):
             facts = image_facts(self.reader, obj, self.content)
-            where = "content store" if facts.how == "content-store" else f"meta.db: {facts.how}"
-            size = go_bytes(facts.size) if facts.size is not None else "unknown"
-            lines = [Relation("size", f"{size}  ({where})")]
+            where = {"content-store": "content store",
+                     "labels": "the blob sizes meta.db records"}.get(facts.how)  # fmt: skip
+            if facts.size is None or where is None:
+                return [Relation("size", f"unknown: {facts.how}")]
+            lines = [Relation("size", f"{go_bytes(facts.size)}  ({where})")]
             if facts.platforms:
                 lines.append(Relation("platforms", f"{', '.join(facts.platforms)}  ({where})"))
             return lines
