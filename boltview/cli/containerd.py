@@ -237,7 +237,11 @@ def _objects(
 ) -> Iterator[AnyObject]:
     if kind == SNAPSHOT:
         # Their kind (inferred without the snapshotter's database) and their true children.
-        return (checked_snapshot(reader, s) for s in reader.snapshots(namespace, snapshotter))
+        snapshots = list(reader.snapshots(namespace, snapshotter))
+        keys: dict[str, set[str]] = {}
+        for s in snapshots:
+            keys.setdefault(s.snapshotter, set()).add(s.key)
+        return (checked_snapshot(reader, s, keys[s.snapshotter]) for s in snapshots)
     return reader.objects(kind, namespace)
 
 

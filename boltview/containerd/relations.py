@@ -14,7 +14,7 @@ links as a list of :class:`Relation`, the way a person follows them.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -285,7 +285,9 @@ def build_index(reader: MetadataReader, namespace: str) -> Index:
 # -- what meta.db alone tells of a snapshot ------------------------------------------------
 
 
-def checked_snapshot(reader: MetadataReader, snapshot: Snapshot) -> Snapshot:
+def checked_snapshot(
+    reader: MetadataReader, snapshot: Snapshot, existing: Collection[str] | None = None
+) -> Snapshot:
     """The snapshot with only the children that exist, and, without the snapshotter's
     database, the kind meta.db implies.
 
@@ -297,9 +299,15 @@ def checked_snapshot(reader: MetadataReader, snapshot: Snapshot) -> Snapshot:
     layer (a ``gc.ref.snapshot`` label on its content); one that a container
     names as its snapshot key is mounted read-write, Active, unless it was made
     read-only (a View).  Anything else only the snapshotter knows.
+
+    ``existing``: the keys of the snapshotter's snapshots, when the caller has
+    them (else each child is looked up in the namespace's index).
     """
     listed = (*snapshot.children, *snapshot.gone_children)
-    live = tuple(key for key in listed if reader.exists(_child(snapshot, key)))
+    if existing is not None:
+        live = tuple(key for key in listed if key in existing)
+    else:
+        live = tuple(key for key in listed if reader.exists(_child(snapshot, key)))
     gone = tuple(key for key in listed if key not in live)
     kind, evidence = (None, "") if snapshot.backend is not None else infer_kind(reader, snapshot)
     return dataclasses.replace(snapshot, children=live, gone_children=gone, inferred_kind=kind,

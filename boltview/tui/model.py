@@ -85,6 +85,8 @@ class ContainerdModel:
         """Read ``db`` (one transaction of the file); the snapshotter databases stay."""
         self.db = db
         self.reader = MetadataReader(db, self.snapshotter_dbs, check=False)
+        self._keys: dict[tuple[str, str], frozenset[str]] = {}
+        """Each snapshotter's snapshot keys, per namespace, once listed."""
 
     def attach(
         self, snapshotter_dbs: Mapping[str, SnapshotterDB], content: ContentStore | None
@@ -133,8 +135,10 @@ class ContainerdModel:
         """Snapshots that start a chain (no parent, or a parent that is gone), and the
         number of snapshots below each key (for labels)."""
         with self.lock:
-            snapshots = [self._checked(s) for s in self.reader.snapshots(namespace, snapshotter)]
-        keys = {s.key for s in snapshots}
+            snapshots = list(self.reader.snapshots(namespace, snapshotter))
+            keys = frozenset(s.key for s in snapshots)
+            self._keys[namespace, snapshotter] = keys
+            snapshots = [self._checked(s) for s in snapshots]
         roots = [s for s in snapshots if not s.parent or s.parent not in keys]
         return roots, {s.key: len(s.children) for s in snapshots}
 
@@ -153,8 +157,9 @@ class ContainerdModel:
     def _checked(self, snapshot: Snapshot) -> Snapshot:
         """Its true children, and its kind as meta.db implies it when the snapshotter's
         database is not there (see :func:`~boltview.containerd.relations.checked_snapshot`)."""
+        keys = self._keys.get((snapshot.namespace, snapshot.snapshotter))
         try:
-            return checked_snapshot(self.reader, snapshot)
+            return checked_snapshot(self.reader, snapshot, keys)
         except BoltviewError:  # a damaged namespace: as it was read
             return snapshot
 
