@@ -187,7 +187,7 @@ def ls_command(
                                  snapshotter))  # fmt: skip
         elif quiet:
             for name in _pod_namespaces(reader, kind, names, namespace):
-                for obj in _objects(reader, kind, name, snapshotter):
+                for obj in _objects(reader, kind, name, snapshotter, checked=False):
                     # Only the fields are escaped: the separator stays a real tab.
                     click.echo(escape(obj.id) if namespace else f"{escape(name)}\t{escape(obj.id)}")
         else:
@@ -233,15 +233,18 @@ def _pod_namespaces(
 
 
 def _objects(
-    reader: MetadataReader, kind: str, namespace: str, snapshotter: str | None
-) -> Iterator[AnyObject]:
-    if kind == SNAPSHOT:
+    reader: MetadataReader, kind: str, namespace: str, snapshotter: str | None,
+    *, checked: bool = True,
+) -> Iterator[AnyObject]:  # fmt: skip
+    if kind == SNAPSHOT and checked:
         # Their kind (inferred without the snapshotter's database) and their true children.
         snapshots = list(reader.snapshots(namespace, snapshotter))
         keys: dict[str, set[str]] = {}
         for s in snapshots:
             keys.setdefault(s.snapshotter, set()).add(s.key)
         return (checked_snapshot(reader, s, keys[s.snapshotter]) for s in snapshots)
+    if kind == SNAPSHOT:
+        return iter(reader.snapshots(namespace, snapshotter))
     return reader.objects(kind, namespace)
 
 
@@ -320,8 +323,21 @@ def inspect_command(
         # On a terminal long values fold at its width; into a pipe or file nothing is cut.
         note = listing.expiry_note(obj, moment)
         title = f"{kind} {id}  (namespace {name})" + (f"  ({note})" if note else "")
+        if isinstance(obj, Snapshot):
+            document["Kind"] = snapshot_kind_words(obj)
         console(markup=False, emoji=False).print(render_outline(title, document))
     report_problems(reader)
+
+
+def snapshot_kind_words(obj: Snapshot) -> str:
+    """A snapshot's kind as ``ls`` spells it, and, when inferred, why (for people; JSON
+    keeps ctr's plain word and says ``kind_source``)."""
+    if obj.backend is not None:
+        return obj.kind_shown
+    if obj.snapshot_kind is None:
+        return "- (unknown: only the snapshotter's metadata.db knows; see --snapshotter-db)"
+    evidence = obj.kind_evidence or "it is another snapshot's parent"
+    return f"{obj.kind_shown} (inferred from meta.db: {evidence})"
 
 
 def _find(

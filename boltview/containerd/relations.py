@@ -330,7 +330,7 @@ def infer_kind(reader: MetadataReader, snapshot: Snapshot) -> tuple[str | None, 
         if reference.source.kind == CONTAINER and reference.via == "snapshot":
             container = reference.source.id
     if container is not None:
-        return active, f"container {container} runs on it (a View if made read-only)"
+        return active, f"container {container} runs on it; a read-only one would use a View"
     return None, ""
 
 
