@@ -127,6 +127,17 @@ def test_ls_without_the_snapshotter_db_infers_only_what_ctr_confirms(
     assert shown >= 12
 
 
+def test_inspect_says_the_kind_as_ls_does(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    meta = alone(tmp_path)
+    for key in ("web-1", "build-committed", "scratch-rw"):
+        shown = ls_kinds(capsys, meta, "default")[key]
+        lines = cli(capsys, "inspect", meta, "snapshot", key).splitlines()
+        kind = next(line for line in lines if line.startswith("Kind: "))
+        assert kind.startswith(f"Kind: {shown} ("), kind  # the same word, then why
+    found = cli(capsys, "inspect", V16 / "meta.db", "snapshot", "ro-view").splitlines()
+    assert "Kind: View" in found  # the snapshotter's database beside it: ctr's word, alone
+
+
 def test_inspect_lists_only_the_children_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
     scenario = json.loads((GONE / "expected" / "scenario.json").read_text())
     out = cli(capsys, "inspect", GONE / "meta.db", "snapshot", scenario["top_layer"], "--json")
