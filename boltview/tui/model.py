@@ -186,18 +186,22 @@ class ContainerdModel:
     def relations(self, obj: AnyObject, now: datetime) -> list[Relation]:
         """Links from ``obj`` to the objects it names and to those that name it.
 
-        A link to an object that is not there says whether ``recover`` finds
-        it deleted (read once per transaction, on first need: call this in a
-        worker, never on the event loop).
+        A link to an object that is not there is marked missing; whether
+        ``recover`` finds it deleted is :meth:`mark_deleted`'s to tell, after.
         """
         with self.lock:
             try:
                 facts = self.store_facts(obj)
             except (BoltviewError, OSError, ValueError):  # only facts: the relations go on
                 facts = []
-            links = facts + relations(self.reader, obj, now)
+            return facts + relations(self.reader, obj, now)
+
+    def mark_deleted(self, links: list[Relation]) -> list[Relation] | None:
+        """``links`` with the missing ones that ``recover`` finds marked deleted; None when
+        no link is missing.  The first call reads the file's unused pages: call it in a
+        worker, never on the event loop."""
         if not any(link.missing and link.ref is not None for link in links):
-            return links
+            return None
         deleted = self.deleted_refs()
         return [dataclasses.replace(link, deleted=True)
                 if link.missing and link.ref in deleted else link
