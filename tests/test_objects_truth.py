@@ -135,7 +135,7 @@ def test_inspect_says_the_kind_as_ls_does(capsys: pytest.CaptureFixture[str], tm
         kind = next(line for line in lines if line.startswith("Kind: "))
         assert kind.startswith(f"Kind: {shown} ("), kind  # the same word, then why
     found = cli(capsys, "inspect", V16 / "meta.db", "snapshot", "ro-view").splitlines()
-    assert "Kind: View" in found  # the snapshotter's database beside it: ctr's word, alone
+    assert "Kind: View (from the snapshotter's database)" in found  # ctr's word, found beside
 
 
 def test_inspect_lists_only_the_children_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
@@ -225,7 +225,7 @@ def test_the_browser_finds_or_takes_the_snapshotter_db_and_shows_ctrs_kinds(
         tree.move_cursor(nodes["a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"])
         await settle(pilot)
         text = detail_text(app)
-        assert "Active  (from the snapshotter's database)" in text
+        assert "Active (from the snapshotter's database)" in text
         assert "unknown" not in text.split("children")[0]
 
     browse(monkeypatch, args, check)
@@ -259,7 +259,7 @@ def test_without_it_browser_and_cli_infer_the_same_kind_said_once(
             assert "(unknown)" not in kind_row and "(inferred)" not in kind_row
         tree.move_cursor(nodes["scratch-rw"])
         await settle(pilot)
-        assert "unknown: the snapshotter's metadata.db would tell" in detail_text(app)
+        assert "- (unknown: only the snapshotter's metadata.db knows" in detail_text(app)
 
     browse(monkeypatch, [meta], check)
 

@@ -324,20 +324,9 @@ def inspect_command(
         note = listing.expiry_note(obj, moment)
         title = f"{kind} {id}  (namespace {name})" + (f"  ({note})" if note else "")
         if isinstance(obj, Snapshot):
-            document["Kind"] = snapshot_kind_words(obj)
+            document["Kind"] = listing.snapshot_kind_words(obj)  # JSON keeps ctr's word
         console(markup=False, emoji=False).print(render_outline(title, document))
     report_problems(reader)
-
-
-def snapshot_kind_words(obj: Snapshot) -> str:
-    """A snapshot's kind as ``ls`` spells it, and, when inferred, why (for people; JSON
-    keeps ctr's plain word and says ``kind_source``)."""
-    if obj.backend is not None:
-        return obj.kind_shown
-    if obj.snapshot_kind is None:
-        return "- (unknown: only the snapshotter's metadata.db knows; see --snapshotter-db)"
-    evidence = obj.kind_evidence or "it is another snapshot's parent"
-    return f"{obj.kind_shown} (inferred from meta.db: {evidence})"
 
 
 def _find(

@@ -497,6 +497,20 @@ def snapshot_rows(snapshots: Iterable[Snapshot], with_snapshotter: bool) -> List
     return Listing(NARROW, (["SNAPSHOTTER"] if with_snapshotter else []) + header, rows)
 
 
+def snapshot_kind_words(s: Snapshot) -> str:
+    """A snapshot's kind as ``ls`` spells it, then where it comes from: the one wording of
+    ``inspect`` and the browser (``Active? (inferred from meta.db: ...)``)."""
+    if s.backend is not None:
+        return f"{s.kind_shown} (from the snapshotter's database)"
+    where = "only the snapshotter's metadata.db knows for sure (--snapshotter-db)"
+    if s.backend_missing:
+        where = "the snapshotter's database has no snapshot of this name"
+    if s.snapshot_kind is None:
+        return f"- (unknown: {where})"
+    evidence = s.kind_evidence or "it is another snapshot's parent"
+    return f"{s.kind_shown} (inferred from meta.db: {evidence}; {where})"
+
+
 def content_rows(reader: MetadataReader, namespace: str, now: datetime) -> Listing:
     rows = []
     for blob in reader.blobs(namespace):

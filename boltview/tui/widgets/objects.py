@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from boltview.containerd.encoding import GoTime
-from boltview.containerd.listing import expires_at
+from boltview.containerd.listing import expires_at, snapshot_kind_words
 from boltview.containerd.model import (
     AnyValue,
     Container,
@@ -225,19 +225,6 @@ def any_section(name: str, value: AnyValue | None) -> list[RenderableType]:
     return parts
 
 
-def snapshot_kind_text(obj: Snapshot) -> str:
-    """The kind, said once with where it comes from: 'Committed?  (inferred: ...)'."""
-    if obj.backend is not None:
-        return f"{obj.kind_shown}  (from the snapshotter's database)"
-    where = "the snapshotter's metadata.db would tell (--snapshotter-db)"
-    if obj.backend_missing:
-        where = "the snapshotter's database has no snapshot of this name"
-    if obj.snapshot_kind is None:
-        return f"unknown: {where}"
-    evidence = obj.kind_evidence or "it is another snapshot's parent"
-    return f"{obj.kind_shown}  (inferred from meta.db: {evidence}; {where})"
-
-
 def children_text(obj: Snapshot) -> str:
     """How many children exist, and which ones meta.db still lists though they are gone."""
     text = str(len(obj.children))
@@ -282,7 +269,7 @@ def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[R
             ("snapshotter", obj.snapshotter),
             ("backend name", obj.name),
             ("parent", obj.parent or "(none: a base layer)"),
-            ("kind", snapshot_kind_text(obj)),
+            ("kind", snapshot_kind_words(obj)),
             ("children", children_text(obj)),
         ]
         rows += time_rows("created", obj.created_at, now, local)
