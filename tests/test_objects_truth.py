@@ -227,6 +227,10 @@ def test_the_browser_finds_or_takes_the_snapshotter_db_and_shows_ctrs_kinds(
         text = detail_text(app)
         assert "Active (from the snapshotter's database)" in text
         assert "unknown" not in text.split("children")[0]
+        await pilot.press("t")  # the previous transaction keeps the snapshotter's database
+        await settle(pilot)
+        nodes = await snapshot_nodes(app, pilot, "default")
+        assert label_kind(nodes["ro-view"]) == "View"
 
     browse(monkeypatch, args, check)
 
