@@ -39,6 +39,7 @@ from boltview.tui.model import describe
 from boltview.tui.navigation import NavigationActions
 from boltview.tui.screens.help import HelpScreen
 from boltview.tui.transactions import TransactionActions
+from boltview.tui.widgets.breadcrumb import Breadcrumb
 from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.header import DbHeader
@@ -98,6 +99,7 @@ class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportAc
 
     def compose(self) -> ComposeResult:
         yield DbHeader(id="header")
+        yield Breadcrumb(id="breadcrumb")
         with Horizontal(id="main"):
             with ContentSwitcher(initial=self.view, id="trees"):
                 if self.model is not None:
