@@ -31,6 +31,7 @@ from boltview.tui.widgets.breadcrumb import Breadcrumb
 from boltview.tui.widgets.containerd_tree import ContainerdTree, GroupItem, ObjItem
 from boltview.tui.widgets.detail import RelationList
 from boltview.tui.widgets.raw_tree import BucketItem, RawTree
+from tests.test_containerd_damaged import broken, pages_of
 from tests.test_tui import (
     CONTAINERD,
     HOSTILE_DB,
@@ -159,6 +160,19 @@ def test_the_jump_list_holds_every_object_the_reader_lists(path: Path) -> None:
     assert set(listed) == every_object(path)
 
 
+def test_a_broken_page_leaves_out_only_what_it_held_and_says_so(tmp_path: Path) -> None:
+    [blob_page] = pages_of(b"v1", b"default", b"content", b"blob")
+    with BoltFile.open(str(broken(tmp_path, blob_page))) as db:
+        problems: list[str] = []
+        listed = set(object_names(MetadataReader(db), lambda: False, problems=problems))
+    assert len(problems) == 1 and problems[0].startswith("content of default: page ")
+    assert str(blob_page) in problems[0]
+    expected = {
+        r for r in every_object(CONTAINERD) if (r.kind, r.namespace) != ("content", "default")
+    }
+    assert {name.ref for name in listed} == expected
+
+
 def test_the_jump_list_stops_at_its_limit() -> None:
     with BoltFile.open(str(CONTAINERD)) as db:
         assert len(list(object_names(MetadataReader(db), lambda: False, limit=5))) == 5
@@ -198,6 +212,35 @@ async def test_names_are_read_in_a_worker_while_the_box_says_loading(
         status = _plain(screen.query_one("#jump-status", Static).content)
         assert "loading" not in status
         assert "40 objects" in status and "only the first 40 names" in status
+
+
+@pilot_test
+async def test_enter_before_the_name_is_read_opens_it_once_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+
+    def held(*args: Any, **kwargs: Any) -> Iterator[names_module.Name]:
+        for count, name in enumerate(object_names(*args, **kwargs)):
+            if count == 5:
+                assert release.wait(10)
+            yield name
+
+    monkeypatch.setattr(navigation, "object_names", held)
+    app = app_for(CONTAINERD)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_without_workers(pilot)
+        await pilot.press("colon", *"pinned", "enter")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert isinstance(screen, JumpScreen)  # no lease read yet: the box waits
+        status = _plain(screen.query_one("#jump-status", Static).content)
+        assert status.startswith("0 of ") and "loading…" in status
+        release.set()
+        await settle(pilot)
+        await settle(pilot)
+        assert not isinstance(app.screen, JumpScreen)
+        assert on_object(app) == ObjectRef("lease", "default", "pinned")
 
 
 async def settle_without_workers(pilot: Any) -> None:

@@ -58,12 +58,18 @@ class Name:
 
     ref: ObjectRef
     also: str = ""  # a second name: a pod's name for its sandbox id
-    text: str = field(default="", compare=False)  # lowercased, what a query is matched against
+    # Lowercased once, for matching as one types: everything, and the names alone.
+    text: str = field(default="", compare=False)
+    names: tuple[str, ...] = field(default=(), compare=False)
+    order: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, ref: ObjectRef, also: str = "") -> Name:
-        where = f"{ref.kind} {ref.namespace} {ref.snapshotter} {ref.id} {also}"
-        return cls(ref, also, where.lower())
+        ident = ref.id.lower()
+        bare = ident.partition(":")[2]  # a digest without its algorithm
+        names = tuple(n for n in (ident, also.lower(), bare) if n)
+        text = f"{ref.kind} {ref.namespace} {ref.snapshotter} {ref.id} {also}".lower()
+        return cls(ref, also, text, names, KIND_ORDER.get(ref.kind, len(KIND_ORDER)))
 
 
 @dataclass
@@ -169,25 +175,24 @@ def _bucket(db: BoltFile, *path: bytes) -> Bucket | None:
 
 
 def matching(names: list[Name], query: str, limit: int = 200) -> tuple[list[Name], int]:
-    """The best ``limit`` names for ``query``, and how many match in all."""
+    """The best ``limit`` names for ``query``, and how many match in all.
+
+    A name equal to the query comes first, then one that starts with it, then
+    the rest; kinds in the tree's order, and each in the order it was read.
+    """
     words = query.lower().split()
     if not words:
         return names[:limit], len(names)
-    found = [name for name in names if all(word in name.text for word in words)]
-    whole = query.strip().lower()
+    found = names
+    for word in words:  # each word narrows what the one before found
+        found = [name for name in found if word in name.text]
+    whole = " ".join(words)
 
-    def rank(name: Name) -> tuple[int, int, str, str]:
-        ident = name.ref.id.lower()
-        also = name.also.lower()
-        bare = ident.partition(":")[2]  # a digest without its algorithm
-        if whole in (ident, also, bare):
-            first = 0
-        elif any(text.startswith(whole) for text in (ident, also, bare) if text):
-            first = 1
-        elif words[-1] in ident or words[-1] in also:
-            first = 2
-        else:
-            first = 3
-        return first, KIND_ORDER.get(name.ref.kind, 99), name.ref.namespace, name.ref.id
+    def rank(name: Name) -> tuple[int, int]:
+        if whole in name.names:
+            return 0, name.order
+        if any(known.startswith(whole) for known in name.names):
+            return 1, name.order
+        return 2, name.order
 
     return heapq.nsmallest(limit, found, key=rank), len(found)

@@ -187,7 +187,7 @@ class NavigationActions(AppBase):
             index.done = True
             index.note = "; ".join(problems[:3])
         if isinstance(self.screen, JumpScreen) and self.screen.index is index:
-            self.screen.refilter()
+            self.screen.more_names()
 
     # -- search ----------------------------------------------------------------------------
 
