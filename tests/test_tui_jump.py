@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -200,11 +200,10 @@ async def test_names_are_read_in_a_worker_while_the_box_says_loading(
     async with app.run_test(size=SIZE) as pilot:
         await settle_without_workers(pilot)
         await pilot.press("colon")
-        await pilot.pause(0.3)
         screen = app.screen
         assert isinstance(screen, JumpScreen)
-        status = _plain(screen.query_one("#jump-status", Static).content)
-        assert "loading…" in status and "11 objects" in status
+        status = await until(pilot, lambda: jump_status(screen), lambda s: "11 objects" in s)
+        assert "loading…" in status
         await pilot.press(*"web")  # the event loop is free: the box takes keys meanwhile
         assert screen.query_one(Input).value == "web"
         release.set()
@@ -231,16 +230,30 @@ async def test_enter_before_the_name_is_read_opens_it_once_it_is(
     async with app.run_test(size=SIZE) as pilot:
         await settle_without_workers(pilot)
         await pilot.press("colon", *"pinned", "enter")
-        await pilot.pause(0.3)
         screen = app.screen
-        assert isinstance(screen, JumpScreen)  # no lease read yet: the box waits
-        status = _plain(screen.query_one("#jump-status", Static).content)
-        assert status.startswith("0 of ") and "loading…" in status
+        assert isinstance(screen, JumpScreen)
+        status = await until(pilot, lambda: jump_status(screen), lambda s: s.startswith("0 of "))
+        assert "loading…" in status
+        assert app.screen is screen  # no lease read yet: the box waits
         release.set()
         await settle(pilot)
         await settle(pilot)
         assert not isinstance(app.screen, JumpScreen)
         assert on_object(app) == ObjectRef("lease", "default", "pinned")
+
+
+def jump_status(screen: JumpScreen) -> str:
+    return _plain(screen.query_one("#jump-status", Static).content)
+
+
+async def until(pilot: Any, read: Callable[[], str], test: Callable[[str], bool]) -> str:
+    """What ``read`` gives once ``test`` holds for it (waiting up to ten seconds)."""
+    for _ in range(200):
+        text = read()
+        if test(text):
+            return text
+        await pilot.pause(0.05)
+    raise AssertionError(f"never came: {text!r}")
 
 
 async def settle_without_workers(pilot: Any) -> None:
