@@ -347,20 +347,17 @@ async def test_search_lists_results_and_jumps_through_them() -> None:
         assert app.focused is results
         await pilot.press("enter")
         await settle(pilot)
-        assert app.view == "raw"
-        raw = app.query_one(RawTree)
-        first = raw.cursor_node.data
-        assert isinstance(first, ValueItem) and (first.path, first.key) == (
-            hits[0].path,
-            hits[0].key,
-        )
+        # Each hit is inside a container: it opens in the containerd view (tests/test_tui_jump.py).
+        assert app.view == "containerd"
+        tree = app.query_one(ContainerdTree)
+        first = tree.cursor_node.data.obj.ref
+        assert first == app.model.object_at(hits[0].path)
         await pilot.press("n")
         await settle(pilot)
-        second = raw.cursor_node.data
-        assert (second.path, second.key) == (hits[1].path, hits[1].key)
+        assert tree.cursor_node.data.obj.ref == app.model.object_at(hits[1].path)
         await pilot.press("N")
         await settle(pilot)
-        assert raw.cursor_node.data == first
+        assert tree.cursor_node.data.obj.ref == first
 
 
 @pilot_test

@@ -40,6 +40,7 @@ from boltview.tui.model import describe
 from boltview.tui.navigation import NavigationActions
 from boltview.tui.screens.help import HelpScreen
 from boltview.tui.transactions import TransactionActions
+from boltview.tui.widgets.breadcrumb import Breadcrumb
 from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.footer import KeyFooter
@@ -61,6 +62,7 @@ class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportAc
         Binding("f", "filter", "Filter"),
         Binding("v", "switch_view", "View"),
         Binding("o", "follow_link", "Link"),
+        Binding("colon", "jump", "Jump", key_display=":"),  # and ctrl+g (tui/navigation.py)
         Binding("e", "export", "Export"),
         Binding("c", "copy_value", "Copy"),
         Binding("y", "copy_path", "Copy path", show=False),
@@ -74,7 +76,7 @@ class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportAc
 
     #: The footer's keys by how long they stay on a narrow terminal (the rest follow).
     FOOTER_PRIORITY = ("quit", "help", "toggle_txn", "reload", "switch_view", "search",
-                       "filter", "follow_link", "export", "copy_value")  # fmt: skip
+                       "jump", "filter", "follow_link", "export", "copy_value")  # fmt: skip
 
     DEFAULT_CSS = """
     #main {
@@ -104,6 +106,7 @@ class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportAc
 
     def compose(self) -> ComposeResult:
         yield DbHeader(id="header")
+        yield Breadcrumb(id="breadcrumb")
         with Horizontal(id="main"):
             with ContentSwitcher(initial=self.view, id="trees"):
                 if self.model is not None:

@@ -15,6 +15,13 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Copy bucket path", "as boltview CLI arguments (y)", "copy_path"),
     ("Switch view", "containerd objects / raw buckets (v)", "switch_view"),
     ("Follow link to the other view", "object ↔ raw bucket (o)", "follow_link"),
+    (
+        "Jump to an object by name",
+        "containers, images, snapshots, digests, leases, pods (: or ctrl+g)",
+        "jump",
+    ),
+    ("Back", "to where the last link or jump was taken (backspace, alt+←)", "go_back"),
+    ("Forward", "again, after going back (alt+→)", "go_forward"),
     ("Previous transaction", "show the other meta page's tree, and back (t)", "toggle_txn"),
     ("Next search result", "(n)", "next_hit"),
     ("Previous search result", "(N)", "previous_hit"),

@@ -88,6 +88,7 @@ class RevealingTree(BrowsingTree[ContainerdItem]):
         if ns_node is None:
             self.notify(f"no namespace {escape(ref.namespace)} in the tree", severity="warning")
             return
+        self.root.expand()
         if ref.kind == NAMESPACE:
             self._land(ns_node)
             return
@@ -167,6 +168,33 @@ class RevealingTree(BrowsingTree[ContainerdItem]):
             self._ensure(found, lambda: step(found, remaining[1:]))
 
         self._ensure(sn, lambda: step(sn, keys))
+
+    def reveal_group(self, namespace: str, kind: str, snapshotter: str | None = None) -> None:
+        """Open the namespace and put the cursor on its group of ``kind`` (one snapshotter's)."""
+        generation = self.generation
+        ns_node = self._ns_node(ObjectRef(NAMESPACE, namespace, namespace), generation)
+        if ns_node is None:
+            self.notify(f"no namespace {escape(namespace)} in the tree", severity="warning")
+            return
+        self.root.expand()
+
+        def in_namespace() -> None:
+            group = self._find(ns_node, lambda i: isinstance(i, GroupItem) and i.kind == kind)
+            if group is None or generation != self.generation:
+                return
+            if not snapshotter:
+                self._land(group)
+                return
+
+            def in_group() -> None:
+                found = self._find(
+                    group, lambda i: isinstance(i, GroupItem) and i.snapshotter == snapshotter
+                )
+                self._land(found or group)
+
+            self._ensure(group, in_group)
+
+        self._ensure(ns_node, in_namespace)
 
     def _ns_node(self, ref: ObjectRef, generation: int) -> TreeNode[ContainerdItem] | None:
         """The node of ``ref``'s namespace, if the tree is still the one ``generation`` read."""
