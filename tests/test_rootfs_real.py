@@ -10,8 +10,8 @@ mknod and trusted.* attributes need it; CI runs as root).
 Every answer is checked against what was recorded when the containers ran, never
 against boltview's own output: from inside each container while it ran (``find``,
 ``ls -la``, ``sha256sum``), and from the host right after (``find -printf`` of the
-overlayfs upper directory, ``sha256sum``, ``diff -rq`` of the native copy against its
-parent's copy).
+overlayfs upper directory and of the kernel's own overlay mount of the container's
+layers, ``sha256sum``, ``diff -rq`` of the native copy against its parent's copy).
 """
 
 from __future__ import annotations
@@ -167,8 +167,17 @@ def overlay_image_rows() -> dict[str, Row]:
     return image
 
 
-def expected_overlay_drift() -> dict[str, tuple[str, Row]]:
-    """overlay-1's changes, read off its upper directory: path -> (change, the row shown)."""
+@dataclass(frozen=True)
+class Expected:
+    """One change as the host's recordings show it: the path now, and before."""
+
+    change: str
+    now: Row | None
+    before: Row | None
+
+
+def expected_overlay_drift() -> dict[str, Expected]:
+    """overlay-1's changes, read off its upper directory against the image's layers."""
     image, upper = overlay_image_rows(), find_rows("overlay-1/upper_find.txt")
     upper.pop("/")
     whiteouts = {"/" + line.split()[0].removeprefix("./")
@@ -176,29 +185,29 @@ def expected_overlay_drift() -> dict[str, tuple[str, Row]]:
                  if line.split()[1] == "0:0"}  # fmt: skip
     opaque = opaque_directories(snapshot_dirs()["overlay-1"][0])
     assert opaque == {"/var/lib/pkgs"}  # rm -r, then mkdir, in the container
-    changes: dict[str, tuple[str, Row]] = {}
+    changes: dict[str, Expected] = {}
     for path, row in upper.items():
         below = image.get(path)
         if row.kind == "c":
             assert path in whiteouts
             if below is not None:
-                changes[path] = ("deleted", below)
+                changes[path] = Expected("deleted", None, below)
         elif row.kind == "d" and below is not None and below.kind == "d":
             continue  # a directory copied up to hold a change: not a change itself
         else:
-            changes[path] = ("modified" if below is not None else "added", row)
+            changes[path] = Expected("modified" if below is not None else "added", row, below)
     for directory in opaque:
         for path, row in image.items():
             if path.rpartition("/")[0] == directory and path not in upper:
-                changes[path] = ("deleted", row)
+                changes[path] = Expected("deleted", None, row)
     return changes
 
 
-def expected_native_drift() -> dict[str, tuple[str, Row]]:
+def expected_native_drift() -> dict[str, Expected]:
     """native-1's changes: ``diff -rq`` of its copy against its parent's, and modes changed."""
     own_id, parent_id = snapshot_dirs()["native-1"]
     copy, parent = find_rows("native-1/copy_find.txt"), find_rows("native-1/parent_find.txt")
-    changes: dict[str, tuple[str, Row]] = {}
+    changes: dict[str, Expected] = {}
     for raw in (EXPECTED / "native-1/diff_rq.txt").read_bytes().splitlines():
         line = os.fsdecode(raw)
         only = re.fullmatch(r"Only in (\d+)(/.*)?: (.*)", line)
@@ -206,18 +215,18 @@ def expected_native_drift() -> dict[str, tuple[str, Row]]:
         if only:
             path = f"{only[2] or ''}/{only[3]}"
             if only[1] == parent_id:
-                changes[path] = ("deleted", parent[path])
+                changes[path] = Expected("deleted", None, parent[path])
             else:
                 for below in (p for p in copy if p == path or p.startswith(path + "/")):
-                    changes[below] = ("added", copy[below])
+                    changes[below] = Expected("added", copy[below], None)
         else:
             assert differ and differ[1] == differ[2], line
-            changes[differ[1]] = ("modified", copy[differ[1]])
+            changes[differ[1]] = Expected("modified", copy[differ[1]], parent[differ[1]])
     for path, row in copy.items():  # diff -rq compares bytes only: a chmod is seen here
         before = parent.get(path)
         if before is not None and (row.kind, row.mode, row.uid, row.gid) != (
                 before.kind, before.mode, before.uid, before.gid):  # fmt: skip
-            changes[path] = ("modified", row)
+            changes[path] = Expected("modified", row, before)
     return changes
 
 
@@ -253,24 +262,27 @@ def test_drift_is_what_the_host_saw(node: Path, container: str) -> None:
     assert (report["container"], report["missing_layers"]) == (container, [])
     expected = expected_overlay_drift() if container == "overlay-1" else expected_native_drift()
     got = {change["path"]: change for change in report["changes"]}
-    assert {p: c["change"] for p, c in got.items()} == {p: e[0] for p, e in expected.items()}
+    assert {p: c["change"] for p, c in got.items()} == {p: e.change for p, e in expected.items()}
     sums = sha256_lines("overlay-1/upper_sha256.txt" if container == "overlay-1" else "native-1/copy_sha256.txt")
-    for path, (change, row) in expected.items():
-        facts = got[path]["now"] if change != "deleted" else got[path]["before"]
-        assert got[path]["now" if change == "deleted" else "before"] is None or change == "modified"
-        assert (facts["kind"], facts["mode"], facts["uid"], facts["gid"]) == (
-            {"f": "file", "d": "dir", "l": "link", "c": "char"}[row.kind], row.mode_text, row.uid, row.gid), path
-        assert facts["mtime"] == row.mtime_text, path
-        if row.kind != "d":
-            assert facts["size"] == row.size, path
-        if row.kind == "f" and change != "deleted":
-            assert facts["sha256"] == sums[path], path
+    for path, want in expected.items():
+        for when in ("now", "before"):
+            row, facts = getattr(want, when), got[path][when]
+            if row is None:
+                assert facts is None, (path, when)
+                continue
+            kind = {"f": "file", "d": "dir", "l": "link", "c": "char"}[row.kind]
+            assert (facts["kind"], facts["mode"], facts["uid"], facts["gid"], facts["mtime"]) == (
+                kind, row.mode_text, row.uid, row.gid, row.mtime_text), (path, when)  # fmt: skip
+            if row.kind != "d":  # a directory's size is its file system's business
+                assert facts["size"] == row.size, (path, when)
+        if want.now is not None and want.now.kind == "f":
+            assert got[path]["now"]["sha256"] == sums[path], path
 
 
 def test_the_changes_made_are_all_there() -> None:
     """The script's changes, read in the host's recordings (so the comparisons above mean something)."""
     for expected in (expected_overlay_drift(), expected_native_drift()):
-        changes = {path: change for path, (change, _) in expected.items()}
+        changes = {path: e.change for path, e in expected.items()}
         assert {p for p, c in changes.items() if c == "deleted"} == {
             "/etc/issue", "/usr/share/doc", "/var/cache/app/fresh", "/var/lib/pkgs/list"}
         assert {p for p, c in changes.items() if c == "modified"} == {
