@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from boltview.node.drift import drift
 from boltview.node.root import DirectoryRoot
 from boltview.node.rootfs import Layer, MergedView
 from tests.conftest import ROOT, require_real, run_boltview
@@ -70,6 +71,19 @@ def test_whiteouts_of_both_kinds_delete(stack: MergedView) -> None:
     assert stack.find("/etc/passwd") is None  # char 0/0 in upper
     assert stack.find("/etc/old.conf") is None  # .wh.old.conf in middle
     assert ".wh.old.conf" not in stack.listing("/etc")
+
+
+def test_a_wh_file_hides_the_layers_below_not_its_own(tmp_path: Path) -> None:
+    """OCI: a whiteout applies to lower layers; a name beside it in its layer stays."""
+    write(tmp_path, "layers/lower/a", "lower\n")
+    write(tmp_path, "layers/lower/d/old", "lower\n")
+    for name in ("a", ".wh.a", "d/new", ".wh.d"):
+        write(tmp_path, f"layers/upper/{name}", "upper\n")
+    view = MergedView(DirectoryRoot(str(tmp_path)), [Layer("/layers/upper", "upper"), Layer("/layers/lower", "lower")])
+    assert sorted(view.listing("/")) == ["a", "d"] and sorted(view.listing("/d")) == ["new"]
+    assert view.read("/a", 0, 100) == b"upper\n" and view.find("/d/old") is None
+    changes = [(c.path, c.change) for c in drift(view, whole_copy=False)]
+    assert changes == [("/a", "modified"), ("/d/new", "added"), ("/d/old", "deleted")]
 
 
 def test_opaque_directories_of_both_kinds_hide_what_is_below(stack: MergedView) -> None:

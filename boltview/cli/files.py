@@ -50,9 +50,14 @@ namespace_option = click.option("-n", "--namespace", default=None, help="The con
 @json_option
 def files_command(root: str, container: str, path: str, long_: bool, namespace: str | None,
                   install: str | None, as_json: bool) -> None:  # fmt: skip
-    """What is in PATH of CONTAINER's filesystem on the node at ROOT (a directory or an image)."""
+    """What is in PATH of CONTAINER's filesystem on the node at ROOT (a directory or an image).
+
+    A link named as PATH is shown itself, as ``ls -l`` shows it; PATH ending in
+    ``/`` follows it (inside the container, never out of it).
+    """
     with _view(root, install, container, namespace) as view:
-        resolved = view.resolve(path)
+        # As ls: a link named last is shown itself, never its target (unless PATH ends in /).
+        resolved = view.resolve(path, follow=path.endswith("/"))
         found = view.find(resolved) if resolved is not None else None
         if resolved is None or found is None:
             raise UserError(f"{container}: {path}: no such file or directory in the container")

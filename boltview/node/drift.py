@@ -95,12 +95,13 @@ def _found_facts(view: MergedView, found: Found) -> FileFacts:
 # -- overlayfs: the upper directory holds the changes -------------------------------------------
 
 
-def _upper_changes(view: MergedView, image: MergedView, directory: str) -> Iterator[Change]:
+def _upper_changes(view: MergedView, image: MergedView, directory: str,
+                   replaced: bool = False) -> Iterator[Change]:  # fmt: skip
     node, upper = view.node, view.layers[0]
     folder = join(upper.directory, directory.strip("/")) if directory != "/" else upper.directory
     names = node.listdir(folder)
     listed = set(names)
-    if _opaque(node, folder) and image.layers:
+    if (replaced or _opaque(node, folder)) and image.layers:
         # An opaque directory replaced the image's: what the image had there is gone.
         for name, found in sorted(image.listing(directory).items()):
             if name not in listed:
@@ -110,6 +111,8 @@ def _upper_changes(view: MergedView, image: MergedView, directory: str) -> Itera
             continue
         path = join(directory, name)
         if name.startswith(WHITEOUT_PREFIX):
+            if name[len(WHITEOUT_PREFIX) :] in listed:
+                continue  # replaced in this layer: its own entry says what it is now
             gone = join(directory, name[len(WHITEOUT_PREFIX) :])
             before = image.find(gone)
             if before is not None:
@@ -130,7 +133,8 @@ def _upper_changes(view: MergedView, image: MergedView, directory: str) -> Itera
                 yield Change(path, ADDED if below is None else MODIFIED,
                              _facts(node, here, entry, upper.label),
                              None if below is None else _found_facts(image, below))  # fmt: skip
-            yield from _upper_changes(view, image, path)
+            # beside a .wh.<name> of its own layer, the directory replaced the image's (as if opaque)
+            yield from _upper_changes(view, image, path, WHITEOUT_PREFIX + name in listed)
             continue
         now = _facts(node, here, entry, upper.label)
         yield Change(path, ADDED if below is None else MODIFIED, now,

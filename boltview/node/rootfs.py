@@ -81,23 +81,22 @@ class MergedView(NodeRoot):
         top: Found | None = None
         merged: list[tuple[int, str]] = []
         for layer, folder in folders:
-            if self._whited_out(folder, name):
-                break
             here = join(folder, name)
             entry = self.node.stat(here, follow=False)
-            if entry is None:
-                continue
-            if _is_whiteout(entry):
-                break
-            if top is None:
-                top = Found(entry, layer, here)
-                if entry.kind != "dir":
+            if entry is not None:
+                if _is_whiteout(entry):
                     break
-            elif entry.kind != "dir":
-                break  # a lower non-directory is hidden by the directory above
-            merged.append((layer, here))
-            if self._opaque(here):
-                break
+                if top is None:
+                    top = Found(entry, layer, here)
+                    if entry.kind != "dir":
+                        break
+                elif entry.kind != "dir":
+                    break  # a lower non-directory is hidden by the directory above
+                merged.append((layer, here))
+                if self._opaque(here):
+                    break
+            if self._whited_out(folder, name):
+                break  # a layer's .wh.<name> hides the name in the layers below it, not its own
         return top, merged
 
     def _whited_out(self, folder: str, name: str) -> bool:
@@ -125,11 +124,12 @@ class MergedView(NodeRoot):
         hidden: set[str] = set()
         folders = self.folders(path)
         for position, (layer, folder) in enumerate(folders):
+            whited_out = set()  # .wh.<name>: hidden in the layers below this one
             for name in self.node.listdir(folder):
                 if name == OPAQUE_MARKER:
                     continue
                 if name.startswith(WHITEOUT_PREFIX):
-                    hidden.add(name[len(WHITEOUT_PREFIX) :])
+                    whited_out.add(name[len(WHITEOUT_PREFIX) :])
                     continue
                 if name in shown or name in hidden:
                     continue
@@ -142,6 +142,7 @@ class MergedView(NodeRoot):
                 if position and any(self._covers(f, name) for _, f in folders[:position]):
                     continue
                 shown[name] = Found(entry, layer, join(folder, name))
+            hidden |= whited_out
         return shown
 
     def _covers(self, folder: str, name: str) -> bool:
