@@ -119,13 +119,16 @@ class MergedView(NodeRoot):
         return folders
 
     def listing(self, path: str) -> dict[str, Found]:
-        """Every name of directory ``path`` in the view, with where it comes from."""
+        """Every name of directory ``path`` in the view, with where it comes from.
+
+        Each layer's folder is read in one go (``NodeRoot.entries``); a name an
+        upper folder has, shown or whited out, hides the same name below.
+        """
         shown: dict[str, Found] = {}
         hidden: set[str] = set()
-        folders = self.folders(path)
-        for position, (layer, folder) in enumerate(folders):
+        for layer, folder in self.folders(path):
             whited_out = set()  # .wh.<name>: hidden in the layers below this one
-            for name in self.node.listdir(folder):
+            for name, entry in self.node.entries(folder).items():
                 if name == OPAQUE_MARKER:
                     continue
                 if name.startswith(WHITEOUT_PREFIX):
@@ -133,22 +136,12 @@ class MergedView(NodeRoot):
                     continue
                 if name in shown or name in hidden:
                     continue
-                entry = self.node.stat(join(folder, name), follow=False)
-                if entry is None:
-                    continue
                 if _is_whiteout(entry):
                     hidden.add(name)
-                    continue
-                if position and any(self._covers(f, name) for _, f in folders[:position]):
                     continue
                 shown[name] = Found(entry, layer, join(folder, name))
             hidden |= whited_out
         return shown
-
-    def _covers(self, folder: str, name: str) -> bool:
-        """Whether an upper folder has ``name`` as a non-directory (hiding a lower one)."""
-        entry = self.node.stat(join(folder, name), follow=False)
-        return entry is not None and entry.kind != "dir"
 
     # -- NodeRoot -------------------------------------------------------------------
 
