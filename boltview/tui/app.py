@@ -34,6 +34,8 @@ from boltview.render.text import escape, show_bytes
 from boltview.tui.commands import BoltviewCommands
 from boltview.tui.exporting import ExportActions
 from boltview.tui.filtering import FilterActions
+from boltview.tui.groups import GroupTableActions
+from boltview.tui.marking import MarkActions
 from boltview.tui.messages import JumpToObject, JumpToRaw, ShowError, ShowObject, ShowRaw
 from boltview.tui.model import describe
 from boltview.tui.navigation import NavigationActions
@@ -45,7 +47,10 @@ from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
 
 
-class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportActions):
+class BoltviewApp(
+    NavigationActions, TransactionActions, FilterActions, ExportActions, GroupTableActions,
+    MarkActions,
+):
     """Browse one bolt file, read-only."""
 
     TITLE = "boltview"
@@ -63,6 +68,7 @@ class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportAc
         Binding("c", "copy_value", "Copy"),
         Binding("y", "copy_path", "Copy path", show=False),
         Binding("t", "toggle_txn", "Prev txn"),
+        Binding("d", "toggle_marks", "Changes"),
         Binding("n", "next_hit", "Next hit", show=False),
         Binding("N", "previous_hit", "Previous hit", show=False),
         Binding("left_square_bracket", "page(-1)", "Page back", show=False, key_display="["),

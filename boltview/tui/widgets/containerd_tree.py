@@ -28,7 +28,7 @@ from boltview.containerd.refs import KIND_BUCKETS, group_path, kind_bucket, name
 from boltview.containerd.relations import Relation
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
-from boltview.tui.messages import ShowError, ShowObject
+from boltview.tui.messages import ShowError, ShowObject, TreeFilled
 from boltview.tui.model import COUNT_LIMIT, ContainerdModel
 from boltview.tui.widgets.browsing import attached
 from boltview.tui.widgets.containerd_items import (
@@ -136,6 +136,7 @@ class ContainerdTree(RevealingTree):
             if first is not None:
                 first.expand()
             self._land(target)
+        self.post_message(TreeFilled(root))
 
     # -- keys --------------------------------------------------------------------------
 
@@ -281,6 +282,7 @@ class ContainerdTree(RevealingTree):
             self._tree_lines  # noqa: B018 - rebuild the lines so cursor.line is current
             if cursor.line >= 0:
                 self.move_cursor(cursor)
+        self.post_message(TreeFilled(node))
 
     def _add_object(
         self,
