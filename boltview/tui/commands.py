@@ -16,6 +16,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Switch view", "containerd objects / raw buckets (v)", "switch_view"),
     ("Follow link to the other view", "object ↔ raw bucket (o)", "follow_link"),
     ("Previous transaction", "show the other meta page's tree, and back (t)", "toggle_txn"),
+    ("Mark changes", "the last transaction's, deleted and recovered objects (d)", "toggle_marks"),
     ("Next search result", "(n)", "next_hit"),
     ("Previous search result", "(N)", "previous_hit"),
     ("Help", "every key (?)", "help"),

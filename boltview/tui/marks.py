@@ -139,7 +139,9 @@ def ghost_label(ghost: Ghost, txid: int, now: datetime) -> Text:
         name.stylize("red strike")
         text.append_text(name)
     else:
-        text.append(escape(event.id if event.kind != SNAPSHOT else event.ref.id), style="red strike")
+        text.append(
+            escape(event.id if event.kind != SNAPSHOT else event.ref.id), style="red strike"
+        )
     text.append(f"  deleted in txid {txid} · not live", style="dim red")
     return text
 
