@@ -222,7 +222,7 @@ class MarkActions(AppBase):
             return  # a live object of that name again: not what was deleted
         original = Text(node.label) if isinstance(node.label, str) else node.label.copy()
         self._relabelled.append((node, original))
-        node.set_label(marked(original, event, self.changes.new_txid))
+        node.set_label(marked(original, event))
 
     def _add_ghosts(self, node: TreeNode[Any], wanted: Callable[[GroupKey], bool]) -> None:
         """The objects the last transaction deleted from the groups ``wanted`` picks, first."""
@@ -234,7 +234,7 @@ class MarkActions(AppBase):
         ghosts = [ghost for group, found in self.changes.ghosts.items() if wanted(group)
                   for ghost in found if filter_text in ghost.event.id.lower()]  # fmt: skip
         for index, ghost in enumerate(ghosts):
-            label = ghost_label(ghost, self.changes.new_txid, self.clock())
+            label = ghost_label(ghost, self.clock())
             self._added.append(node.add_leaf(label, GhostItem(ghost), before=index))
 
     def _add_recovered(

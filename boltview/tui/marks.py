@@ -111,27 +111,27 @@ def read_recovered(db: BoltFile) -> Recovered:
 # -- labels ----------------------------------------------------------------------------------
 
 
-def change_mark(event: Event, txid: int) -> tuple[Text, Text]:
-    """The prefix and the suffix of a live object's label that the last transaction touched."""
+def change_mark(event: Event) -> tuple[Text, Text]:
+    """The prefix and the suffix of a live object's label that the last transaction touched;
+    the words come first, so that a narrow tree still shows them."""
     if event.action == "created":
-        return Text("+ ", style="bold green"), Text(f"  new in txid {txid}", style="green")
+        return Text("+ new ", style="bold green"), Text("")
     if event.action == "deleted":
-        return Text("− ", style="bold red"), Text(f"  deleted in txid {txid}", style="red")
+        return Text("− deleted next ", style="bold red"), Text("")
     what = event.detail or ", ".join(event.fields[:3]) + (", …" if len(event.fields) > 3 else "")
-    suffix = Text(f"  {event.action} in txid {txid}", style="yellow")
-    if what:
-        suffix.append(f": {escape(what)}", style="yellow")
-    return Text("~ ", style="bold yellow"), suffix
+    suffix = Text(f"  {escape(what)}", style="yellow") if what else Text("")
+    return Text(f"~ {event.action} ", style="bold yellow"), suffix
 
 
-def marked(label: Text, event: Event, txid: int) -> Text:
-    prefix, suffix = change_mark(event, txid)
+def marked(label: Text, event: Event) -> Text:
+    prefix, suffix = change_mark(event)
     return Text.assemble(prefix, label, suffix)
 
 
-def ghost_label(ghost: Ghost, txid: int, now: datetime) -> Text:
+def ghost_label(ghost: Ghost, now: datetime) -> Text:
+    """``✗ deleted, not live`` and the object's label (struck out), or its id."""
     event = ghost.event
-    text = Text("✗ ", style="bold red")
+    text = Text("✗ deleted, not live ", style="bold red")
     if event.kind == NAMESPACE:
         text.append("namespace ", style="red")
     if ghost.obj is not None:
@@ -139,10 +139,8 @@ def ghost_label(ghost: Ghost, txid: int, now: datetime) -> Text:
         name.stylize("red strike")
         text.append_text(name)
     else:
-        text.append(
-            escape(event.id if event.kind != SNAPSHOT else event.ref.id), style="red strike"
-        )
-    text.append(f"  deleted in txid {txid} · not live", style="dim red")
+        ident = event.id if event.kind != SNAPSHOT else event.ref.id
+        text.append(escape(ident), style="red strike")
     return text
 
 
