@@ -37,7 +37,16 @@ from boltview.tui.marks import Changes
 from boltview.tui.widgets.containerd_tree import ContainerdTree, GroupItem, NsItem, ObjItem
 from boltview.tui.widgets.group_table import GroupTable
 from tests.test_hostile_containerd import spec_writer  # noqa: F401  (a fixture)
-from tests.test_tui import ROOT, SIZE, app_for, detail_text, pilot_test, settle
+from tests.test_tui import (
+    HOSTILE_DB,
+    ROOT,
+    SIZE,
+    app_for,
+    assert_no_controls,
+    detail_text,
+    pilot_test,
+    settle,
+)
 
 V16 = ROOT / "fixtures" / "containerd" / "v16"
 CTR = V16 / "expected"
@@ -446,3 +455,27 @@ def test_diff_tells_each_object_of_a_whole_new_bucket() -> None:
     events = json.loads(result.output)["containerd"]
     created = {e["id"] for e in events if e["kind"] == "lease" and e["action"] == "created"}
     assert created == leases and leases
+
+
+@pilot_test
+async def test_hostile_names_in_tables_and_marks_are_escaped() -> None:
+    """hostile.db (real bbolt) names containers and namespaces with terminal attacks."""
+    app = app_for(HOSTILE_DB)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        tree = app.query_one(ContainerdTree)
+        seen = 0
+        for ns in list(tree.root.children):
+            if not isinstance(ns.data, NsItem):
+                continue
+            name = ns.data.namespace.name
+            await cursor_on_group(pilot, app, name, "containers")
+            table = table_of(app)
+            await wait_loaded(pilot, table)
+            text = "\n".join(" ".join(row) for row in table_rows(table))
+            assert_no_controls(text + str(table.border_title))
+            seen += table.row_count
+        assert seen == 4  # every hostile container, each one row
+        assert_no_controls("\n".join(dump_tree(tree.root)))
+        assert_no_controls(detail_text(app))

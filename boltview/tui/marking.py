@@ -109,7 +109,7 @@ class MarkActions(AppBase):
             self._read_recovered()
         else:
             self._mark_everything()
-            self.notify(self._marks_summary())
+            self.notify(self._marks_summary(), markup=False)
 
     def _marks_summary(self) -> str:
         parts = []
@@ -154,7 +154,7 @@ class MarkActions(AppBase):
         done_recovered = self.recovered is not None or self.recovered_error is not None
         if self.marks_on and done_changes and done_recovered:
             self._mark_everything()
-            self.notify(self._marks_summary())
+            self.notify(self._marks_summary(), markup=False)
 
     # -- marking the tree -------------------------------------------------------------------------
 

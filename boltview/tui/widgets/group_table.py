@@ -204,7 +204,7 @@ class GroupTable(DataTable[Text]):
         self.clear(columns=True)
         self.display = True
         self.loading_group = True
-        self.border_title = f"{item.snapshotter or item.title}: reading…"
+        self.border_title = Text(f"{escape(item.snapshotter or item.title)}: reading…")
         self._read(model, item, now, self.generation)
 
     def hide(self) -> None:
@@ -237,7 +237,7 @@ class GroupTable(DataTable[Text]):
             return
         self.loading_group = False
         if isinstance(data, str):
-            self.border_title = f"⚠ {escape(data)}"
+            self.border_title = Text(f"⚠ {escape(data)}", style="bold red")
             return
         self.data = data
         self._set_columns()
@@ -283,12 +283,12 @@ class GroupTable(DataTable[Text]):
     def _title(self) -> None:
         if self.group is None:
             return
-        what = self.group.snapshotter or self.group.title
+        what = escape(self.group.snapshotter or self.group.title)
         count = len(self.data.rows)
         text = f"{what}: {count}" + (f"+ (first {count} shown)" if self.data.more else "")
         if self.added < len(self.order):
             text += f", {self.added} in the table…"
-        self.border_title = text + "  (Tab here; s sort, S reverse, Enter opens)"
+        self.border_title = Text(text + "  (Tab here; s sort, S reverse, Enter opens)")
 
     # -- sorting -----------------------------------------------------------------------------
 
