@@ -33,7 +33,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("o", "follow the link: object → its raw bucket, raw bucket → its object"),
             ("Enter on a relation", "in the detail pane: jump to the related object"),
             ("t", "switch to the previous transaction (the other meta page) and back"),
-            ("d", "mark what the last transaction changed or deleted, and what recover finds"),
+            ("d", "mark changed, deleted (not live) and recovered objects"),
             ("s S, a header click", "in a group's table: sort by a column, reverse; Enter opens"),
             ("[  ]", "previous / next page of a big value's hex dump"),
         ],
