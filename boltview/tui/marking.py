@@ -69,7 +69,17 @@ class RecoveredItem:
     obj: RecoveredObject
 
 
-MARK_ITEMS = (GhostItem, RecoveredGroupItem, RecoveredItem)
+@dataclass
+class MarksNote:
+    """What a capped list of marks left out."""
+
+    message: str
+
+
+MARK_ITEMS = (GhostItem, RecoveredGroupItem, RecoveredItem, MarksNote)
+
+#: The most deleted entries per group, and recovered objects per namespace, in the tree.
+SHOWN = 200
 
 
 class MarkActions(AppBase):
@@ -84,6 +94,7 @@ class MarkActions(AppBase):
 
     def on_mount(self) -> None:
         self._relabelled: list[tuple[TreeNode[Any], Text]] = []
+        self._relabelled_ids: set[int] = set()
         self._added: list[TreeNode[Any]] = []
         tree = self.containerd_tree
         if tree is not None:
@@ -216,12 +227,13 @@ class MarkActions(AppBase):
         if self.changes is None:
             return
         event = self.changes.events.get(ref)
-        if event is None or any(done is node for done, _ in self._relabelled):
+        if event is None or node.id in self._relabelled_ids:
             return
         if event.action == "deleted" and not self.previous:
             return  # a live object of that name again: not what was deleted
         original = Text(node.label) if isinstance(node.label, str) else node.label.copy()
         self._relabelled.append((node, original))
+        self._relabelled_ids.add(node.id)
         node.set_label(marked(original, event))
 
     def _add_ghosts(self, node: TreeNode[Any], wanted: Callable[[GroupKey], bool]) -> None:
@@ -233,9 +245,14 @@ class MarkActions(AppBase):
         filter_text = (getattr(self.containerd_tree, "filter_text", None) or "").lower()
         ghosts = [ghost for group, found in self.changes.ghosts.items() if wanted(group)
                   for ghost in found if filter_text in ghost.event.id.lower()]  # fmt: skip
-        for index, ghost in enumerate(ghosts):
-            label = ghost_label(ghost, self.clock())
+        now = self.clock()
+        for index, ghost in enumerate(ghosts[:SHOWN]):
+            label = ghost_label(ghost, now)
             self._added.append(node.add_leaf(label, GhostItem(ghost), before=index))
+        if len(ghosts) > SHOWN:
+            more = f"… {len(ghosts) - SHOWN} more deleted (boltview diff FILE lists them all)"
+            note = Text(more, style="italic red")
+            self._added.append(node.add_leaf(note, MarksNote(more), before=SHOWN))
 
     def _add_recovered(
         self, node: TreeNode[Any], namespace: str | None, objects: list[RecoveredObject], live: bool
@@ -245,8 +262,11 @@ class MarkActions(AppBase):
                 return
         group = node.add(recovered_group_label(objects, namespace, live),
                          RecoveredGroupItem(namespace, objects))  # fmt: skip
-        for obj in objects:
+        for obj in objects[:SHOWN]:
             group.add_leaf(recovered_label(obj), RecoveredItem(obj))
+        if len(objects) > SHOWN:
+            more = f"… {len(objects) - SHOWN} more (boltview recover FILE lists them all)"
+            group.add_leaf(Text(more, style="italic red"), MarksNote(more))
         self._added.append(group)
 
     def _add_lost_namespaces(self, root: TreeNode[Any]) -> None:
@@ -274,6 +294,7 @@ class MarkActions(AppBase):
             if attached(node):
                 node.remove()
         self._relabelled.clear()
+        self._relabelled_ids.clear()
         self._added.clear()
         if cursor is not None and attached(cursor):
             tree._tree_lines  # noqa: B018
