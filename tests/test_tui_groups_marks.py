@@ -21,6 +21,7 @@ import json
 import re
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ from boltview.forensics.recover import recover
 from boltview.tui import marking
 from boltview.tui.app import BoltviewApp
 from boltview.tui.marking import GhostItem, RecoveredGroupItem, RecoveredItem
-from boltview.tui.marks import Changes
 from boltview.tui.widgets.containerd_tree import ContainerdTree, GroupItem, NsItem, ObjItem
 from boltview.tui.widgets.group_table import GroupTable
 from tests.test_hostile_containerd import spec_writer  # noqa: F401  (a fixture)
@@ -301,14 +301,17 @@ def test_d_shows_a_blob_the_last_transaction_deleted_as_not_live(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     threads: set[str] = set()
-    original = marking.read_changes
 
-    def read_changes(db: BoltFile) -> Changes:
-        main = threading.current_thread() is threading.main_thread()
-        threads.add("event loop" if main else "worker")
-        return original(db)
+    def on_a_worker(read: Callable[[BoltFile], Any]) -> Callable[[BoltFile], Any]:
+        def recorded(db: BoltFile) -> Any:
+            main = threading.current_thread() is threading.main_thread()
+            threads.add(f"{read.__name__} on the event loop" if main else "worker")
+            return read(db)
 
-    monkeypatch.setattr(marking, "read_changes", read_changes)
+        return recorded
+
+    monkeypatch.setattr(marking, "read_changes", on_a_worker(marking.read_changes))
+    monkeypatch.setattr(marking, "read_recovered", on_a_worker(marking.read_recovered))
     deleted_blob_is_marked(threads)
 
 

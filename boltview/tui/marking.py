@@ -42,6 +42,7 @@ from boltview.tui.marks import (
     recovered_label,
 )
 from boltview.tui.messages import TreeFilled
+from boltview.tui.values import plural
 from boltview.tui.widgets.browsing import attached
 from boltview.tui.widgets.containerd_items import GroupItem, NsItem, ObjItem, RootItem
 from boltview.tui.widgets.group_table import GroupTable
@@ -125,11 +126,14 @@ class MarkActions(AppBase):
     def _marks_summary(self) -> str:
         parts = []
         if self.changes is not None:
-            parts.append(f"{len(self.changes)} changed since txid {self.changes.old_txid}")
+            changes = self.changes
+            count = plural(len(changes), "object") if changes.events else "no object"
+            parts.append(f"txid {changes.new_txid} changed {count} (since txid {changes.old_txid})")
         else:
-            parts.append(f"no changes: {self.changes_error}")
+            parts.append(f"no changes shown: {self.changes_error}")
         if self.recovered is not None:
-            parts.append(f"{len(self.recovered)} recovered")
+            found = len(self.recovered)
+            parts.append(f"{plural(found, 'object') if found else 'nothing'} recovered")
         elif self.recovered_error is not None:
             parts.append(f"nothing recovered: {self.recovered_error}")
         return escape("; ".join(parts))

@@ -165,8 +165,9 @@ class GroupTable(DataTable[Text]):
     """The objects of one group, as ``ls`` lists them; Enter opens one in the tree."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sort_next", "Sort by next column"),
-        Binding("S", "sort_reverse", "Reverse sort"),
+        # Not in the footer, which keeps its room for the app's keys: the table's title says them.
+        Binding("s", "sort_next", "Sort by next column", show=False),
+        Binding("S", "sort_reverse", "Reverse sort", show=False),
     ]
 
     DEFAULT_CSS = """
