@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 
 from boltview.bolt.file import BoltFile
 from boltview.containerd import schema as S
@@ -399,9 +400,23 @@ def test_d_marks_created_and_changed_objects(spec_writer: Path, tmp_path: Path) 
             assert labels["a"] == before["a"]
             assert labels["b"] == f"~ updated {before['b']}  labels/tier"
             assert labels["c"].startswith("+ new c ")
+            # The detail pane says it too, above the object's fields.
+            txid = app.db.txid
+            notes = {}
+            for child in containers.children:
+                tree.move_cursor(child)
+                await settle(pilot)
+                note = app.query_one("#marks-note", Static)
+                notes[child.data.obj.id] = str(note.render()) if note.display else None
+            assert notes == {
+                "a": None,
+                "b": f"~ updated in txid {txid}: labels/tier",
+                "c": f"+ new in txid {txid}: not in txid {txid - 1}",
+            }
             await pilot.press("d")
             await settle(pilot)
             assert {c.data.obj.id: str(c.label) for c in containers.children} == before
+            assert not app.query_one("#marks-note", Static).display
 
     scenario()
 

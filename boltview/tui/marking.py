@@ -21,6 +21,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
+from textual.widgets import Static
 from textual.widgets.tree import TreeNode
 
 from boltview.containerd.model import NAMESPACE, SNAPSHOT, ObjectRef
@@ -32,6 +33,7 @@ from boltview.tui.marks import (
     Ghost,
     GroupKey,
     Recovered,
+    change_note,
     ghost_detail,
     ghost_label,
     marked,
@@ -41,7 +43,7 @@ from boltview.tui.marks import (
     recovered_group_label,
     recovered_label,
 )
-from boltview.tui.messages import TreeFilled
+from boltview.tui.messages import ShowError, ShowObject, ShowRaw, TreeFilled
 from boltview.tui.values import plural
 from boltview.tui.widgets.browsing import attached
 from boltview.tui.widgets.containerd_items import GroupItem, NsItem, ObjItem, RootItem
@@ -100,6 +102,9 @@ class MarkActions(AppBase):
         tree = self.containerd_tree
         if tree is not None:
             self.watch(tree, "cursor_line", self._marks_cursor_moved, init=False)
+            note = Static("", id="marks-note")
+            note.display = False
+            self.detail.mount(note, before="#detail-body")
 
     # -- the key ---------------------------------------------------------------------------
 
@@ -111,6 +116,7 @@ class MarkActions(AppBase):
             )
             return
         self.marks_on = not self.marks_on
+        self._note_for_shown()
         if not self.marks_on:
             self._unmark_all()
             self.notify("changes and recovered objects: hidden")
@@ -168,6 +174,7 @@ class MarkActions(AppBase):
         done_changes = self.changes is not None or self.changes_error is not None
         done_recovered = self.recovered is not None or self.recovered_error is not None
         if self.marks_on and done_changes and done_recovered:
+            self._note_for_shown()
             self._mark_everything()
             self.notify(self._marks_summary(), markup=False)
 
@@ -306,6 +313,39 @@ class MarkActions(AppBase):
 
     # -- the detail pane --------------------------------------------------------------------------
 
+    @on(ShowObject)
+    def _marks_note_for(self, message: ShowObject) -> None:
+        self._set_note(message.item if self.view == "containerd" else None)
+
+    @on(ShowRaw)
+    @on(ShowError)
+    def _marks_note_gone(self, message: ShowRaw | ShowError) -> None:
+        if self.view == "raw" or isinstance(message, ShowError):
+            self._set_note(None)
+
+    def _note_for_shown(self) -> None:
+        shown = self.detail.shown
+        self._set_note(shown.obj if shown.kind == "object" and self.view == "containerd" else None)
+
+    def _set_note(self, obj: Any) -> None:
+        """Above a live object's fields: what the last transaction did to it, when marks are on."""
+        found = self.query("#marks-note")
+        if not found:
+            return
+        note = found.first(Static)
+        ref = getattr(obj, "ref", None)
+        changes = self.changes if self.marks_on else None
+        event = (
+            changes.events.get(ref) if changes is not None and isinstance(ref, ObjectRef) else None
+        )
+        if event is not None and event.action == "deleted" and not self.previous:
+            event = None  # a live object of that name again: not what was deleted
+        if changes is None or event is None:
+            note.display = False
+            return
+        note.update(change_note(event, changes))
+        note.display = True
+
     def _marks_cursor_moved(self) -> None:
         tree = self.containerd_tree
         node = tree.cursor_node if tree is not None else None
@@ -314,6 +354,7 @@ class MarkActions(AppBase):
             return
         for table in self.query(GroupTable):
             table.hide()
+        self._set_note(None)
         now = self.clock()
         if isinstance(item, GhostItem) and self.changes is not None:
             self.detail.show_message(*ghost_detail(item.ghost, self.changes, now, self.local_tz))

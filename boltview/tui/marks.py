@@ -187,6 +187,23 @@ def _pages(pages: tuple[int, ...]) -> str:
 # -- the detail pane ---------------------------------------------------------------------------
 
 
+def change_note(event: Event, changes: Changes) -> Text:
+    """The line above a live object's fields that says what the last transaction did to it."""
+    txid = changes.new_txid
+    if event.action == "created":
+        return Text(f"+ new in txid {txid}: not in txid {changes.old_txid}", style="bold green")
+    if event.action == "deleted":
+        return Text(f"− deleted in txid {txid}: shown from the previous transaction's tree",
+                    style="bold red")  # fmt: skip
+    text = Text(f"~ {event.action} in txid {txid}", style="bold yellow")
+    what = event.detail or ", ".join(event.fields[:20])
+    if len(event.fields) > 20 and not event.detail:
+        what += f", and {len(event.fields) - 20} more"
+    if what:
+        text.append(f": {escape(what)}", style="yellow")
+    return text
+
+
 def ghost_detail(
     ghost: Ghost, changes: Changes, now: datetime, local: tzinfo | None
 ) -> list[RenderableType]:
