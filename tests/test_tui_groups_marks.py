@@ -451,6 +451,14 @@ async def test_d_adds_what_recover_finds_as_a_not_live_group() -> None:
         pages = found[name].pages
         assert f"{pages[0]}-{pages[-1]}" in text or str(pages[0]) in text
         assert found[name].copy is not None and found[name].copy.id in text
+        # Through two rebuilds of the tree (t, t), then d: no mark stays behind.
+        await pilot.press("t", "t")
+        await settle(pilot)
+        assert len([c for c in tree.root.children[0].children
+                    if isinstance(c.data, RecoveredGroupItem)]) == 1  # fmt: skip
+        await pilot.press("d")
+        await settle(pilot)
+        assert not [line for line in dump_tree(tree.root) if "recovered" in line]
         # Not in the live containers group.
         await cursor_on_group(pilot, app, "default", "containers")
         live = tree.cursor_node

@@ -45,7 +45,6 @@ from boltview.tui.marks import (
 )
 from boltview.tui.messages import ShowError, ShowObject, ShowRaw, TreeFilled
 from boltview.tui.values import plural
-from boltview.tui.widgets.browsing import attached
 from boltview.tui.widgets.containerd_items import GroupItem, NsItem, ObjItem, RootItem
 from boltview.tui.widgets.group_table import GroupTable
 
@@ -83,6 +82,15 @@ MARK_ITEMS = (GhostItem, RecoveredGroupItem, RecoveredItem, MarksNote)
 
 #: The most deleted entries per group, and recovered objects per namespace, in the tree.
 SHOWN = 200
+
+
+def attached(node: TreeNode[Any]) -> bool:
+    """Whether ``node`` itself is still in its tree: a rebuilt tree numbers its nodes from
+    0 again, so another node may hold the id of one that is gone."""
+    try:
+        return node.tree.get_node_by_id(node.id) is node
+    except Exception:  # noqa: BLE001 - UnknownNodeID: removed meanwhile
+        return False
 
 
 class MarkActions(AppBase):
@@ -182,6 +190,10 @@ class MarkActions(AppBase):
 
     @on(TreeFilled)
     def _marks_for_filled(self, message: TreeFilled) -> None:
+        if isinstance(message.node.data, RootItem):  # the tree was rebuilt: forget the old nodes
+            self._relabelled = [(node, label) for node, label in self._relabelled if attached(node)]
+            self._relabelled_ids = {id(node) for node, _ in self._relabelled}
+            self._added = [node for node in self._added if attached(node)]
         if self.marks_on:
             self._keeping_cursor(lambda: self._mark(message.node))
 
@@ -238,13 +250,13 @@ class MarkActions(AppBase):
         if self.changes is None:
             return
         event = self.changes.events.get(ref)
-        if event is None or node.id in self._relabelled_ids:
+        if event is None or id(node) in self._relabelled_ids:
             return
         if event.action == "deleted" and not self.previous:
             return  # a live object of that name again: not what was deleted
         original = Text(node.label) if isinstance(node.label, str) else node.label.copy()
         self._relabelled.append((node, original))
-        self._relabelled_ids.add(node.id)
+        self._relabelled_ids.add(id(node))
         node.set_label(marked(original, event))
 
     def _add_ghosts(self, node: TreeNode[Any], wanted: Callable[[GroupKey], bool]) -> None:
