@@ -30,6 +30,7 @@ from textual.widgets import Static
 
 from boltview.bolt.file import BoltFile
 from boltview.containerd import schema as S
+from boltview.containerd.reader import MetadataReader
 from boltview.forensics.containerd import recovered_objects
 from boltview.forensics.recover import recover
 from boltview.tui import marking
@@ -190,6 +191,12 @@ async def test_a_snapshotters_table_is_ctrs_snapshots_ls() -> None:
         assert header(table) == want_header == ["KEY", "PARENT", "KIND"]
         got = table_rows(table)
         assert [row[:2] for row in got] == [row[:2] for row in want_rows]
+        # Enter on a snapshot (the last, deep in its chain) opens the chain down to it.
+        await focus_table(pilot, app)
+        await pilot.press(*["down"] * (len(got) - 1), "enter")
+        await settle(pilot)
+        assert app.focused is tree
+        assert tree.cursor_node.data.obj.key == got[-1][0]
 
 
 @pilot_test
@@ -505,3 +512,23 @@ async def test_hostile_names_in_tables_and_marks_are_escaped() -> None:
         assert seen == 4  # every hostile container, each one row
         assert_no_controls("\n".join(dump_tree(tree.root)))
         assert_no_controls(detail_text(app))
+
+
+@pilot_test
+async def test_sizes_sort_by_their_bytes() -> None:
+    """content's SIZE column ("53B", "10.24kB", "1.032MB") sorts by the blobs' sizes."""
+    db = BoltFile.open(str(V16 / "meta.db"))
+    blobs = list(MetadataReader(db, check=False).blobs("default"))
+    by_size = [b.digest for b in sorted(blobs, key=lambda b: (b.size, b.digest))]
+    app = app_for(V16 / "meta.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await cursor_on_group(pilot, app, "default", "content")
+        table = table_of(app)
+        await wait_loaded(pilot, table)
+        await focus_table(pilot, app)
+        await pilot.press("s", "s")  # DIGEST, then SIZE
+        await wait_loaded(pilot, table)
+        assert [row[0] for row in table_rows(table)] == by_size
+        await pilot.press("S")
+        await wait_loaded(pilot, table)
+        assert table_rows(table)[0][0] == by_size[-1]

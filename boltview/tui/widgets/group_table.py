@@ -135,14 +135,24 @@ _UNITS = {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 
 _DIGITS = re.compile(r"(\d+)")
 
 
+_AGE = re.compile(r"(\d+) (second|minute|hour|day|week|month|year)s?")
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
+            "month": 30 * 86400, "year": 365 * 86400}  # fmt: skip
+_WORDS = {"Less than a second": 0, "About a minute": 60, "About an hour": 3600}
+
+
 def sort_key(cell: str) -> tuple[Any, ...]:
-    """Sizes by their bytes (``1018.8 KiB`` before ``2.0 MiB``), numbers within text by
-    value (``web-2`` before ``web-10``), the rest as text; ``-`` (unknown) last."""
+    """Sizes by their bytes (``1018.8 KiB`` before ``2.0 MiB``), ages by their length
+    (``5 hours`` before ``3 days``), numbers within text by value (``web-2`` before
+    ``web-10``), the rest as text; ``-`` (unknown) last."""
     if cell in ("-", ""):
         return (2,)
     size = _SIZE.fullmatch(cell)
     if size is not None and size.group(2) in _UNITS:
         return (0, float(size.group(1)) * _UNITS[size.group(2)])
+    age = _AGE.fullmatch(cell)
+    if age is not None or cell in _WORDS:
+        return (0, _WORDS[cell] if age is None else int(age.group(1)) * _SECONDS[age.group(2)])
     parts = _DIGITS.split(cell.casefold())
     return (1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p))
 
