@@ -66,46 +66,44 @@ class GroupRows:
     """More objects than :data:`ROW_LIMIT` (the rest are not shown)."""
 
 
-def _rows_of(
-    model: ContainerdModel, kind: str, now: datetime
+def _builder(
+    model: ContainerdModel, item: GroupItem, now: datetime
 ) -> Callable[[list[Any]], listing.Listing]:
-    """The ``ls`` row builder for ``kind``, as a function of a list of objects."""
-    reader = model.reader
+    """``ls``'s row builder for the group's kind, as a function of a list of its objects."""
+    reader, several = model.reader, item.snapshotter is None
     builders: dict[str, Callable[[list[Any]], listing.Listing]] = {
         CONTAINER: listing.container_rows,
         IMAGE: lambda objs: listing.image_rows(reader, objs, None),
+        SNAPSHOT: lambda objs: listing.snapshot_rows(objs, several),
         INGEST: lambda objs: listing.ingest_rows(objs, None, now),
         LEASE: listing.lease_rows,
         SANDBOX: listing.sandbox_rows,
         POD: listing.pod_rows,
     }
-    return builders[kind]
+    return builders[item.kind]
+
+
+def _objects(model: ContainerdModel, item: GroupItem) -> Iterable[AnyObject]:
+    """The group's objects, read as they are iterated (pods: grouped at once)."""
+    if item.kind == SNAPSHOT:
+        return model.reader.snapshots(item.namespace, item.snapshotter)
+    if item.kind == POD:
+        return model.pods(item.namespace)
+    return model.reader.objects(item.kind, item.namespace)
 
 
 def group_rows(model: ContainerdModel, item: GroupItem, now: datetime) -> GroupRows:
     """Read a group's objects and build its ``ls`` table (run it in a worker)."""
-    namespace, kind = item.namespace, item.kind
-    if kind == CONTENT:
+    if item.kind == CONTENT:
         # content ls reads the blobs itself; a row's first cell is the blob's digest.
         with model.lock:
-            table = listing.content_rows(model.reader, namespace, now)
+            table = listing.content_rows(model.reader, item.namespace, now)
         rows = table.rows[:ROW_LIMIT]
-        return GroupRows(table.header, rows, [ObjectRef(CONTENT, namespace, r[0]) for r in rows],
-                         more=len(table.rows) > ROW_LIMIT)  # fmt: skip
-    build: Callable[[list[Any]], listing.Listing]
-    objects: Iterable[AnyObject]
-    if kind == SNAPSHOT:
-        several = item.snapshotter is None
-        build = lambda objs: listing.snapshot_rows(objs, several)
-        objects = model.reader.snapshots(namespace, item.snapshotter)
-    elif kind == POD:
-        build = _rows_of(model, kind, now)
-        objects = model.pods(namespace)
-    else:
-        build = _rows_of(model, kind, now)
-        objects = model.reader.objects(kind, namespace)
+        refs: list[ObjectRef | None] = [ObjectRef(CONTENT, item.namespace, r[0]) for r in rows]
+        return GroupRows(table.header, rows, refs, more=len(table.rows) > ROW_LIMIT)
+    build = _builder(model, item, now)
     out = GroupRows(build([]).header)
-    for chunk in _chunks(model, iter(objects)):
+    for chunk in _chunks(model, iter(_objects(model, item))):
         room = ROW_LIMIT - len(out.rows)
         if len(chunk) > room:
             chunk, out.more = chunk[:room], True
@@ -133,8 +131,6 @@ _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s?([kKMGTPEZY]?i?B)")
 _UNITS = {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 1e15,
           "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}  # fmt: skip
 _DIGITS = re.compile(r"(\d+)")
-
-
 _AGE = re.compile(r"(\d+) (second|minute|hour|day|week|month|year)s?")
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
             "month": 30 * 86400, "year": 365 * 86400}  # fmt: skip
