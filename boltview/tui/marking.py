@@ -210,7 +210,7 @@ class MarkActions(AppBase):
 
         self._keeping_cursor(lambda: walk(tree.root))
 
-    def _keeping_cursor(self, work: Any) -> None:
+    def _keeping_cursor(self, work: Callable[[], None]) -> None:
         """Do ``work`` on the tree, and keep the cursor on its node."""
         tree = self.containerd_tree
         if tree is None:
