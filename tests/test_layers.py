@@ -26,7 +26,9 @@ from tests.conftest import ROOT
 PACKAGE = ROOT / "boltview"
 
 #: Layers from the bottom up; a module may import its own layer and those below.
-LAYERS = ("base", "bolt", "render", "protobuf", "values", "containerd", "forensics", "tui", "cli")
+LAYERS = (
+    "base", "bolt", "render", "protobuf", "values", "containerd", "forensics", "node", "tui", "cli",
+)  # fmt: skip
 
 #: Modules outside a layer's folder, and the layer they belong to.
 LOOSE_MODULES = {

@@ -24,6 +24,7 @@ VERBS = [
     ["dump", "--encoding", "base64"],
     ["info", "--snapshot"],
     ["dump", "--meta", "1"],
+    ["grep", "-i", "value"],
 ]
 
 

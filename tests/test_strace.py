@@ -62,6 +62,8 @@ RAW_VERBS = [
     ["dump", "{db}", "--encoding", "base64", "--meta", "1"],
     ["diff", "{db}"],
     ["recover", "{db}"],
+    ["grep", "{db}", "a"],
+    ["grep", "{db}", "-i", "-F", "A", "--json"],
 ]
 
 #: containerd verbs on a copy of the real containerd 1.6 meta.db.
@@ -75,6 +77,7 @@ CONTAINERD_VERBS = [
     ["check", "{db}"],
     ["recover", "{db}"],
     ["diff", "{db}"],
+    ["grep", "{db}", "web"],
 ]
 
 

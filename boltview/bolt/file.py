@@ -12,7 +12,8 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from typing import Self
+from dataclasses import dataclass
+from typing import Any, Self
 
 from boltview.bolt import meta as metas
 from boltview.bolt.bucket import Bucket
@@ -40,6 +41,38 @@ _HASH_CHUNK = 16 << 20
 _WHOLE_RUN = 16 << 20
 #: A live file up to this size is copied to memory to be read consistently.
 AUTO_SNAPSHOT_LIMIT = 1 << 30
+#: The browser reads a file up to this size from a snapshot, locked or not: a
+#: writer that locks only while it writes (podman) leaves no lock to see.
+BROWSE_SNAPSHOT_LIMIT = 64 << 20
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """How the file on disk has moved on from what a :class:`BoltFile` was opened at."""
+
+    opened: int | None  #: the newest valid txid when the file was opened
+    now: int | None  #: the newest valid txid in the file now (None: no valid meta now)
+    replaced: bool = False  #: the path names another file now (renamed over, or deleted)
+
+    @property
+    def pages_reused(self) -> bool:
+        """Whether the writer may have reused pages of the transaction that was opened.
+
+        bbolt frees the pages of transaction T in T+1 and reuses them from
+        T+2 on: until the second commit, T is still whole on disk.
+        """
+        if self.replaced:
+            return False  # the file we hold did not move
+        if self.opened is None or self.now is None:
+            return True
+        return not self.opened <= self.now <= self.opened + 1
+
+    def __str__(self) -> str:
+        if self.replaced:
+            return "replaced on disk"
+        before = "?" if self.opened is None else str(self.opened)
+        after = "no valid meta page" if self.now is None else str(self.now)
+        return f"txid {before} -> {after}"
 
 
 class BoltFile:
@@ -84,31 +117,41 @@ class BoltFile:
         self.bucket_roots: dict[int, tuple[bytes, ...]] = {}
         #: Processes the kernel lists as holding a lock on the file (a live writer).
         self.lock_holders: list[LockHolder] = []
+        #: How ``open`` was asked to open the file, so that ``reopen`` can do it again.
+        self.opened_with: dict[str, Any] = {}
 
     # -- opening ----------------------------------------------------------
 
     @classmethod
     def open(
-        cls, path: str, *, meta: int | None = None, snapshot: bool | None = False
+        cls,
+        path: str,
+        *,
+        meta: int | None = None,
+        snapshot: bool | None = False,
+        copy_up_to: int = 0,
     ) -> BoltFile:
         """Open ``path`` read-only.  ``meta`` forces meta page 0 or 1.
 
         With ``snapshot`` the whole file is copied into memory first, so a
         live writer cannot change what we read halfway through.  ``None``
         decides by looking: a file that a writer holds locked (and that is
-        not too big to copy) is read from a snapshot.  A snapshot of a file
-        larger than a third of the memory available is refused
-        (InvalidDatabaseError), never tried.
+        not too big to copy), or any file of at most ``copy_up_to`` bytes, is
+        read from a snapshot when it fits in memory.  The browser copies small
+        files this way because many writers (podman, rclone) lock only while
+        they write.  A snapshot of a file larger than a third of the memory
+        available is refused (InvalidDatabaseError), never tried.
         """
         if meta not in (None, 0, 1):
             raise InvalidDatabaseError(f"{path}: --meta must be 0 or 1, not {meta}")
+        how = {"meta": meta, "snapshot": snapshot, "copy_up_to": copy_up_to}
         source = Source(path)
         try:
             holders = lock_holders(source.stat)
             if snapshot is None:
-                snapshot = (
-                    bool(holders) and source.size <= AUTO_SNAPSHOT_LIMIT and _fits(source.size)
-                )
+                size = source.size
+                wanted = size <= copy_up_to or (bool(holders) and size <= AUTO_SNAPSHOT_LIMIT)
+                snapshot = wanted and _fits(size)
             elif snapshot and not _fits(source.size):
                 raise InvalidDatabaseError(
                     f"{path}: --snapshot refused: the file ({_mib(source.size)}) is more than "
@@ -120,7 +163,20 @@ class BoltFile:
                 else cls._from_source(source, meta)
             )  # fmt: skip
             db.lock_holders = holders
+            db.opened_with = how
             return db
+        except BaseException:
+            source.close()
+            raise
+
+    @classmethod
+    def from_source(cls, source: Source, *, meta: int | None = None) -> BoltFile:
+        """A bolt file read through a source opened elsewhere (a file inside a disk image).
+
+        Such a file has no writer: nothing can change it while it is read.
+        """
+        try:
+            return cls._from_source(source, meta)
         except BaseException:
             source.close()
             raise
@@ -194,7 +250,19 @@ class BoltFile:
         """The same file seen at the other meta page's transaction."""
         other = BoltFile(self.source, self.order, self.page_size, *self.metas, use_meta=index)
         other.lock_holders = self.lock_holders
+        other.opened_with = self.opened_with
         return other
+
+    def reopen(self) -> BoltFile:
+        """The same path opened again, the same way: the newest transaction it holds now.
+
+        A file that was read from a snapshot is copied again; the old
+        ``BoltFile`` is left open for whoever still reads it.
+        """
+        how = dict(self.opened_with)
+        if not self.opened_with:
+            how = {"snapshot": self.is_snapshot}
+        return BoltFile.open(self.path, **how)
 
     @property
     def is_snapshot(self) -> bool:
@@ -217,6 +285,26 @@ class BoltFile:
                 if meta.valid:
                     txids.append(meta.txid)
         return max(txids) if txids else None
+
+    def file_change(self) -> FileChange | None:
+        """How the file moved on since it was opened, or None: one cheap look.
+
+        Two ``pread`` of the meta pages and one ``stat`` of the path, so it
+        may be asked on every read error and every few seconds.  It answers
+        for a snapshot too (whose copy is then older than the file).  A writer
+        that commits moves the newest txid; one that compacts renames a new
+        file over the path.
+        """
+        opened, now = self._opened_txid, self.live_txid()
+        if now != opened:
+            return FileChange(opened, now)
+        if self.source.replaced():
+            return FileChange(opened, now, replaced=True)
+        return None
+
+    @property
+    def _opened_txid(self) -> int | None:
+        return max((m.txid for m in self.metas if m.valid), default=None)
 
     def changed_under_us(self) -> str | None:
         """Why what was read may mix transactions, or None when it cannot.

@@ -17,6 +17,7 @@ import errno
 import os
 import resource
 import stat
+import weakref
 
 from boltview.errors import InvalidDatabaseError
 
@@ -35,6 +36,9 @@ class Source:
         # open without blocking in case the path changed between the two.
         _refuse_unreadable_kind(path, _stat(path))
         self._fd = _open_read_only(path)
+        # Closed by ``close``, or when nothing refers to the source any more: a
+        # browser that reloads drops old views that a worker may still be reading.
+        self._closer = weakref.finalize(self, os.close, self._fd)
         self._data: bytes | None = None
         try:
             info = os.fstat(self._fd)
@@ -97,10 +101,19 @@ class Source:
                 return data
             data += more
 
+    def replaced(self) -> bool:
+        """Whether the path now names another file than the one we read (or none).
+
+        A writer that compacts its database writes a new file and renames it
+        over the old one; the descriptor we hold still reads the old one.
+        """
+        now = _stat(self.path)
+        return now is None or (now.st_dev, now.st_ino) != (self.stat.st_dev, self.stat.st_ino)
+
     def close(self) -> None:
         if self._fd >= 0:
-            os.close(self._fd)
             self._fd = -1
+            self._closer()
 
 
 def _refuse_unreadable_kind(path: str, info: os.stat_result | None) -> None:

@@ -20,8 +20,9 @@ from typing import Any
 import click
 
 from boltview import __version__
+from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT, BoltFile
 from boltview.cli import bolt, tree
-from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options, open_db
+from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
 
@@ -40,6 +41,13 @@ LAZY_COMMANDS = {
     "inspect": ("boltview.cli.containerd", "inspect_command"),
     "export": ("boltview.cli.containerd", "export_command"),
     "recover": ("boltview.cli.forensics", "RECOVER_COMMAND"),
+    "grep": ("boltview.cli.grep", "grep_command"),
+    "scan": ("boltview.cli.node", "scan_command"),
+    "files": ("boltview.cli.files", "files_command"),
+    "cat": ("boltview.cli.files", "cat_command"),
+    "drift": ("boltview.cli.files", "drift_command"),
+    "export-fs": ("boltview.cli.files", "export_fs_command"),
+    "timeline": ("boltview.cli.timeline", "timeline_command"),
 }
 
 
@@ -109,7 +117,11 @@ for command in bolt.COMMANDS + tree.COMMANDS:  # the raw verbs are always loaded
 @click.argument("path", required=False)
 @db_options
 def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> None:
-    """Open FILE in the browser (the default command)."""
+    """Open FILE in the browser (the default command).
+
+    A file up to 64 MiB is read from a snapshot (a copy in memory) unless
+    --no-snapshot; a bigger one only when a writer holds it locked.
+    """
     if path is None:
         if not os.path.exists(DEFAULT_DB):
             raise UserError(
@@ -117,10 +129,27 @@ def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> N
                 "try: boltview FILE, or boltview demo for the bundled demo database"
             )
         path = DEFAULT_DB
-    with open_db(path, meta, snapshot) as db:
+    if os.path.isdir(path) or _is_disk_image(path):
+        from boltview.cli.node import browse_node
+
+        browse_node(path)
+        return
+    browse(path, meta, snapshot)
+
+
+def browse(path: str, meta: int | None, snapshot: bool | None) -> None:
+    """Run the browser on ``path``; a small file is read from a snapshot by default.
+
+    Not ``open_db``: the browser itself notices a writer that moves the file on
+    (see ``boltview.tui.live``), and reloads it.
+    """
+    db = BoltFile.open(path, meta=meta, snapshot=snapshot, copy_up_to=BROWSE_SNAPSHOT_LIMIT)
+    try:
         from boltview.tui import run  # imported here: the raw verbs never load Textual
 
         run(db)
+    finally:
+        db.close()
 
 
 @cli.command()
@@ -131,10 +160,13 @@ def demo(print_path: bool) -> None:
     if print_path:
         click.echo(path)
         return
-    with open_db(path, None, False) as db:
-        from boltview.tui import run
+    browse(path, None, None)
 
-        run(db)
+
+def _is_disk_image(path: str) -> bool:
+    from boltview.node.image import is_disk_image
+
+    return is_disk_image(path)
 
 
 def demo_database() -> str:

@@ -25,16 +25,17 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Input
 
 from boltview.bolt.file import BoltFile
 from boltview.containerd.snapshotter import parse_parent_key
-from boltview.errors import BoltviewError
 from boltview.render.text import escape, show_bytes
 from boltview.tui.commands import BoltviewCommands
 from boltview.tui.exporting import ExportActions
 from boltview.tui.filtering import FilterActions
 from boltview.tui.groups import GroupTableActions
+from boltview.tui.live import LiveActions
+from boltview.tui.live_reads import changed_read, read_error
 from boltview.tui.marking import MarkActions
 from boltview.tui.messages import JumpToObject, JumpToRaw, ShowError, ShowObject, ShowRaw
 from boltview.tui.model import describe
@@ -43,13 +44,14 @@ from boltview.tui.screens.help import HelpScreen
 from boltview.tui.transactions import TransactionActions
 from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import DetailPane
+from boltview.tui.widgets.footer import KeyFooter
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
 
 
 class BoltviewApp(
-    NavigationActions, TransactionActions, FilterActions, ExportActions, GroupTableActions,
-    MarkActions,
+    NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions,
+    GroupTableActions, MarkActions,
 ):
     """Browse one bolt file, read-only."""
 
@@ -75,6 +77,10 @@ class BoltviewApp(
         Binding("right_square_bracket", "page(1)", "Page on", show=False, key_display="]"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
+
+    #: The footer's keys by how long they stay on a narrow terminal (the rest follow).
+    FOOTER_PRIORITY = ("quit", "help", "toggle_txn", "reload", "switch_view", "search",
+                       "filter", "follow_link", "export", "copy_value")  # fmt: skip
 
     DEFAULT_CSS = """
     #main {
@@ -113,7 +119,7 @@ class BoltviewApp(
         yield Input(
             placeholder="filter keys containing… (Enter to apply, Esc to clear)", id="filter"
         )
-        yield Footer()
+        yield KeyFooter(self.FOOTER_PRIORITY, id="footer")
 
     def on_mount(self) -> None:
         self.title = f"boltview {os.path.basename(self.db.path)}"
@@ -121,6 +127,7 @@ class BoltviewApp(
         detail.file_path = self.db.path
         detail.byteorder = "little" if self.db.order == "<" else "big"
         self.refresh_header()
+        self.watch_file()
         self.current_tree.focus()
         if self.view == "raw":
             self.raw_tree.move_cursor(self.raw_tree.root)
@@ -137,25 +144,28 @@ class BoltviewApp(
         detail = self.detail
         try:
             with self.db_lock:
-                if key is None:
-                    header = None
-                    if path:
-                        entry = self.db.bucket(*path[:-1]).entry(path[-1])
-                        header = entry.value if entry is not None else None
-                    detail.show_bucket(path, header, self._object_link(path))
-                    return
-                entry = self.db.bucket(*path).entry(key)
-            if entry is None:
+                if key is not None:
+                    entry = self.db.bucket(*path).entry(key)
+                else:
+                    entry = self.db.bucket(*path[:-1]).entry(path[-1]) if path else None
+            # On a direct read, a writer's newer transaction is no damage, and after
+            # its second commit even a read that worked may have met its pages.
+            missing = entry is None and (key is not None or bool(path))
+            changed = changed_read(self, self.db, failed=missing)
+            if changed is not None:
+                detail.show_error(path, changed)
+            elif key is None:
+                header = entry.value if entry is not None else None
+                detail.show_bucket(path, header, self._object_link(path))
+            elif entry is None:
                 detail.show_error(path, f"key {show_bytes(key)} is gone")
             elif entry.is_bucket:
                 detail.show_bucket(path + (key,), entry.value, self._object_link(path + (key,)))
             else:
                 extra = self._object_link(path) + self._key_meaning(path, key)
                 detail.show_value(path, key, entry.value, extra)
-        except BoltviewError as error:
-            detail.show_error(path, str(error))
         except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
-            detail.show_error(path, f"{type(error).__name__}: {error}")
+            detail.show_error(path, read_error(self, self.db, error))
 
     def _key_meaning(self, path: tuple[bytes, ...], key: bytes) -> list[RenderableType]:
         """Keys that encode something: the snapshotter's ``v1/parents`` index."""

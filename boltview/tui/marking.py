@@ -24,6 +24,7 @@ from textual import on, work
 from textual.widgets import Static
 from textual.widgets.tree import TreeNode
 
+from boltview.bolt.file import BoltFile
 from boltview.containerd.model import NAMESPACE, SNAPSHOT, ObjectRef
 from boltview.forensics.containerd import RecoveredObject
 from boltview.render.text import escape
@@ -102,6 +103,8 @@ class MarkActions(AppBase):
     changes_error: str | None = None
     recovered: Recovered | None = None
     recovered_error: str | None = None
+    _marks_db: BoltFile | None = None
+    """The file the marks were read from (the app's ``base_db`` changes on a reload)."""
 
     def on_mount(self) -> None:
         self._relabelled: list[tuple[TreeNode[Any], Text]] = []
@@ -129,13 +132,25 @@ class MarkActions(AppBase):
             self._unmark_all()
             self.notify("changes and recovered objects: hidden")
             return
-        if self.changes is None and self.changes_error is None:
-            self.notify("reading the last transaction's changes and the unused pages…")
-            self._read_changes()
-            self._read_recovered()
+        if self._marks_db is not self.base_db:
+            self._read_marks()
         else:
             self._mark_everything()
             self.notify(self._marks_summary(), markup=False)
+
+    def _read_marks(self) -> None:
+        self._marks_db = self.base_db
+        self.notify("reading the last transaction's changes and the unused pages…")
+        self._read_changes(self.base_db)
+        self._read_recovered(self.base_db)
+
+    def _forget_marks(self) -> None:
+        """After a reload: read both again (marks on) or when next asked."""
+        self.changes = self.recovered = None
+        self.changes_error = self.recovered_error = None
+        self._marks_db = None
+        if self.marks_on:
+            self._read_marks()
 
     def _marks_summary(self) -> str:
         parts = []
@@ -155,28 +170,30 @@ class MarkActions(AppBase):
     # -- the workers --------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="marks-changes")
-    def _read_changes(self) -> None:
+    def _read_changes(self, db: BoltFile) -> None:
         try:
-            changes, error = read_changes(self.base_db), None
+            changes, error = read_changes(db), None
         except Exception as exc:  # noqa: BLE001 - a hostile file must not end the app
             changes, error = None, str(exc)
-        self.call_from_thread(self._got_changes, changes, error)
+        self.call_from_thread(self._got_changes, db, changes, error)
 
     @work(thread=True, exclusive=True, group="marks-recovered")
-    def _read_recovered(self) -> None:
+    def _read_recovered(self, db: BoltFile) -> None:
         try:
-            recovered, error = read_recovered(self.base_db), None
+            recovered, error = read_recovered(db), None
         except Exception as exc:  # noqa: BLE001
             recovered, error = None, str(exc)
-        self.call_from_thread(self._got_recovered, recovered, error)
+        self.call_from_thread(self._got_recovered, db, recovered, error)
 
-    def _got_changes(self, changes: Changes | None, error: str | None) -> None:
-        self.changes, self.changes_error = changes, error
-        self._answered()
+    def _got_changes(self, db: BoltFile, changes: Changes | None, error: str | None) -> None:
+        if db is self._marks_db:  # not of a file reloaded since
+            self.changes, self.changes_error = changes, error
+            self._answered()
 
-    def _got_recovered(self, recovered: Recovered | None, error: str | None) -> None:
-        self.recovered, self.recovered_error = recovered, error
-        self._answered()
+    def _got_recovered(self, db: BoltFile, recovered: Recovered | None, error: str | None) -> None:
+        if db is self._marks_db:
+            self.recovered, self.recovered_error = recovered, error
+            self._answered()
 
     def _answered(self) -> None:
         done_changes = self.changes is not None or self.changes_error is not None
@@ -194,6 +211,9 @@ class MarkActions(AppBase):
             self._relabelled = [(node, label) for node, label in self._relabelled if attached(node)]
             self._relabelled_ids = {id(node) for node, _ in self._relabelled}
             self._added = [node for node in self._added if attached(node)]
+            if self._marks_db is not None and self._marks_db is not self.base_db:
+                self._forget_marks()  # the file was reloaded: what was found is of the old one
+                return
         if self.marks_on:
             self._keeping_cursor(lambda: self._mark(message.node))
 

@@ -28,6 +28,7 @@ from boltview.containerd.refs import KIND_BUCKETS, group_path, kind_bucket, name
 from boltview.containerd.relations import Relation
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
+from boltview.tui.live_reads import read_error, read_result
 from boltview.tui.messages import ShowError, ShowObject, TreeFilled
 from boltview.tui.model import COUNT_LIMIT, ContainerdModel
 from boltview.tui.widgets.browsing import attached
@@ -110,7 +111,7 @@ class ContainerdTree(RevealingTree):
             namespaces = self.model.namespaces()
             error = None
         except Exception as exc:  # noqa: BLE001 - a hostile file must not end the app
-            version, namespaces, error = None, [], str(exc)
+            version, namespaces, error = None, [], read_error(self, self.model.db, exc)
         self.app.call_from_thread(self._show_namespaces, version, namespaces, error, generation)
 
     def _show_namespaces(
@@ -219,6 +220,7 @@ class ContainerdTree(RevealingTree):
                 result = []
         except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
             result = error
+        result = read_result(self, self.model.db, result)  # a newer transaction is no damage
         self.app.call_from_thread(self._apply, node, mode, result, generation)
 
     def _read_groups(self, namespace: Namespace) -> list[GroupItem]:
@@ -406,7 +408,8 @@ class ContainerdTree(RevealingTree):
         try:
             links = self.model.relations(obj, self.clock())
         except Exception as error:  # noqa: BLE001
-            links = [Relation("error", f"relations unreadable: {error}", missing=True)]
+            why = read_error(self, self.model.db, error)
+            links = [Relation("error", f"relations unreadable: {why}", missing=True)]
         if generation == self.generation:
             self.app.call_from_thread(pane.show_links, obj, links)
 

@@ -28,6 +28,7 @@ from boltview.bolt.cursor import WINDOW, Window, window
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
 from boltview.render.text import escape, human_size, show_bytes
+from boltview.tui.live_reads import changed_read, read_error
 from boltview.tui.messages import ShowError, ShowRaw
 from boltview.tui.search import Matcher
 from boltview.tui.values import key_text, plural, read_value
@@ -258,6 +259,9 @@ class RawTree(BrowsingTree[RawItem]):
             loaded.error = str(error)
         except Exception as error:  # noqa: BLE001 - hostile input must not kill the app
             loaded.error = f"cannot read: {type(error).__name__}: {error}"
+        changed = changed_read(self, self.db, failed=loaded.error is not None)
+        if changed is not None:  # a writer's newer transaction, not damage (tui.live_reads)
+            loaded = Loaded(error=changed)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, node, mode, loaded, generation)
 
@@ -446,7 +450,7 @@ class RawTree(BrowsingTree[RawItem]):
                     around = window(self.db.bucket(*bucket_path), "at", name)
                 steps.append((bucket_path, name, around, None))
             except Exception as error:  # noqa: BLE001 - BoltviewError, or worse from a hostile file
-                steps.append((bucket_path, name, None, str(error)))
+                steps.append((bucket_path, name, None, read_error(self, self.db, error)))
                 break
         self.app.call_from_thread(self._show_revealed, steps, generation)
 

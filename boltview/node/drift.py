@@ -1,0 +1,195 @@
+"""Drift: what a container changed in its filesystem, against the image it runs.
+
+overlayfs keeps a container's changes in its own, upper, directory: every
+name there was added or modified (a file is copied up whole when it is
+written), a whiteout there deleted a name of the image, and an opaque
+directory there replaced one.  The native snapshotter keeps whole copies: the
+container's copy is compared with its parent's, name by name (size, mode,
+owner, link target; the bytes, by sha256, when those agree but the time does
+not).
+
+Each change says what the file is now and what it was (size, mode, owner,
+mtime, sha256 and the layer it comes from), and whether it became
+executable: a file with an execute bit that had none, or did not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from boltview.node.root import Entry, NodeRoot, join
+from boltview.node.rootfs import OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX, Found, MergedView
+
+ADDED, MODIFIED, DELETED = "added", "modified", "deleted"
+_EXEC = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """A file as it is in one layer."""
+
+    kind: str
+    size: int
+    mode: int
+    uid: int
+    gid: int
+    mtime_ns: int
+    sha256: str | None
+    link: str | None
+    layer: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path the container changed."""
+
+    path: str
+    change: str  # added, modified, deleted
+    now: FileFacts | None  # None when deleted
+    before: FileFacts | None  # None when added
+
+    @property
+    def newly_executable(self) -> bool:
+        if self.now is None or self.now.kind != "file" or not self.now.mode & _EXEC:
+            return False
+        return self.before is None or self.before.kind != "file" or not self.before.mode & _EXEC
+
+
+def drift(view: MergedView, whole_copy: bool) -> list[Change]:
+    """The container's changes, in path order.
+
+    ``view``'s top layer is the container's own; below it, the image's layers
+    (overlayfs), or for a whole copy (native) the parent's copy alone.
+    """
+    if not view.layers or view.layers[0].missing:
+        return []
+    if whole_copy:
+        own = MergedView(view.node, view.layers[:1])
+        changes = list(_compare_copies(own, MergedView(view.node, view.layers[1:2])))
+    else:
+        changes = list(_upper_changes(view, MergedView(view.node, view.layers[1:]), "/"))
+    return sorted(changes, key=lambda change: change.path)
+
+
+def _facts(node: NodeRoot, path: str, entry: Entry, layer: str, digest: bool = True) -> FileFacts:
+    sha = _sha256(node, path) if digest and entry.kind == "file" else None
+    link = node.readlink(path) if entry.kind == "link" else None
+    return FileFacts(entry.kind, entry.size, entry.mode, entry.uid, entry.gid, entry.mtime_ns, sha,
+                     link, layer)  # fmt: skip
+
+
+def _sha256(node: NodeRoot, path: str) -> str | None:
+    digest = hashlib.sha256()
+    for chunk in node.chunks(path):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _found_facts(view: MergedView, found: Found) -> FileFacts:
+    return _facts(view.node, found.path, found.entry, view.layers[found.layer].label)
+
+
+# -- overlayfs: the upper directory holds the changes -------------------------------------------
+
+
+def _upper_changes(view: MergedView, image: MergedView, directory: str) -> Iterator[Change]:
+    node, upper = view.node, view.layers[0]
+    folder = join(upper.directory, directory.strip("/")) if directory != "/" else upper.directory
+    names = node.listdir(folder)
+    listed = set(names)
+    if _opaque(node, folder) and image.layers:
+        # An opaque directory replaced the image's: what the image had there is gone.
+        for name, found in sorted(image.listing(directory).items()):
+            if name not in listed:
+                yield Change(join(directory, name), DELETED, None, _found_facts(image, found))
+    for name in names:
+        if name == OPAQUE_MARKER:
+            continue
+        path = join(directory, name)
+        if name.startswith(WHITEOUT_PREFIX):
+            gone = join(directory, name[len(WHITEOUT_PREFIX) :])
+            before = image.find(gone)
+            if before is not None:
+                yield Change(gone, DELETED, None, _found_facts(image, before))
+            continue
+        here = join(folder, name)
+        entry = node.stat(here, follow=False)
+        if entry is None:
+            continue
+        if entry.kind == "char" and entry.rdev == 0:  # overlayfs's whiteout
+            before = image.find(path)
+            if before is not None:
+                yield Change(path, DELETED, None, _found_facts(image, before))
+            continue
+        below = image.find(path)
+        if entry.kind == "dir":
+            if below is None or below.entry.kind != "dir":
+                yield Change(path, ADDED if below is None else MODIFIED,
+                             _facts(node, here, entry, upper.label),
+                             None if below is None else _found_facts(image, below))  # fmt: skip
+            yield from _upper_changes(view, image, path)
+            continue
+        now = _facts(node, here, entry, upper.label)
+        yield Change(path, ADDED if below is None else MODIFIED, now,
+                     None if below is None else _found_facts(image, below))  # fmt: skip
+
+
+def _opaque(node: NodeRoot, folder: str) -> bool:
+    if node.xattr(folder, OPAQUE_XATTR) == b"y":
+        return True
+    marker = node.stat(join(folder, OPAQUE_MARKER), follow=False)
+    return marker is not None and marker.kind == "file"
+
+
+# -- native: two whole copies ------------------------------------------------------------------
+
+
+def _compare_copies(view: MergedView, image: MergedView) -> Iterator[Change]:
+    """The container's copy against its parent's, name by name."""
+    pending = ["/"]
+    while pending:
+        directory = pending.pop()
+        mine = view.listing(directory)
+        theirs = image.listing(directory) if image.layers else {}
+        for name in sorted(set(mine) | set(theirs), reverse=True):
+            path = join(directory, name)
+            now, before = mine.get(name), theirs.get(name)
+            if now is None and before is not None:
+                yield Change(path, DELETED, None, _found_facts(image, before))
+                continue
+            assert now is not None
+            if before is None:
+                yield Change(path, ADDED, _found_facts(view, now), None)
+            elif _differ(view, now, image, before):
+                yield Change(path, MODIFIED, _found_facts(view, now), _found_facts(image, before))
+            if now.entry.kind == "dir":
+                if before is not None and before.entry.kind == "dir":
+                    pending.append(path)
+                else:
+                    yield from _all_added(view, path)
+
+
+def _all_added(view: MergedView, directory: str) -> Iterator[Change]:
+    for name, found in sorted(view.listing(directory).items()):
+        path = join(directory, name)
+        yield Change(path, ADDED, _found_facts(view, found), None)
+        if found.entry.kind == "dir":
+            yield from _all_added(view, path)
+
+
+def _differ(view: MergedView, now: Found, image: MergedView, before: Found) -> bool:
+    a, b = now.entry, before.entry
+    if (a.kind, a.mode, a.uid, a.gid) != (b.kind, b.mode, b.uid, b.gid):
+        return True
+    if a.kind == "link":
+        return view.node.readlink(now.path) != image.node.readlink(before.path)
+    if a.kind != "file":
+        return False
+    if a.size != b.size:
+        return True
+    if a.mtime_ns == b.mtime_ns:
+        return False  # a copy keeps the time: same size, same time, same file
+    return _sha256(view.node, now.path) != _sha256(image.node, before.path)

@@ -1,0 +1,181 @@
+"""A container's filesystem as overlayfs shows it, read from the snapshot directories.
+
+containerd's snapshotters keep one directory per snapshot: overlayfs in
+``snapshots/<id>/fs``, a layer's changes only, stacked at mount time (the
+container's own, Active, snapshot on top of its image's Committed ones); the
+native snapshotter in ``snapshots/<id>``, a whole copy.  :class:`MergedView`
+stacks such directories as overlayfs would, without mounting anything:
+
+- the upper layer hides what lies below it, name by name;
+- a whiteout hides a name in every lower layer: a character device 0/0 (what
+  overlayfs writes) or, as in an image layer's tar, a ``.wh.<name>`` file;
+- an opaque directory (the ``trusted.overlay.opaque`` attribute set to ``y``,
+  or a ``.wh..wh..opq`` file in it) hides everything below it;
+- a name that is no directory in an upper layer hides a directory below.
+
+The view is itself a :class:`~boltview.node.root.NodeRoot`: its symlinks are
+resolved inside the view (a link to ``/etc/shadow`` is the container's, never
+this machine's), and each entry knows the layer it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from boltview.bolt.file import BoltFile
+from boltview.node.root import Entry, NodeRoot, join
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+OPAQUE_XATTR = "trusted.overlay.opaque"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One directory of the stack: where it is on the node, and what it is."""
+
+    directory: str  # a node path
+    label: str  # "upper (web-1)", "snapshot 3", ...
+    missing: bool = False  # the snapshotter knows it, the disk has no such directory
+
+
+@dataclass(frozen=True)
+class Found:
+    """A name of the view: its entry, the layer it comes from, and its node path there."""
+
+    entry: Entry
+    layer: int
+    path: str
+
+
+class MergedView(NodeRoot):
+    """Layers (top first) seen as one filesystem, read-only."""
+
+    def __init__(self, node: NodeRoot, layers: list[Layer]) -> None:
+        self.node = node
+        self.layers = layers
+        self.top = f"{node.top}: " + " over ".join(layer.label for layer in layers)
+
+    # -- the stack ------------------------------------------------------------------
+
+    def find(self, path: str) -> Found | None:
+        """What the view shows at ``path`` (no link resolved), or None."""
+        names = [p for p in path.split("/") if p]
+        # Directories holding the current level, top first, as (layer, node path).
+        folders = [(i, layer.directory) for i, layer in enumerate(self.layers) if not layer.missing]
+        found: Found | None = None
+        for depth, name in enumerate(names):
+            found, below = self._level(folders, name)
+            if found is None:
+                return None
+            if depth < len(names) - 1:
+                if found.entry.kind != "dir":
+                    return None
+                folders = below
+        if found is None:  # the root itself
+            return Found(Entry("dir", 0, 0o40755), 0, self.layers[0].directory) if folders else None
+        return found
+
+    def _level(self, folders: list[tuple[int, str]], name: str) -> tuple[Found | None, list[tuple[int, str]]]:
+        """The topmost ``name`` in ``folders``, and the directories it merges, top first."""
+        top: Found | None = None
+        merged: list[tuple[int, str]] = []
+        for layer, folder in folders:
+            if self._whited_out(folder, name):
+                break
+            here = join(folder, name)
+            entry = self.node.stat(here, follow=False)
+            if entry is None:
+                continue
+            if _is_whiteout(entry):
+                break
+            if top is None:
+                top = Found(entry, layer, here)
+                if entry.kind != "dir":
+                    break
+            elif entry.kind != "dir":
+                break  # a lower non-directory is hidden by the directory above
+            merged.append((layer, here))
+            if self._opaque(here):
+                break
+        return top, merged
+
+    def _whited_out(self, folder: str, name: str) -> bool:
+        marker = self.node.stat(join(folder, WHITEOUT_PREFIX + name), follow=False)
+        return marker is not None and marker.kind == "file"
+
+    def _opaque(self, directory: str) -> bool:
+        if self.node.xattr(directory, OPAQUE_XATTR) == b"y":
+            return True
+        marker = self.node.stat(join(directory, OPAQUE_MARKER), follow=False)
+        return marker is not None and marker.kind == "file"
+
+    def folders(self, path: str) -> list[tuple[int, str]]:
+        """The layers' directories that make up directory ``path``, top first."""
+        folders = [(i, layer.directory) for i, layer in enumerate(self.layers) if not layer.missing]
+        for name in (p for p in path.split("/") if p):
+            found, folders = self._level(folders, name)
+            if found is None or found.entry.kind != "dir":
+                return []
+        return folders
+
+    def listing(self, path: str) -> dict[str, Found]:
+        """Every name of directory ``path`` in the view, with where it comes from."""
+        shown: dict[str, Found] = {}
+        hidden: set[str] = set()
+        folders = self.folders(path)
+        for position, (layer, folder) in enumerate(folders):
+            for name in self.node.listdir(folder):
+                if name == OPAQUE_MARKER:
+                    continue
+                if name.startswith(WHITEOUT_PREFIX):
+                    hidden.add(name[len(WHITEOUT_PREFIX) :])
+                    continue
+                if name in shown or name in hidden:
+                    continue
+                entry = self.node.stat(join(folder, name), follow=False)
+                if entry is None:
+                    continue
+                if _is_whiteout(entry):
+                    hidden.add(name)
+                    continue
+                if position and any(self._covers(f, name) for _, f in folders[:position]):
+                    continue
+                shown[name] = Found(entry, layer, join(folder, name))
+        return shown
+
+    def _covers(self, folder: str, name: str) -> bool:
+        """Whether an upper folder has ``name`` as a non-directory (hiding a lower one)."""
+        entry = self.node.stat(join(folder, name), follow=False)
+        return entry is not None and entry.kind != "dir"
+
+    # -- NodeRoot -------------------------------------------------------------------
+
+    def entry(self, resolved: str) -> Entry | None:
+        found = self.find(resolved)
+        return found.entry if found is not None else None
+
+    def readlink(self, resolved: str) -> str | None:
+        found = self.find(resolved)
+        return self.node.readlink(found.path) if found is not None else None
+
+    def xattr(self, resolved: str, name: str) -> bytes | None:
+        found = self.find(resolved)
+        return self.node.xattr(found.path, name) if found is not None else None
+
+    def names(self, resolved: str) -> list[str]:
+        return list(self.listing(resolved))
+
+    def read_resolved(self, resolved: str, offset: int, length: int) -> bytes | None:
+        found = self.find(resolved)
+        if found is None or found.entry.kind != "file":
+            return None
+        return self.node.read_resolved(found.path, offset, length)
+
+    def open_bolt(self, path: str, *, copy_up_to: int = 0) -> BoltFile:
+        raise FileNotFoundError(2, "a container's files are not opened as bolt files here", path)
+
+
+def _is_whiteout(entry: Entry) -> bool:
+    """overlayfs's mark of a deleted name: a character device numbered 0/0."""
+    return entry.kind == "char" and entry.rdev == 0

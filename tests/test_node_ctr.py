@@ -1,0 +1,84 @@
+"""boltview's listings of every install in the node fixture, against what ctr printed there.
+
+fixtures/node/make_node.sh ran a real containerd per install and recorded ctr's
+own tables while it ran (fixtures/node/expected/<install>/...).  Each install's
+snapshotter databases and content store are found beside its meta.db, as on a
+node: images show ctr's SIZE and PLATFORMS, snapshots ctr's KIND.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from boltview.cli import main
+from tests.conftest import ROOT
+
+NODE = ROOT / "fixtures" / "node"
+MANIFEST = json.loads((NODE / "expected" / "manifest.json").read_text())
+
+
+def cases(table: str) -> list[tuple[str, str, str, Path]]:
+    """(install, namespace, table file, meta.db) for every table ctr printed."""
+    found = []
+    for install in MANIFEST["installs"]:
+        meta = NODE / "root" / install["meta_db"]
+        for listing in sorted((NODE / "expected" / install["name"]).glob(f"*/{table}")):
+            found.append((install["name"], listing.parent.name, listing.name, meta))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def utc(in_utc: None) -> None:
+    """make_node.sh ran ctr with TZ=UTC; leases ls prints local time."""
+
+
+def ls(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["ls", *map(str, args)])
+    out, err = capsys.readouterr()
+    assert exited.value.code in (0, None), err
+    return out
+
+
+def ctr(install: str, namespace: str, name: str) -> str:
+    return (NODE / "expected" / install / namespace / name).read_text()
+
+
+@pytest.mark.parametrize(("install", "namespace", "name", "meta"), cases("images.txt"))
+def test_images_are_ctrs_with_size_and_platforms(
+    capsys: pytest.CaptureFixture[str], install: str, namespace: str, name: str, meta: Path
+) -> None:
+    assert ls(capsys, meta, "images", "-n", namespace) == ctr(install, namespace, name)
+
+
+@pytest.mark.parametrize(("install", "namespace", "name", "meta"), cases("containers.txt"))
+def test_containers_are_ctrs(
+    capsys: pytest.CaptureFixture[str], install: str, namespace: str, name: str, meta: Path
+) -> None:
+    assert ls(capsys, meta, "containers", "-n", namespace) == ctr(install, namespace, name)
+
+
+@pytest.mark.parametrize(("install", "namespace", "name", "meta"), cases("snapshots.*.txt"))
+def test_snapshots_are_ctrs_with_their_kinds(
+    capsys: pytest.CaptureFixture[str], install: str, namespace: str, name: str, meta: Path
+) -> None:
+    snapshotter = name.split(".")[1]
+    out = ls(capsys, meta, "snapshots", "-n", namespace, "--snapshotter", snapshotter)
+    assert out == ctr(install, namespace, name)
+
+
+@pytest.mark.parametrize(("install", "namespace", "name", "meta"), cases("leases.txt"))
+def test_leases_are_ctrs(
+    capsys: pytest.CaptureFixture[str], install: str, namespace: str, name: str, meta: Path
+) -> None:
+    assert ls(capsys, meta, "leases", "-n", namespace) == ctr(install, namespace, name)
+
+
+def test_every_install_has_its_tables() -> None:
+    """The fixture holds what these tests compare: none of them is vacuous."""
+    assert {c[0] for c in cases("images.txt")} >= {"A", "B", "C"}
+    assert len(cases("snapshots.*.txt")) >= 4
