@@ -385,6 +385,7 @@ def two_transactions(writer: Path, where: Path) -> Path:
     path = where / "meta.db"
     specs = [where / "first.json", path, where / "second.json"]
     subprocess.run([str(writer), *map(str, specs)], check=True)
+    subprocess.run([str(writer), str(where / "first.json"), str(where / "first.db")], check=True)
     return path
 
 
@@ -532,3 +533,32 @@ async def test_sizes_sort_by_their_bytes() -> None:
         await pilot.press("S")
         await wait_loaded(pilot, table)
         assert table_rows(table)[0][0] == by_size[-1]
+
+
+def test_marks_are_read_again_for_a_reloaded_file(spec_writer: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Marks on, a writer commits (c created, b changed), r: the marks are the new file's."""
+    after = two_transactions(spec_writer, tmp_path).read_bytes()
+    path = tmp_path / "first.db"  # only the first transaction: nothing marked yet
+
+    @pilot_test
+    async def scenario() -> None:
+        app = app_for(path)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("d")
+            await cursor_on_group(pilot, app, "default", "containers")
+            tree = app.query_one(ContainerdTree)
+            tree.cursor_node.expand()
+            await settle(pilot)
+            assert not [line for line in dump_tree(tree.root) if line.strip()[:1] in "+~✗"]
+            with path.open("r+b") as file:  # the writer's commits, in place, as bbolt writes
+                file.write(after)
+            app.look_at_file()
+            await pilot.press("r")
+            await cursor_on_group(pilot, app, "default", "containers")
+            tree.cursor_node.expand()
+            await settle(pilot)
+            marked = sorted(line.strip()[:9] for line in dump_tree(tree.root)
+                            if line.strip()[:1] in "+~")  # fmt: skip
+            assert marked == ["+ new c  ", "~ updated"]
+
+    scenario()
