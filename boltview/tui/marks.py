@@ -208,21 +208,21 @@ def ghost_detail(
     ghost: Ghost, changes: Changes, now: datetime, local: tzinfo | None
 ) -> list[RenderableType]:
     event = ghost.event
-    what = KIND_TITLES.get(event.kind, event.kind)
     head = Text(f"{event.kind} {escape(event.id)}", style="bold red")
     head.append("  DELETED · not live", style="bold red reverse")
+    rows: list[tuple[str, RenderableType | str]] = [
+        ("deleted in", f"txid {changes.new_txid} (the active transaction)"),
+        (
+            "read from",
+            f"the previous transaction: txid {changes.old_txid}, meta {changes.old_meta}",
+        ),
+    ]
+    if event.kind != NAMESPACE:
+        what = KIND_TITLES.get(event.kind, event.kind)
+        rows.append(("group", f"{what} of namespace {escape(event.namespace)}"))
     parts: list[RenderableType] = [
         head,
-        facts_table(
-            [
-                ("deleted in", f"txid {changes.new_txid} (the active transaction)"),
-                (
-                    "read from",
-                    f"the previous transaction: txid {changes.old_txid}, meta {changes.old_meta}",
-                ),
-                ("group", f"{what} of namespace {escape(event.namespace)}"),
-            ]
-        ),
+        facts_table(rows),
         Text(
             "As `boltview diff FILE` reports it; t shows the previous transaction's tree.",
             style="dim",
