@@ -94,7 +94,7 @@ def read_changes(db: BoltFile) -> Changes:
 
 
 def group_of(ref: ObjectRef) -> GroupKey:
-    """The group an object is listed in (a namespace: the tree's top level, ("", namespace, ""))."""
+    """The group an object is listed in: (namespace, kind, snapshotter or "")."""
     return ref.namespace, ref.kind, ref.snapshotter if ref.kind == SNAPSHOT else ""
 
 
@@ -246,8 +246,13 @@ def recovered_detail(
         ("status", f"{obj.status}: {escape(obj.status_note)}"),
         ("namespace", escape(obj.namespace or "? (not known)")),
         ("id", f"{escape(obj.id or '?')} (from {escape(obj.id_source)})"),
-        ("pages", f"{_pages(obj.pages)}, read from unused pages of the file"),
-        ("copy", escape(obj.copy.id) if obj.copy is not None else "- (only its name, in a parent)"),
+        ("pages", f"{_pages(obj.pages)}: pages the live tree does not use"),
+        (
+            "read from",
+            f"an old copy of its bucket, at {escape(obj.copy.id)}"
+            if obj.copy is not None
+            else "only its name, in an old copy of its parent",
+        ),
         ("confidence", obj.confidence),
     ]
     if obj.attribution:
