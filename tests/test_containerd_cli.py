@@ -83,12 +83,15 @@ def test_ls_snapshots_is_ctrs(capsys: pytest.CaptureFixture[str], namespace: str
 
 
 def test_ls_snapshots_without_the_snapshotter_db_says_what_it_knows(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    out = ok(capsys, "ls", "snapshots", META, "-n", "default")
+    alone = tmp_path / "meta.db"  # no snapshotter database beside it to find
+    shutil.copyfile(META, alone)
+    out = ok(capsys, "ls", "snapshots", alone, "-n", "default")
     rows = {line.split()[0]: line.split()[-1] for line in out.splitlines()[1:]}
-    assert rows["build-committed"] == "Committed"  # it has a child: certainly committed
-    assert rows["web-1"] == "-"  # only the snapshotter knows
+    assert rows["build-committed"] == "Committed?"  # it has a child: inferred, committed
+    assert rows["web-1"] == "Active?"  # a container's snapshot
+    assert rows["scratch-rw"] == "-"  # only the snapshotter knows
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)

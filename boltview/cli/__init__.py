@@ -20,9 +20,16 @@ from typing import Any
 import click
 
 from boltview import __version__
-from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT, BoltFile
 from boltview.cli import bolt, tree
-from boltview.cli.options import EXIT_OK, EXIT_USAGE, UserError, db_options
+from boltview.cli.browse import browse
+from boltview.cli.options import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UserError,
+    content_root_option,
+    db_options,
+    snapshotter_db_option,
+)
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
 
@@ -116,11 +123,18 @@ for command in bolt.COMMANDS + tree.COMMANDS:  # the raw verbs are always loaded
 @cli.command("open")
 @click.argument("path", required=False)
 @db_options
-def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> None:
-    """Open FILE in the browser (the default command).
+@snapshotter_db_option
+@content_root_option
+def open_command(
+    path: str | None, meta: int | None, snapshot: bool | None,
+    snapshotter_dbs: tuple[str, ...], content_root: str | None,
+) -> None:  # fmt: skip
+    """Open FILE in the browser (the default command), or a node's ROOT or disk image.
 
     A file up to 64 MiB is read from a snapshot (a copy in memory) unless
-    --no-snapshot; a bigger one only when a writer holds it locked.
+    --no-snapshot; a bigger one only when a writer holds it locked.  For a
+    containerd metadata database, the snapshotters' databases and the content
+    store are found beside it, as for ls and inspect, or given.
     """
     if path is None:
         if not os.path.exists(DEFAULT_DB):
@@ -134,33 +148,19 @@ def open_command(path: str | None, meta: int | None, snapshot: bool | None) -> N
 
         browse_node(path)
         return
-    browse(path, meta, snapshot)
-
-
-def browse(path: str, meta: int | None, snapshot: bool | None) -> None:
-    """Run the browser on ``path``; a small file is read from a snapshot by default.
-
-    Not ``open_db``: the browser itself notices a writer that moves the file on
-    (see ``boltview.tui.live``), and reloads it.
-    """
-    db = BoltFile.open(path, meta=meta, snapshot=snapshot, copy_up_to=BROWSE_SNAPSHOT_LIMIT)
-    try:
-        from boltview.tui import run  # imported here: the raw verbs never load Textual
-
-        run(db)
-    finally:
-        db.close()
+    browse(path, meta, snapshot, snapshotter_dbs, content_root)
 
 
 @cli.command()
 @click.option("--path", "print_path", is_flag=True, help="Print the demo database's path and exit.")
 def demo(print_path: bool) -> None:
-    """Open the bundled demo: a real containerd 1.6 metadata database."""
+    """Open the bundled demo: a real containerd 1.6 metadata database (and its
+    overlayfs snapshotter's database, beside it)."""
     path = demo_database()
     if print_path:
         click.echo(path)
         return
-    browse(path, None, None)
+    browse(path, None, None, (), None)
 
 
 def _is_disk_image(path: str) -> bool:

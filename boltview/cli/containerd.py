@@ -32,6 +32,7 @@ from rich.text import Text
 from boltview.cli.options import (
     EXIT_PROBLEMS,
     console,
+    content_root_option,
     db_options,
     json_option,
     namespace_option,
@@ -39,7 +40,7 @@ from boltview.cli.options import (
     print_json,
     snapshotter_db_option,
 )
-from boltview.containerd import commands, listing
+from boltview.containerd import commands, companions, listing
 from boltview.containerd.export import object_json, relations_json
 from boltview.containerd.model import (
     CONTAINER,
@@ -53,6 +54,7 @@ from boltview.containerd.model import (
     SANDBOX,
     SNAPSHOT,
     ObjectRef,
+    Snapshot,
 )
 from boltview.containerd.reader import (
     PLURALS,
@@ -61,6 +63,7 @@ from boltview.containerd.reader import (
     find_one,
     iter_namespaces,
 )
+from boltview.containerd.relations import checked_snapshot
 from boltview.render.outline import outline
 from boltview.render.text import escape, show_path
 
@@ -71,8 +74,6 @@ KIND_WORDS = {
     "ns": NAMESPACE, "pod": POD, "sandboxes": SANDBOX, "sandbox": SANDBOX,
 }  # fmt: skip
 """Every word a KIND may be spelled with: singular, plural and ctr's short forms."""
-
-CONTENT_PLUGIN_DIR = "io.containerd.content.v1.content"
 
 file_options = options(db_options, snapshotter_db_option)
 """``--meta``, ``--snapshot`` and ``--snapshotter-db``: what a containerd verb opens."""
@@ -113,16 +114,6 @@ def report_problems(reader: MetadataReader) -> None:
         )  # fmt: skip
     if problems:
         raise SystemExit(EXIT_PROBLEMS)
-
-
-def _content_store(path: str, content_root: str | None) -> listing.ContentStore | None:
-    if content_root:
-        if not os.path.isdir(content_root):
-            raise click.BadParameter(f"{content_root} is not a directory", param_hint="--content-root")
-        return listing.ContentStore(content_root)
-    plugin_dir = os.path.dirname(os.path.abspath(path))
-    sibling = os.path.join(os.path.dirname(plugin_dir), CONTENT_PLUGIN_DIR)
-    return listing.ContentStore(sibling) if os.path.isdir(os.path.join(sibling, "blobs")) else None
 
 
 def _now(value: str | None) -> datetime:
@@ -166,9 +157,7 @@ def file_and_kind(first: str, second: str) -> tuple[str, str]:
 @click.argument("what", metavar="KIND")
 @namespace_option
 @click.option("--snapshotter", default=None, help="Only this snapshotter's snapshots.")
-@click.option("--content-root", default=None, metavar="DIR",
-              help="containerd's content store (io.containerd.content.v1.content): image "
-                   "platforms and sizes, ingest progress.  Found by itself next to a node's meta.db.")
+@content_root_option
 @click.option("-q", "--quiet", is_flag=True, help="Only the names, like ctr -q.")
 @click.option("--now", default=None, hidden=True, help="The time AGE is counted to (RFC 3339).")
 @file_options
@@ -198,11 +187,11 @@ def ls_command(
                                  snapshotter))  # fmt: skip
         elif quiet:
             for name in _pod_namespaces(reader, kind, names, namespace):
-                for obj in _objects(reader, kind, name, snapshotter):
+                for obj in _objects(reader, kind, name, snapshotter, checked=False):
                     # Only the fields are escaped: the separator stays a real tab.
                     click.echo(escape(obj.id) if namespace else f"{escape(name)}\t{escape(obj.id)}")
         else:
-            store = _content_store(path, content_root)
+            store = companions.content_store(path, content_root)
             names = _pod_namespaces(reader, kind, names, namespace)
             column: list[str] = []
             rows: listing.Listing | None = None
@@ -244,8 +233,16 @@ def _pod_namespaces(
 
 
 def _objects(
-    reader: MetadataReader, kind: str, namespace: str, snapshotter: str | None
-) -> Iterator[AnyObject]:
+    reader: MetadataReader, kind: str, namespace: str, snapshotter: str | None,
+    *, checked: bool = True,
+) -> Iterator[AnyObject]:  # fmt: skip
+    if kind == SNAPSHOT and checked:
+        # Their kind (inferred without the snapshotter's database) and their true children.
+        snapshots = list(reader.snapshots(namespace, snapshotter))
+        keys: dict[str, set[str]] = {}
+        for s in snapshots:
+            keys.setdefault(s.snapshotter, set()).add(s.key)
+        return (checked_snapshot(reader, s, keys[s.snapshotter]) for s in snapshots)
     if kind == SNAPSHOT:
         return iter(reader.snapshots(namespace, snapshotter))
     return reader.objects(kind, namespace)
@@ -316,6 +313,8 @@ def inspect_command(
     moment = _now(now)
     with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
         obj, name = _find(reader, kind, id, namespace, snapshotter)
+        if isinstance(obj, Snapshot):
+            obj = checked_snapshot(reader, obj)
         document = {"Namespace": name, "Kind": kind, **object_json(reader.db, obj)}
         document["relations"] = relations_json(reader, obj, moment)
     if as_json:
@@ -324,6 +323,8 @@ def inspect_command(
         # On a terminal long values fold at its width; into a pipe or file nothing is cut.
         note = listing.expiry_note(obj, moment)
         title = f"{kind} {id}  (namespace {name})" + (f"  ({note})" if note else "")
+        if isinstance(obj, Snapshot):
+            document["Kind"] = listing.snapshot_kind_words(obj)  # JSON keeps ctr's word
         console(markup=False, emoji=False).print(render_outline(title, document))
     report_problems(reader)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT
 from boltview.cli.options import UserError, console, json_option, print_json
 from boltview.node.root import DirectoryRoot, NodeRoot
 from boltview.node.scan import ContentFacts, NodeScan, hash_files, scan, verify_blobs
@@ -61,9 +62,14 @@ def open_node(root: str) -> NodeRoot:
 
 
 def browse_node(root: str) -> None:
-    """The node overview; Enter opens a bolt file in the browser, quitting it comes back."""
-    from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT
+    """The node overview; Enter opens a bolt file in the browser, quitting it comes back.
+
+    An install's meta.db opens with its snapshotters' databases and content
+    store, from a directory or from inside an image alike.
+    """
+    from boltview.cli.browse import browse_db
     from boltview.errors import BoltviewError
+    from boltview.node.target import companions, install_of
     from boltview.tui import run
     from boltview.tui.node_view import NodeApp
 
@@ -76,8 +82,22 @@ def browse_node(root: str) -> None:
         if chosen is None:
             return
         try:
-            with node.open_bolt(chosen, copy_up_to=BROWSE_SNAPSHOT_LIMIT) as db:
-                run(db)
+            target = install_of(node, chosen)
+            if isinstance(node, DirectoryRoot):
+                resolved = node.resolve(chosen) or chosen
+                with node.open_bolt(chosen, copy_up_to=BROWSE_SNAPSHOT_LIMIT) as db:
+                    browse_db(db, node.host_path(resolved), db.is_snapshot, (), None)
+            elif target is not None:
+                snapshotters, store = companions(target)
+                try:
+                    with node.open_bolt(chosen) as db:
+                        run(db, snapshotters, store)
+                finally:
+                    for sdb in snapshotters.values():
+                        sdb.close()
+            else:
+                with node.open_bolt(chosen) as db:
+                    run(db)
         except (BoltviewError, OSError) as error:
             click.echo(f"boltview: {escape(chosen)}: {escape(str(error))}", err=True)
 

@@ -65,8 +65,14 @@ namespace_option = click.option(
 
 snapshotter_db_option = click.option(
     "--snapshotter-db", "snapshotter_dbs", multiple=True, metavar="[NAME=]PATH",
-    help="A snapshotter's metadata.db (kinds, ids, usage, directories). "
-         "Found by itself next to a node's meta.db.",
+    help="A snapshotter's metadata.db (kinds, ids, usage, directories). Found by itself "
+         "next to a node's meta.db, or as NAME.metadata.db or NAME-metadata.db beside the file.",
+)  # fmt: skip
+
+content_root_option = click.option(
+    "--content-root", default=None, metavar="DIR",
+    help="containerd's content store (io.containerd.content.v1.content): image platforms "
+         "and sizes, ingest progress.  Found by itself next to a node's meta.db.",
 )  # fmt: skip
 
 

@@ -5,7 +5,8 @@ options, tables, trees); this module holds the work under them that is not
 about a terminal:
 
 - :func:`open_reader`: a meta.db as containerd metadata, with the snapshotter
-  databases named by ``--snapshotter-db`` or found beside it;
+  databases named by ``--snapshotter-db`` or found beside it
+  (:mod:`~boltview.containerd.companions`, which the browser uses too);
 - :func:`write_export`: the whole model as one JSON document, to stdout or to a
   file that is replaced only when the document is whole.
 
@@ -23,24 +24,13 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from boltview.bolt.file import BoltFile, reading
+from boltview.containerd import companions
+from boltview.containerd.companions import SnapshotterUnknownError
 from boltview.containerd.export import export
-from boltview.containerd.reader import SNAPSHOTTER as SNAPSHOTTER_KIND
-from boltview.containerd.reader import (
-    MetadataReader,
-    NotContainerdError,
-    detect_kind,
-    require_metadata,
-)
-from boltview.containerd.snapshotter import (
-    SnapshotterDB,
-    sibling_snapshotter_db,
-    snapshotter_name_from_path,
-)
+from boltview.containerd.reader import MetadataReader, require_metadata
 from boltview.errors import BoltviewError
 
-
-class SnapshotterUnknownError(BoltviewError):
-    """A bare ``--snapshotter-db PATH`` whose snapshotter cannot be told: a usage error."""
+__all__ = ["SnapshotterUnknownError", "open_reader", "write_export"]
 
 
 # -- opening ------------------------------------------------------------------------------
@@ -61,51 +51,10 @@ def open_reader(
 def _with_snapshotters(
     db: BoltFile, path: str, snapshot: bool | None, snapshotter_dbs: tuple[str, ...]
 ) -> Iterator[MetadataReader]:
-    opened: list[SnapshotterDB] = []
-    try:
-        require_metadata(db)
-        reader = MetadataReader(db, check=False)
-        for spec in snapshotter_dbs:
-            name, _, sdb_path = spec.rpartition("=")
-            sdb = SnapshotterDB.open(sdb_path, name or _guess_snapshotter(reader, sdb_path),
-                                     snapshot=snapshot)  # fmt: skip
-            opened.append(sdb)
-            if detect_kind(sdb.db) != SNAPSHOTTER_KIND:
-                raise NotContainerdError(
-                    f"{sdb_path} is not a snapshotter database ({detect_kind(sdb.db)}); "
-                    "--snapshotter-db wants io.containerd.snapshotter.v1.<name>/metadata.db"
-                )
-            reader.snapshotter_dbs[sdb.name] = sdb
-        for name in _all_snapshotters(reader):
-            sibling = sibling_snapshotter_db(path, name)
-            if name not in reader.snapshotter_dbs and sibling is not None:
-                sdb = SnapshotterDB.open(sibling, name, snapshot=snapshot)
-                opened.append(sdb)
-                reader.snapshotter_dbs[name] = sdb
+    require_metadata(db)
+    reader = MetadataReader(db, check=False)
+    with companions.snapshotter_dbs(reader, path, snapshot, snapshotter_dbs):
         yield reader
-    finally:
-        for sdb in opened:
-            sdb.close()
-
-
-def _all_snapshotters(reader: MetadataReader) -> list[str]:
-    return sorted({s for ns in reader.namespace_names() for s in reader.snapshotter_names(ns)})
-
-
-def _guess_snapshotter(reader: MetadataReader, path: str) -> str:
-    """A bare PATH: the name in its directory, else the one snapshotter meta.db uses."""
-    named = snapshotter_name_from_path(path)
-    if named:
-        return named
-    used = _all_snapshotters(reader)
-    if len(used) == 1:
-        return used[0]
-    if "overlayfs" in used or not used:
-        return "overlayfs"
-    raise SnapshotterUnknownError(
-        f"say which snapshotter {path} belongs to: --snapshotter-db NAME={path} "
-        f"(meta.db uses {', '.join(used)})"
-    )
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -321,6 +321,8 @@ def snapshot_json(db: BoltFile, s: Snapshot) -> dict[str, Any]:
         "kind_source": s.kind_source,
         "children": list(s.children),
     }
+    if s.gone_children:  # listed by meta.db, deleted (see relations.checked_snapshot)
+        extra["gone_children"] = list(s.gone_children)
     if s.backend is not None:
         extra["backend"] = backend_json(db, s.backend)
     doc[_EXTRA] = extras_json(db, s, extra)

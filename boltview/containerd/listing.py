@@ -271,11 +271,7 @@ class ContentStore:
         algorithm, _, encoded = digest.partition(":")
         if not encoded or "/" in encoded or "/" in algorithm or algorithm.startswith("."):
             return None
-        try:
-            with open(os.path.join(self.root, "blobs", algorithm, encoded), "rb") as f:
-                return f.read()
-        except OSError:
-            return None
+        return _read_quietly(os.path.join(self.root, "blobs", algorithm, encoded))
 
     def ingest_status(self, backend_ref: str) -> tuple[int, str | None] | None:
         """(bytes written, started-at text) of an ingest, by its backend ref."""
@@ -284,12 +280,30 @@ class ContentStore:
             offset = os.stat(os.path.join(directory, "data")).st_size
         except OSError:
             return None
-        try:
-            with open(os.path.join(directory, "startedat"), encoding="utf-8") as f:
-                started = f.read().strip()
-        except OSError:
-            started = None
+        text = _read_quietly(os.path.join(directory, "startedat"))
+        started = text.decode("utf-8", "replace").strip() if text is not None else None
         return offset, started
+
+
+def _read_quietly(path: str) -> bytes | None:
+    """A whole file, read-only, without touching its access time where the kernel allows."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        try:
+            fd = os.open(path, flags | getattr(os, "O_NOATIME", 0))
+        except PermissionError:  # O_NOATIME needs the file's owner
+            fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 # -- images: size and platforms ----------------------------------------------------------------
@@ -491,10 +505,24 @@ def image_rows(
 def snapshot_rows(snapshots: Iterable[Snapshot], with_snapshotter: bool) -> Listing:
     rows = []
     for s in snapshots:
-        row = [s.key, s.parent, s.snapshot_kind or "-"]
+        row = [s.key, s.parent, s.kind_shown]
         rows.append([s.snapshotter, *row] if with_snapshotter else row)
     header = ["KEY", "PARENT", "KIND"]
     return Listing(NARROW, (["SNAPSHOTTER"] if with_snapshotter else []) + header, rows)
+
+
+def snapshot_kind_words(s: Snapshot) -> str:
+    """A snapshot's kind as ``ls`` spells it, then where it comes from: the one wording of
+    ``inspect`` and the browser (``Active? (inferred from meta.db: ...)``)."""
+    if s.backend is not None:
+        return f"{s.kind_shown} (from the snapshotter's database)"
+    where = "only the snapshotter's metadata.db knows for sure (--snapshotter-db)"
+    if s.backend_missing:
+        where = "the snapshotter's database has no snapshot of this name"
+    if s.snapshot_kind is None:
+        return f"- (unknown: {where})"
+    evidence = s.kind_evidence or "it is another snapshot's parent"
+    return f"{s.kind_shown} (inferred from meta.db: {evidence}; {where})"
 
 
 def content_rows(reader: MetadataReader, namespace: str, now: datetime) -> Listing:

@@ -384,8 +384,8 @@ class BackendSnapshot:
 class Snapshot(_Object):
     """A snapshot as the metadata database knows it, per snapshotter.
 
-    ``backend`` is set when the snapshotter's own database was read too; the
-    kind of a snapshot is only known there.
+    ``backend`` is set when the snapshotter's own database was read too: the
+    kind is only known there (else see ``inferred_kind``).
     """
 
     kind: ClassVar[str] = SNAPSHOT
@@ -397,6 +397,7 @@ class Snapshot(_Object):
     """The backend key in the snapshotter's own database."""
     parent: str
     children: tuple[str, ...]
+    """The keys of its ``children`` bucket (once checked: those whose snapshot exists)."""
     labels: dict[str, str] | None
     created_at: GoTime | None
     updated_at: GoTime | None
@@ -406,6 +407,11 @@ class Snapshot(_Object):
     backend: BackendSnapshot | None = None
     backend_missing: bool = False
     """The snapshotter's database was read and has no snapshot of this name."""
+    gone_children: tuple[str, ...] = ()
+    """Listed in ``children``, but gone: containerd's gc does not unlink what it deletes."""
+    inferred_kind: str | None = None
+    """Without the snapshotter's database, the kind meta.db implies, and why:"""
+    kind_evidence: str = ""
 
     @property
     def ref(self) -> ObjectRef:
@@ -413,15 +419,16 @@ class Snapshot(_Object):
 
     @property
     def snapshot_kind(self) -> str | None:
-        """The kind ctr would print, when it can be known.
+        """The kind ctr would print, when it can be known (None when nothing tells).
 
-        From the snapshotter's database when it was given; without it, a
-        snapshot with children is certainly Committed, and anything else is
-        unknown (None).
+        From the snapshotter's database; else what meta.db implies (see
+        :func:`~boltview.containerd.relations.checked_snapshot`).
         """
         if self.backend is not None:
             return self.backend.kind
-        if self.children:
+        if self.inferred_kind is not None:
+            return self.inferred_kind
+        if self.children or self.gone_children:
             return S.SNAPSHOT_KINDS[3]
         return None
 
@@ -432,7 +439,15 @@ class Snapshot(_Object):
             return "snapshotter"
         if self.backend_missing:
             return "missing from the snapshotter"
-        return "inferred" if self.children else "unknown"
+        return "inferred" if self.snapshot_kind is not None else "unknown"
+
+    @property
+    def kind_shown(self) -> str:
+        """For people, in the CLI and the browser: ``Active``, ``Committed?`` (inferred), ``-``."""
+        kind = self.snapshot_kind
+        if kind is None:
+            return "-"
+        return kind if self.backend is not None else kind + "?"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ links as a list of :class:`Relation`, the way a person follows them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import dataclasses
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -281,6 +282,62 @@ def build_index(reader: MetadataReader, namespace: str) -> Index:
     return index
 
 
+# -- what meta.db alone tells of a snapshot ------------------------------------------------
+
+
+def checked_snapshot(
+    reader: MetadataReader, snapshot: Snapshot, existing: Collection[str] | None = None
+) -> Snapshot:
+    """The snapshot with only the children that exist, and, without the snapshotter's
+    database, the kind meta.db implies.
+
+    Children: containerd's garbage collector deletes a snapshot's bucket without
+    unlinking it from its parent's ``children``, so a parent may list children
+    that are gone (``gone_children``).
+
+    Kind: only a committed snapshot can be a parent or an image's unpacked
+    layer (a ``gc.ref.snapshot`` label on its content); one that a container
+    names as its snapshot key is mounted read-write, Active, unless it was made
+    read-only (a View).  Anything else only the snapshotter knows.
+
+    ``existing``: the keys of the snapshotter's snapshots, when the caller has
+    them (else each child is looked up in the namespace's index).
+    """
+    listed = (*snapshot.children, *snapshot.gone_children)
+    if existing is not None:
+        live = tuple(key for key in listed if key in existing)
+    else:
+        live = tuple(key for key in listed if reader.exists(_child(snapshot, key)))
+    gone = tuple(key for key in listed if key not in live)
+    kind, evidence = (None, "") if snapshot.backend is not None else infer_kind(reader, snapshot)
+    return dataclasses.replace(snapshot, children=live, gone_children=gone, inferred_kind=kind,
+                               kind_evidence=evidence)  # fmt: skip
+
+
+def infer_kind(reader: MetadataReader, snapshot: Snapshot) -> tuple[str | None, str]:
+    """(kind, why) that meta.db implies for ``snapshot``; (None, "") when it tells nothing."""
+    committed, active = S.SNAPSHOT_KINDS[3], S.SNAPSHOT_KINDS[2]
+    if snapshot.children or snapshot.gone_children:
+        return committed, "it is another snapshot's parent"
+    container = None
+    for reference in reader.referenced_by(snapshot.ref):
+        if reference.via == "parent":
+            return committed, "it is another snapshot's parent"
+        if reference.source.kind in (CONTENT, IMAGE) and reference.via.startswith(
+            "label " + S.LABEL_GC_REF_SNAPSHOT
+        ):
+            return committed, "an image's layer, unpacked (a gc.ref.snapshot label names it)"
+        if reference.source.kind == CONTAINER and reference.via == "snapshot":
+            container = reference.source.id
+    if container is not None:
+        return active, f"container {container} runs on it; a read-only one would use a View"
+    return None, ""
+
+
+def _child(snapshot: Snapshot, key: str) -> ObjectRef:
+    return ObjectRef(SNAPSHOT, snapshot.namespace, key, snapshot.snapshotter)
+
+
 # -- one object's relations, as a person follows them ----------------------------------------
 
 
@@ -293,6 +350,17 @@ class Relation:
     ref: ObjectRef | None = None
     missing: bool = False
     depth: int = 0
+    deleted: bool = False
+    """Missing, and ``recover`` finds it in the pages the file no longer uses."""
+
+    @property
+    def note(self) -> str:
+        """What a missing target is, in words (empty when it is there)."""
+        if not self.missing or self.label in ("gc", "error", "..."):
+            return ""
+        if self.deleted:
+            return "deleted: not in the live tree; recover finds it in free pages"
+        return "missing: no such object in this database"
 
 
 def relations(reader: MetadataReader, obj: AnyObject, now: datetime) -> list[Relation]:
@@ -313,7 +381,7 @@ def _relations(reader: MetadataReader, obj: AnyObject, now: datetime) -> Iterato
     if isinstance(obj, Container):
         yield from _container(reader, obj)
     elif isinstance(obj, Image):
-        yield from _content(reader.image_tree(obj), 0)
+        yield from _content(reader, obj.namespace, reader.image_tree(obj), 0)
         for container in reader.containers(obj.namespace):
             if container.image == obj.name:
                 yield Relation("used by", f"container {short_digest(container.id)}", container.ref)
@@ -343,7 +411,7 @@ def _relations(reader: MetadataReader, obj: AnyObject, now: datetime) -> Iterato
         return
     for reference in reader.referenced_by(obj.ref):
         yield Relation(f"referenced by ({_via(reference.via)})", ref_label(reference.source),
-                       reference.source)  # fmt: skip
+                       reference.source, missing=not reader.exists(reference.source))  # fmt: skip
     if isinstance(obj, ContentBlob | Snapshot | Ingest | Lease | Image):
         yield _gc(reader, obj.ref, now)
 
@@ -354,7 +422,7 @@ def _container(reader: MetadataReader, obj: Container) -> Iterator[Relation]:
         yield Relation("image", obj.image, ObjectRef(IMAGE, obj.namespace, obj.image),
                        missing=image is None)  # fmt: skip
         if image is not None:
-            yield from _content(reader.image_tree(image), 1)
+            yield from _content(reader, obj.namespace, reader.image_tree(image), 1)
     snapshot = reader.container_snapshot(obj)
     if obj.snapshot_ref is not None:
         yield Relation("snapshot", f"{obj.snapshotter}/{obj.snapshot_key}", obj.snapshot_ref,
@@ -363,7 +431,8 @@ def _container(reader: MetadataReader, obj: Container) -> Iterator[Relation]:
         for depth, parent in enumerate(reader.snapshot_chain(snapshot), 1):
             yield Relation("parent", short_digest(parent.key), parent.ref, depth=depth)
     if obj.sandbox_id:
-        yield Relation("sandbox", obj.sandbox_id, ObjectRef(SANDBOX, obj.namespace, obj.sandbox_id))
+        ref = ObjectRef(SANDBOX, obj.namespace, obj.sandbox_id)
+        yield Relation("sandbox", obj.sandbox_id, ref, missing=not reader.exists(ref))
 
 
 def _snapshot(reader: MetadataReader, obj: Snapshot) -> Iterator[Relation]:
@@ -374,9 +443,9 @@ def _snapshot(reader: MetadataReader, obj: Snapshot) -> Iterator[Relation]:
     if last.parent:
         gone = ObjectRef(SNAPSHOT, obj.namespace, last.parent, obj.snapshotter)
         yield Relation("parent", last.parent, gone, missing=True, depth=len(chain))
-    for child in obj.children:
-        yield Relation("child", short_digest(child),
-                       ObjectRef(SNAPSHOT, obj.namespace, child, obj.snapshotter))  # fmt: skip
+    for child in (*obj.children, *obj.gone_children):
+        ref = ObjectRef(SNAPSHOT, obj.namespace, child, obj.snapshotter)
+        yield Relation("child", short_digest(child), ref, missing=not reader.exists(ref))
 
 
 def _pod(obj: Pod) -> Iterator[Relation]:
@@ -389,17 +458,19 @@ def _pod(obj: Pod) -> Iterator[Relation]:
         yield Relation(f"container {member.name}", short_digest(member.id), member.container.ref)
 
 
-def _content(node: ContentNode, depth: int) -> Iterator[Relation]:
+def _content(
+    reader: MetadataReader, namespace: str, node: ContentNode, depth: int
+) -> Iterator[Relation]:
     label = f"target ({node.role})" if node.via == "target" else node.role
-    ref = ObjectRef(CONTENT, node.blob.namespace, node.digest) if node.blob else None
+    ref = ObjectRef(CONTENT, namespace, node.digest) if node.digest else None
     yield Relation(label, short_digest(node.digest), ref, missing=node.blob is None, depth=depth)
     for snapshot in node.snapshots:
         yield Relation("unpacked", f"{snapshot.snapshotter}/{short_digest(snapshot.id)}",
-                       snapshot, depth=depth + 1)  # fmt: skip
+                       snapshot, missing=not reader.exists(snapshot), depth=depth + 1)  # fmt: skip
     if node.repeated:
         yield Relation("...", "its links are shown above", depth=depth + 1)
     for child in node.children:
-        yield from _content(child, depth + 1)
+        yield from _content(reader, namespace, child, depth + 1)
     if node.more:
         yield Relation("...", f"... {node.more} more", depth=depth + 1)
 

@@ -160,21 +160,6 @@ def _plugin_root(path: str) -> str | None:
     return os.path.dirname(os.path.abspath(path))
 
 
-def sibling_snapshotter_db(meta_path: str, snapshotter: str) -> str | None:
-    """The snapshotter database next to a node's ``meta.db``, if it is there.
-
-    ``/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db`` has its
-    overlayfs database at ``/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/metadata.db``.
-    """
-    plugin_dir = os.path.dirname(os.path.abspath(meta_path))
-    if os.path.basename(plugin_dir) != S.METADATA_PLUGIN_DIR:
-        return None
-    candidate = os.path.join(
-        os.path.dirname(plugin_dir), S.SNAPSHOTTER_PLUGIN_PREFIX + snapshotter, "metadata.db"
-    )
-    return candidate if os.path.isfile(candidate) else None
-
-
 def parse_parent_key(key: bytes) -> tuple[int, int] | None:
     """(parent id, child id) of a ``v1/parents`` key: uvarint, 0x00, uvarint; else None.
 

@@ -9,17 +9,19 @@ snapshotter databases and content store are found beside it as on a node.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from boltview.bolt.file import BoltFile
+from boltview.containerd.listing import ContentStore
 from boltview.containerd.model import Snapshot
 from boltview.containerd.reader import MetadataReader, require_metadata
 from boltview.containerd.snapshotter import SnapshotterDB
 from boltview.errors import BoltviewError
 from boltview.node.installs import SNAPSHOTTER_PREFIX, Install, find_installs
-from boltview.node.root import DirectoryRoot, NodeRoot
+from boltview.node.root import DirectoryRoot, NodeRoot, join
 from boltview.node.rootfs import Layer
 
 
@@ -113,3 +115,46 @@ def snapshot_layers(
         present = resolved is not None and target.node.is_dir(resolved)
         layers.append(Layer(resolved or directory, f"{label} (id {backend.id})", not present))
     return layers
+
+
+class NodeContentStore(ContentStore):
+    """An install's content store read through the node (a directory or a disk image)."""
+
+    def __init__(self, node: NodeRoot, root: str) -> None:
+        super().__init__(root)
+        self.node = node
+
+    def blob(self, digest: str) -> bytes | None:
+        algorithm, _, encoded = digest.partition(":")
+        if not encoded or "/" in encoded or "/" in algorithm or algorithm.startswith("."):
+            return None
+        path = join(join(join(self.root, "blobs"), algorithm), encoded)
+        found = self.node.stat(path)
+        if found is None or found.kind != "file":
+            return None
+        return self.node.read(path, 0, found.size)
+
+    def ingest_status(self, backend_ref: str) -> tuple[int, str | None] | None:
+        folder = join(join(self.root, "ingest"), hashlib.sha256(backend_ref.encode()).hexdigest())
+        data = self.node.stat(join(folder, "data"))
+        if data is None:
+            return None
+        started = self.node.read_text(join(folder, "startedat"), 256)
+        return data.size, started.strip() if started is not None else None
+
+
+def install_of(node: NodeRoot, path: str) -> NodeTarget | None:
+    """The install whose meta.db ``path`` (a node path) is, if any."""
+    installs, _ = find_installs(node)
+    for install in installs:
+        if install.meta_db == path:
+            return NodeTarget(node, install)
+    return None
+
+
+def companions(target: NodeTarget) -> tuple[dict[str, SnapshotterDB], NodeContentStore | None]:
+    """The install's snapshotter databases (opened; the caller closes them) and content store."""
+    opened = {name: SnapshotterDB(target.node.open_bolt(path), name)
+              for name, path in sorted(target.install.snapshotters.items())}  # fmt: skip
+    root = target.install.content_root
+    return opened, NodeContentStore(target.node, root) if root else None

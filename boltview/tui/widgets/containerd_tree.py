@@ -412,6 +412,9 @@ class ContainerdTree(RevealingTree):
             links = [Relation("error", f"relations unreadable: {why}", missing=True)]
         if generation == self.generation:
             self.app.call_from_thread(pane.show_links, obj, links)
+        marked = self.model.mark_deleted(links)  # missing ones recover finds: shown after
+        if marked is not None and generation == self.generation:
+            self.app.call_from_thread(pane.show_links, obj, marked)
 
     # -- questions the app asks ------------------------------------------------------------
 

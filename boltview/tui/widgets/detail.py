@@ -345,7 +345,8 @@ class RelationList(OptionList):
             return
         self.set_class(not self.links, "-empty")
         for index, link in enumerate(self.links):
-            self.add_option(Option(link_label(link), id=str(index), disabled=link.ref is None))
+            followable = link.ref is not None and not link.missing  # nothing to land on
+            self.add_option(Option(link_label(link), id=str(index), disabled=not followable))
         self.border_title = "relations (Tab here, Enter to follow)"
 
     @on(OptionList.OptionSelected)
@@ -360,11 +361,13 @@ def link_label(link: Any) -> Text:
     if link.label == "error":
         return Text("⚠ " + escape(link.text), style="bold red")
     text = Text("  " * link.depth)
-    text.append(f"{escape(link.label)}: ", style="bold magenta" if link.ref is not None else "bold")
+    followable = link.ref is not None and not link.missing
+    text.append(f"{escape(link.label)}: ", style="bold magenta" if followable else "bold")
     text.append(escape(link.text), style="red" if link.missing else "")
-    if link.missing and link.label != "gc":  # a gc verdict says what it means itself
-        text.append("  (missing: no such object in this database)", style="dim red")
-    elif link.ref is not None:
+    note = getattr(link, "note", "")  # missing or deleted, in words (a gc verdict says its own)
+    if note:
+        text.append(f"  ({escape(note)})", style="dim red")
+    elif followable:
         text.append("  ↵", style="dim")
     return text
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from boltview.containerd.encoding import GoTime
-from boltview.containerd.listing import expires_at
+from boltview.containerd.listing import expires_at, snapshot_kind_words
 from boltview.containerd.model import (
     AnyValue,
     Container,
@@ -96,14 +96,9 @@ def _summary_parts(obj: AnyObject, now: datetime) -> tuple[str, list[str | None]
         role = content_role(obj.target.media_type) if obj.target.media_type else "?"
         return obj.name, [role, short_id(obj.target.digest), _age(obj.created_at, now)]
     if isinstance(obj, Snapshot):
-        kind = obj.snapshot_kind
-        if kind is not None and obj.kind_source == "inferred":
-            kind = kind + "?"
-        children = (
-            f"{len(obj.children)} child" + ("ren" if len(obj.children) != 1 else "")
-            if obj.children
-            else None
-        )
+        kind = obj.kind_shown if obj.snapshot_kind is not None else None
+        count = len(obj.children)
+        children = f"{count} child" + ("ren" if count != 1 else "") if count else None
         return short_id(obj.key), [kind, children, _age(obj.created_at, now)]
     if isinstance(obj, ContentBlob):
         size = human_size(obj.size) if obj.size is not None else "size ?"
@@ -230,6 +225,17 @@ def any_section(name: str, value: AnyValue | None) -> list[RenderableType]:
     return parts
 
 
+def children_text(obj: Snapshot) -> str:
+    """How many children exist, and which ones meta.db still lists though they are gone."""
+    text = str(len(obj.children))
+    if obj.gone_children:
+        gone = ", ".join(short_id(key) for key in obj.gone_children[:5])
+        more = f" and {len(obj.gone_children) - 5} more" if len(obj.gone_children) > 5 else ""
+        text += (f"  (meta.db also lists {len(obj.gone_children)} deleted: {gone}{more}; "
+                 "containerd's garbage collector does not unlink them)")  # fmt: skip
+    return text
+
+
 def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[RenderableType]:
     """Title and the decoded fields."""
     rows: list[tuple[str, str]] = []
@@ -258,14 +264,13 @@ def object_header(obj: AnyObject, now: datetime, local: tzinfo | None) -> list[R
         rows += time_rows("created", obj.created_at, now, local)
         rows += time_rows("updated", obj.updated_at, now, local)
     elif isinstance(obj, Snapshot):
-        kind = obj.snapshot_kind or "unknown (give the snapshotter's metadata.db to know)"
         rows += [
             ("key", obj.key),
             ("snapshotter", obj.snapshotter),
             ("backend name", obj.name),
             ("parent", obj.parent or "(none: a base layer)"),
-            ("kind", f"{kind} ({obj.kind_source})"),
-            ("children", str(len(obj.children))),
+            ("kind", snapshot_kind_words(obj)),
+            ("children", children_text(obj)),
         ]
         rows += time_rows("created", obj.created_at, now, local)
         rows += time_rows("updated", obj.updated_at, now, local)
