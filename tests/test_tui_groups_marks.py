@@ -22,6 +22,7 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from boltview.tui.widgets.group_table import GroupTable
 from tests.test_hostile_containerd import spec_writer  # noqa: F401  (a fixture)
 from tests.test_tui import (
     HOSTILE_DB,
+    NOW,
     ROOT,
     SIZE,
     app_for,
@@ -562,3 +564,27 @@ def test_marks_are_read_again_for_a_reloaded_file(spec_writer: Path, tmp_path: P
             assert marked == ["+ new c  ", "~ updated"]
 
     scenario()
+
+
+NODE_A = ROOT / "fixtures" / "node" / "root" / "var" / "lib" / "containerd"
+NODE_CTR = ROOT / "fixtures" / "node" / "expected" / "A"
+
+
+@pilot_test
+async def test_with_the_content_store_images_are_ctrs_to_the_last_column() -> None:
+    """The node fixture's install A, with the content store found beside its meta.db:
+    SIZE and PLATFORMS come from the blobs, as ctr printed them there."""
+    from boltview.containerd.companions import content_store
+    from boltview.tui import make_app
+
+    meta = NODE_A / "io.containerd.metadata.v1.bolt" / "meta.db"
+    store = content_store(str(meta), None)
+    assert store is not None
+    app = make_app(BoltFile.open(str(meta)), content=store, clock=lambda: NOW, local_tz=UTC)
+    async with app.run_test(size=SIZE) as pilot:
+        await cursor_on_group(pilot, app, "default", "images")
+        table = table_of(app)
+        await wait_loaded(pilot, table)
+        want_header, want_rows = ctr_columns(NODE_CTR / "default" / "images.txt")
+        assert header(table) == want_header
+        assert table_rows(table) == want_rows

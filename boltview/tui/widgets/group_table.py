@@ -69,13 +69,14 @@ class GroupRows:
 def _builder(
     model: ContainerdModel, item: GroupItem, now: datetime
 ) -> Callable[[list[Any]], listing.Listing]:
-    """``ls``'s row builder for the group's kind, as a function of a list of its objects."""
-    reader, several = model.reader, item.snapshotter is None
+    """``ls``'s row builder for the group's kind, as a function of a list of its objects
+    (with the content store, when the browser found or was given one, as ``ls`` takes it)."""
+    reader, store, several = model.reader, model.content, item.snapshotter is None
     builders: dict[str, Callable[[list[Any]], listing.Listing]] = {
         CONTAINER: listing.container_rows,
-        IMAGE: lambda objs: listing.image_rows(reader, objs, None),
+        IMAGE: lambda objs: listing.image_rows(reader, objs, store),
         SNAPSHOT: lambda objs: listing.snapshot_rows(objs, several),
-        INGEST: lambda objs: listing.ingest_rows(objs, None, now),
+        INGEST: lambda objs: listing.ingest_rows(objs, store, now),
         LEASE: listing.lease_rows,
         SANDBOX: listing.sandbox_rows,
         POD: listing.pod_rows,
