@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from boltview.bolt.diff import Change
+from boltview.bolt.diff import Change, diff
 from boltview.bolt.file import BoltFile
 from boltview.containerd import schema
+from boltview.containerd.model import SNAPSHOT, ObjectRef
 from boltview.errors import BoltviewError
 from boltview.render.text import show_bytes
 
@@ -46,6 +47,14 @@ class Event:
             text += f": {', '.join(self.fields)}"
         return text
 
+    @property
+    def ref(self) -> ObjectRef:
+        """The object this event is about (a snapshot's id is ``snapshotter/key``)."""
+        if self.kind == SNAPSHOT:
+            snapshotter, _, key = self.id.partition("/")
+            return ObjectRef(SNAPSHOT, self.namespace, key, snapshotter)
+        return ObjectRef(self.kind, self.namespace, self.id)
+
     def to_json(self) -> dict[str, object]:
         return {
             "kind": self.kind,
@@ -69,6 +78,14 @@ def summarize(changes: Iterable[Change], old: BoltFile, new: BoltFile) -> list[E
             continue
         kind, namespace, ident, rest = located
         whole = not rest and change.is_bucket and change.op != "changed"
+        if kind == "group":
+            if whole:
+                # A whole bucket of objects came or went (a namespace's first lease):
+                # each object in it came or went.
+                action = "created" if change.op == "added" else "deleted"
+                for found in _objects_in(new if change.op == "added" else old, change.full_path):
+                    events[found] = Event(*found, action)
+            continue
         key = (kind, namespace, ident)
         if whole:
             action = "created" if change.op == "added" else "deleted"
@@ -93,6 +110,17 @@ def summarize(changes: Iterable[Change], old: BoltFile, new: BoltFile) -> list[E
     return list(events.values())
 
 
+def since_previous(db: BoltFile) -> tuple[BoltFile, list[Event]]:
+    """The previous transaction of ``db`` (its other meta page) and what changed since.
+
+    Raises BoltviewError when the other meta page is not a valid one.
+    """
+    old = db.with_meta(1 - db.meta.index)
+    if old.meta.problem is not None:
+        raise BoltviewError(f"the previous transaction's meta page is invalid: {old.meta.problem}")
+    return old, summarize(diff(old.root, db.root, same_file=True), old, db)
+
+
 def _locate(
     path: tuple[bytes, ...],
 ) -> tuple[str, str, str, tuple[bytes, ...]] | None:
@@ -108,7 +136,9 @@ def _locate(
     if len(path) == 2:
         return "namespace", namespace, namespace, ()
     bucket, rest = path[2], path[3:]
-    if bucket in _KINDS and rest:
+    if _holds_objects(bucket, rest):
+        return "group", namespace, "", rest
+    if bucket in _KINDS:
         return _KINDS[bucket], namespace, show_bytes(rest[0]), rest[1:]
     if bucket == schema.SNAPSHOTS and len(rest) >= 2:
         return "snapshot", namespace, f"{show_bytes(rest[0])}/{show_bytes(rest[1])}", rest[2:]
@@ -119,6 +149,38 @@ def _locate(
     if bucket == schema.LABELS:
         return "namespace", namespace, namespace, path[2:]
     return None
+
+
+def _holds_objects(bucket: bytes, rest: tuple[bytes, ...]) -> bool:
+    """Whether ``v1/<ns>/<bucket>/<rest>`` holds objects, or buckets of them:
+    ``containers``, ``snapshots``, ``snapshots/<snapshotter>``, ``content/blob``..."""
+    if bucket in _KINDS:
+        return not rest
+    if bucket == schema.SNAPSHOTS:
+        return len(rest) <= 1
+    if bucket == schema.CONTENT:
+        return not rest or (len(rest) == 1 and rest[0] in (schema.BLOB, schema.INGESTS))
+    return False
+
+
+def _objects_in(db: BoltFile, path: tuple[bytes, ...]) -> list[tuple[str, str, str]]:
+    """(kind, namespace, id) of every object in a bucket of objects (or of groups of them)."""
+    try:
+        bucket = db.bucket(*path)
+        names = [entry.key for entry in bucket.entries() if entry.is_bucket]
+    except BoltviewError:
+        return []
+    found: list[tuple[str, str, str]] = []
+    for name in names:
+        located = _locate(path + (name,))
+        if located is None:
+            continue
+        kind, namespace, ident, _ = located
+        if kind == "group":
+            found.extend(_objects_in(db, path + (name,)))
+        else:
+            found.append((kind, namespace, ident))
+    return found
 
 
 def _image_digest(db: BoltFile, event: Event) -> str:

@@ -33,8 +33,10 @@ from boltview.render.text import escape, show_bytes
 from boltview.tui.commands import BoltviewCommands
 from boltview.tui.exporting import ExportActions
 from boltview.tui.filtering import FilterActions
+from boltview.tui.groups import GroupTableActions
 from boltview.tui.live import LiveActions
 from boltview.tui.live_reads import changed_read, read_error
+from boltview.tui.marking import MarkActions
 from boltview.tui.messages import JumpToObject, JumpToRaw, ShowError, ShowObject, ShowRaw
 from boltview.tui.model import describe
 from boltview.tui.navigation import NavigationActions
@@ -48,7 +50,10 @@ from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
 
 
-class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions):
+class BoltviewApp(
+    NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions,
+    GroupTableActions, MarkActions,
+):
     """Browse one bolt file, read-only."""
 
     TITLE = "boltview"
@@ -67,6 +72,7 @@ class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportAc
         Binding("c", "copy_value", "Copy"),
         Binding("y", "copy_path", "Copy path", show=False),
         Binding("t", "toggle_txn", "Prev txn"),
+        Binding("d", "toggle_marks", "Changes"),
         Binding("n", "next_hit", "Next hit", show=False),
         Binding("N", "previous_hit", "Previous hit", show=False),
         Binding("left_square_bracket", "page(-1)", "Page back", show=False, key_display="["),
@@ -76,7 +82,7 @@ class BoltviewApp(NavigationActions, TransactionActions, FilterActions, ExportAc
 
     #: The footer's keys by how long they stay on a narrow terminal (the rest follow).
     FOOTER_PRIORITY = ("quit", "help", "toggle_txn", "reload", "switch_view", "search",
-                       "jump", "filter", "follow_link", "export", "copy_value")  # fmt: skip
+                       "jump", "filter", "follow_link", "toggle_marks", "export", "copy_value")  # fmt: skip
 
     DEFAULT_CSS = """
     #main {

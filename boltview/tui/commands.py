@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Back", "to where the last link or jump was taken (backspace, alt+←)", "go_back"),
     ("Forward", "again, after going back (alt+→)", "go_forward"),
     ("Previous transaction", "show the other meta page's tree, and back (t)", "toggle_txn"),
+    ("Mark changes", "the last transaction's, deleted and recovered objects (d)", "toggle_marks"),
     ("Next search result", "(n)", "next_hit"),
     ("Previous search result", "(N)", "previous_hit"),
     ("Help", "every key (?)", "help"),

@@ -45,3 +45,10 @@ class JumpToObject(Message):
     """Reveal a containerd object in the containerd tree."""
 
     ref: Any
+
+
+@dataclass
+class TreeFilled(Message):
+    """The containerd tree put children under ``node`` (namespaces, groups, objects)."""
+
+    node: Any

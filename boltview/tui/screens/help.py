@@ -37,6 +37,8 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("alt+→", "forward again"),
             ("t", "switch to the previous transaction (the other meta page) and back"),
             ("r", "reload the file when a writer changed it (the header says so)"),
+            ("d", "mark changed, deleted (not live) and recovered objects"),
+            ("s S, a header click", "in a group's table: sort by a column, reverse; Enter opens"),
             ("[  ]", "previous / next page of a big value's hex dump"),
         ],
     ),

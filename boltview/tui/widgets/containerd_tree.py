@@ -29,7 +29,7 @@ from boltview.containerd.relations import Relation
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
 from boltview.tui.live_reads import read_error, read_result
-from boltview.tui.messages import ShowError, ShowObject
+from boltview.tui.messages import ShowError, ShowObject, TreeFilled
 from boltview.tui.model import COUNT_LIMIT, ContainerdModel
 from boltview.tui.widgets.browsing import attached
 from boltview.tui.widgets.containerd_items import (
@@ -137,6 +137,7 @@ class ContainerdTree(RevealingTree):
             if first is not None:
                 first.expand()
             self._land(target)
+        self.post_message(TreeFilled(root))
 
     # -- keys --------------------------------------------------------------------------
 
@@ -283,6 +284,7 @@ class ContainerdTree(RevealingTree):
             self._tree_lines  # noqa: B018 - rebuild the lines so cursor.line is current
             if cursor.line >= 0:
                 self.move_cursor(cursor)
+        self.post_message(TreeFilled(node))
 
     def _add_object(
         self,
