@@ -42,6 +42,7 @@ LAZY_COMMANDS = {
     "recover": ("boltview.cli.forensics", "RECOVER_COMMAND"),
     "grep": ("boltview.cli.grep", "grep_command"),
     "scan": ("boltview.cli.node", "scan_command"),
+    "etcd": ("boltview.cli.etcd", "etcd_group"), "k8s": ("boltview.cli.etcd", "k8s_group"),
 }
 
 
