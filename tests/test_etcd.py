@@ -306,3 +306,24 @@ def test_cli_ls_and_info() -> None:
     info = json.loads(run("etcd", "info", DB).stdout)
     assert info["leases"] and all(len(lease["id"]) == 16 for lease in info["leases"])
     assert info["problems"] == []
+
+
+# -- damage ----------------------------------------------------------------------------------
+
+
+def test_a_damaged_value_is_a_problem_not_a_stop(tmp_path: Path) -> None:
+    data = bytearray(DB.read_bytes())
+    at = data.find(b"\x2a\x09bar-again")  # foo's value field, in etcd's own page
+    assert at > 0
+    data[at] = 0x2F  # wire type 7: no protobuf has it
+    damaged = tmp_path / "db"
+    damaged.write_bytes(bytes(data))
+    with reading(str(damaged)) as db:
+        store = EtcdStore(db)
+        assert store.get(b"foo").kvs == []  # the put at {10, 0} cannot be read
+        assert len(store.problems) == 1 and "key bucket" in store.problems[0]
+        assert store.get(b"/app/config").kvs  # the rest can
+    result = run("etcd", "info", damaged)
+    assert result.returncode == 1 and json.loads(result.stdout)["problems"]
+    get = run("etcd", "get", damaged, "foo")
+    assert get.returncode == 1 and get.stderr.startswith("boltview: warning: key bucket")

@@ -161,8 +161,6 @@ def test_encrypted_values_say_how_they_are_encrypted(
 
 def test_hostile_values_never_raise() -> None:
     generator = random.Random(13)
-    good = (FIXTURE / "expected" / "k8s").glob("*.json")
-    assert good
     for _ in range(300):
         tail = generator.randbytes(generator.randrange(0, 64))
         for value in (MAGIC + tail, b"{" + tail, tail, b"k8s:enc:" + tail):

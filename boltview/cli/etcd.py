@@ -11,7 +11,9 @@
 
 ``-w json`` is shaped like ``etcdctl get -w json``: a header with the store's
 revision, then ``kvs`` with base64 keys and values, and fields that are zero
-left out as etcdctl leaves them out.  The file is etcd's bbolt backend
+left out as etcdctl leaves them out.  A damaged file is answered with
+what could be read, then one ``boltview: warning:`` line for each record
+that could not, and exit 1.  The file is etcd's bbolt backend
 (``member/snap/db``), read without etcd: ``--rev`` below the compacted
 revision is refused as etcd refuses it.
 """
@@ -19,6 +21,7 @@ revision is refused as etcd refuses it.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +29,7 @@ from typing import Any
 
 import click
 
-from boltview.cli.options import UserError, console, db_options, open_db, print_json
+from boltview.cli.options import EXIT_PROBLEMS, UserError, console, db_options, open_db, print_json
 from boltview.errors import DecodeError
 from boltview.render.json import no_del
 from boltview.render.text import base64_text, escape, parse_name, show_text
@@ -47,6 +50,10 @@ def etcd_store(path: str, meta: int | None, snapshot: bool | None) -> Iterator[E
             yield store
         except RevisionError as error:
             raise UserError(f"{path}: {error}") from None
+        if store.problems:  # answered with what could be read: say what could not
+            for problem in store.problems:
+                click.echo(f"boltview: warning: {escape(problem)}", err=True)
+            sys.exit(EXIT_PROBLEMS)
 
 
 def kv_json(kv: KeyValue) -> dict[str, Any]:
