@@ -327,3 +327,27 @@ def test_a_damaged_value_is_a_problem_not_a_stop(tmp_path: Path) -> None:
     assert result.returncode == 1 and json.loads(result.stdout)["problems"]
     get = run("etcd", "get", damaged, "foo")
     assert get.returncode == 1 and get.stderr.startswith("boltview: warning: key bucket")
+
+
+# -- read-only ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ["etcd", "get", "{db}", "", "--prefix", "-w", "json"],
+        ["etcd", "history", "{db}", "foo"],
+        ["etcd", "ls", "{db}", "/registry/"],
+        ["etcd", "info", "{db}"],
+        ["k8s", "ls", "{db}", "pods"],
+    ],
+    ids=" ".join,
+)
+def test_etcd_verbs_never_write_lock_or_create(verb: list[str], tmp_path: Path) -> None:
+    from tests.test_strace import Case, run_traced, strace
+
+    strace()
+    traces, result = run_traced(Case(DB, verb), tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [line for trace in traces for line in trace.db_opens], "the file was never opened"
+    assert not [v for trace in traces for v in trace.violations]
