@@ -351,3 +351,31 @@ def test_etcd_verbs_never_write_lock_or_create(verb: list[str], tmp_path: Path) 
     assert result.returncode == 0, result.stderr[-3000:]
     assert [line for trace in traces for line in trace.db_opens], "the file was never opened"
     assert not [v for trace in traces for v in trace.violations]
+
+
+# -- a saved snapshot --------------------------------------------------------------------------
+
+SNAPSHOT = FIXTURE / "snapshot.db"
+
+
+def test_a_saved_snapshot_has_its_sha256_checked(tmp_path: Path) -> None:
+    import hashlib
+
+    data = SNAPSHOT.read_bytes()
+    assert len(data) % 512 == 32
+    with reading(str(SNAPSHOT)) as db:
+        snap = EtcdStore(db)
+        found = snap.snapshot_hash()
+        assert found is not None and found.ok
+        assert found.computed == hashlib.sha256(data[:-32]).hexdigest()
+        # The same key space as the backend it was saved from.
+        assert snap.get(b"", prefix=True) == EtcdStore(db).get(b"", prefix=True)
+        with reading(str(DB)) as backend:
+            assert snap.get(b"", prefix=True) == EtcdStore(backend).get(b"", prefix=True)
+            assert EtcdStore(backend).snapshot_hash() is None  # no trailer on a backend
+    damaged = tmp_path / "snapshot.db"
+    damaged.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    result = run("etcd", "info", damaged)
+    assert result.returncode == 1 and "sha256 mismatch" in result.stderr
+    assert json.loads(result.stdout)["snapshot_sha256"]["ok"] is False
+    assert json.loads(run("etcd", "info", SNAPSHOT).stdout)["snapshot_sha256"]["ok"] is True

@@ -217,9 +217,23 @@ def info_command(path: str, meta: int | None, snapshot: bool | None) -> None:
             "alarms": store.alarms(),
             "auth": store.auth(),
             "cluster": store.cluster(),
+            "snapshot_sha256": snapshot_json(store),
             "problems": store.problems,
         }
         print_json(document)
+
+
+def snapshot_json(store: EtcdStore) -> dict[str, Any] | None:
+    """A saved snapshot's trailer: the sha256 it holds and the one its bytes have."""
+    found = store.snapshot_hash()
+    if found is None:
+        return None
+    if not found.ok:
+        store.problems.append(
+            f"snapshot sha256 mismatch: the trailer says {found.stored}, the bytes hash to "
+            f"{found.computed}"
+        )
+    return {"stored": found.stored, "computed": found.computed, "ok": found.ok}
 
 
 @click.group("k8s", context_settings={"help_option_names": ["-h", "--help"]})

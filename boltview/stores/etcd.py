@@ -28,6 +28,7 @@ read with the schemas in :mod:`boltview.stores.etcd_schemas`.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ __all__ = [
     "Record",
     "Revision",
     "RevisionError",
+    "SnapshotHash",
     "decode_key_value",
     "is_etcd",
     "lease_hex",
@@ -192,6 +194,22 @@ class Answer:
 
     revision: int
     kvs: list[KeyValue]
+
+
+@dataclass(frozen=True)
+class SnapshotHash:
+    """The sha256 that ``etcdctl snapshot save`` appends to the backend it saves."""
+
+    stored: str
+    computed: str
+
+    @property
+    def ok(self) -> bool:
+        return self.stored == self.computed
+
+
+SNAPSHOT_HASH_SIZE = 32
+_HASH_CHUNK = 1 << 22
 
 
 def is_etcd(db: BoltFile) -> bool:
@@ -369,6 +387,28 @@ class EtcdStore:
                 path = prefix + rest[: slash + 1]
                 out.setdefault(path, [path, 0, None])[1] += 1
         return [(path, count, kv) for path, count, kv in out.values()]
+
+    def snapshot_hash(self) -> SnapshotHash | None:
+        """The trailer of a saved snapshot, checked; None for a plain backend.
+
+        etcd knows a snapshot by its size (``size % 512 == 32``, as
+        ``etcdctl snapshot restore`` does): bbolt pages are multiples of 512 bytes.
+        """
+        size = self.db.size
+        if size % 512 != SNAPSHOT_HASH_SIZE:
+            return None
+        source = self.db.source
+        end = size - SNAPSHOT_HASH_SIZE
+        digest = hashlib.sha256()
+        offset = 0
+        while offset < end:
+            chunk = source.read(offset, min(_HASH_CHUNK, end - offset))
+            if not chunk:
+                break
+            digest.update(chunk)
+            offset += len(chunk)
+        stored = source.read(end, SNAPSHOT_HASH_SIZE)
+        return SnapshotHash(stored.hex(), digest.hexdigest())
 
     # -- the other buckets -----------------------------------------------------------
 
