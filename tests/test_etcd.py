@@ -379,3 +379,17 @@ def test_a_saved_snapshot_has_its_sha256_checked(tmp_path: Path) -> None:
     assert result.returncode == 1 and "sha256 mismatch" in result.stderr
     assert json.loads(result.stdout)["snapshot_sha256"]["ok"] is False
     assert json.loads(run("etcd", "info", SNAPSHOT).stdout)["snapshot_sha256"]["ok"] is True
+
+
+def test_no_value_in_etcds_file_is_called_a_protobuf_any() -> None:
+    from boltview.values.hints import hint_for
+    from boltview.values.recognize import recognize
+
+    kinds = set()
+    with reading(str(DB)) as db:
+        for bucket in db.root.buckets():
+            for entry in bucket.entries():
+                kind = recognize(entry.value, hint_for(entry.key)).kind
+                assert kind != "any", (bucket.name, entry.key)
+                kinds.add((bucket.name, kind))
+    assert (b"key", "protobuf") in kinds  # KeyValues: a message read without a schema
