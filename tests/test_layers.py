@@ -27,7 +27,7 @@ PACKAGE = ROOT / "boltview"
 
 #: Layers from the bottom up; a module may import its own layer and those below.
 LAYERS = (
-    "base", "bolt", "render", "protobuf", "values", "containerd", "forensics", "node", "tui", "cli",
+    "base", "bolt", "render", "protobuf", "values", "containerd", "stores", "forensics", "node", "tui", "cli",
 )  # fmt: skip
 
 #: Modules outside a layer's folder, and the layer they belong to.

@@ -144,6 +144,52 @@ def test_any_refuses_what_does_not_parse() -> None:
     assert hinted.kind == "any"
 
 
+def varint_field(number: int, value: int) -> bytes:
+    return encode_uvarint(number << 3) + encode_uvarint(value)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [b"/registry/pods/default/x", b"foo.bar", b"example.com/pkg.Msg", b"containerd.runc.v1.Options"],
+)
+def test_an_etcd_key_value_is_no_any_whatever_its_key(key: bytes) -> None:
+    # mvccpb.KeyValue: key (1), create/mod revision and version (2-4), value (5), lease (6).
+    kv = (
+        length_delimited(1, key)
+        + varint_field(2, 5)
+        + varint_field(3, 7)
+        + varint_field(4, 2)
+        + length_delimited(5, b"hello")
+        + varint_field(6, 0x694D8A1F2C3B4D5E)
+    )
+    assert R.protobuf_any(kv) is None
+    assert R.recognize(kv).kind == "protobuf"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        b"",  # nothing after the type URL: not even a value
+        length_delimited(3, b"x"),  # a third field
+        varint_field(2, 1),  # the value as a varint
+        length_delimited(2, b"\x08\x01"),  # the value twice
+        length_delimited(1, b"pkg.Other"),  # the type URL twice
+    ],
+)
+def test_any_refuses_fields_an_any_does_not_have(extra: bytes) -> None:
+    value = any_bytes("pkg.Msg", b"\x08\x01") + extra
+    if extra:
+        assert R.protobuf_any(value) is None
+    else:
+        assert R.protobuf_any(value) is not None  # the control: the bare Any is one
+
+
+def test_an_any_with_an_empty_value_is_still_one() -> None:
+    # Go omits an empty value (proto3), leaving the type URL alone.
+    reading = R.protobuf_any(length_delimited(1, b"type.googleapis.com/google.protobuf.Empty"))
+    assert reading is not None and reading.summary == "Any google.protobuf.Empty"
+
+
 # -- text, u64, schemaless protobuf, varint --------------------------------------------------
 
 

@@ -55,6 +55,8 @@ LAZY_COMMANDS = {
     "drift": ("boltview.cli.files", "drift_command"),
     "export-fs": ("boltview.cli.files", "export_fs_command"),
     "timeline": ("boltview.cli.timeline", "timeline_command"),
+    "etcd": ("boltview.cli.etcd", "etcd_group"),
+    "k8s": ("boltview.cli.etcd", "k8s_group"),
 }
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "DecodedAny",
     "decode_any",
     "decode_any_value",
+    "is_any_shaped",
     "is_json_type_url",
 ]
 
@@ -128,6 +129,27 @@ def decode_any_value(type_url: str, value: bytes) -> DecodedAny:
             return _fallback(type_url, value, f"not a valid {schema.name}: {exc}")
         return DecodedAny(type_url, value, decoded, PROTOBUF_PREFIX + schema.name)
     return _guess(type_url, value)
+
+
+def is_any_shaped(data: bytes) -> bool:
+    """True if ``data`` holds nothing but an Any's two fields, as Go writes them.
+
+    That is: a well-formed message whose fields are 1 (the type URL) and, at
+    most once each, 2 (the value), both length-delimited.  A message with any
+    other field is something else that happens to begin with a string, such
+    as etcd's ``mvccpb.KeyValue`` (key, then revisions as varints).
+    """
+    try:
+        fields = decode_raw(bytes(data))
+    except DecodeError:
+        return False
+    numbers = [field.number for field in fields]
+    return (
+        numbers.count(1) == 1
+        and numbers.count(2) <= 1
+        and len(numbers) == numbers.count(1) + numbers.count(2)
+        and all(field.wire_type == WireType.LEN for field in fields)
+    )
 
 
 def _split_any(data: bytes) -> tuple[str, bytes]:

@@ -10,8 +10,9 @@ first that answers wins:
 go time        ``time.MarshalBinary``: 15 or 16 bytes, version 1 or 2, a year
                from 1970 to 2200
 json           an object or array that parses, UTF-8
-any            a protobuf ``Any`` (field 1 first) whose type URL is a type
-               name and whose value decodes
+any            a protobuf ``Any``: field 1 first, no fields but the type URL
+               and the value, a type URL that is a type name, a value that
+               decodes
 text           printable UTF-8
 u64            8 bytes: a 64-bit integer? (a guess, marked with "?")
 protobuf       a message read without a schema (a guess)
@@ -35,7 +36,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from boltview.errors import DecodeError
-from boltview.protobuf.any import decode_any
+from boltview.protobuf.any import decode_any, is_any_shaped
 from boltview.protobuf.wire import decode_raw_json
 from boltview.render.text import escape, human_size, printable_utf8
 from boltview.values.gotime import decode_go_time, go_datetime
@@ -170,8 +171,11 @@ def json_value(value: bytes) -> Reading | None:
 
 
 def protobuf_any(value: bytes) -> Reading | None:
-    """A ``google.protobuf.Any`` that begins with its type URL, as Go writes it."""
-    return any_value(value) if value[:1] == b"\x0a" else None
+    """A ``google.protobuf.Any`` exactly as Go writes it: the type URL first, then
+    the value, and nothing else (unlike the hinted :func:`any_value`)."""
+    if value[:1] != b"\x0a" or not is_any_shaped(value):
+        return None
+    return any_value(value)
 
 
 # A type URL is a protobuf full name (containerd.runc.v1.Options), or a host and a

@@ -1,0 +1,519 @@
+"""etcd's backend (``member/snap/db``), read the way etcdctl answers.
+
+etcd v3 keeps its data in one bbolt file with a bucket per concern:
+
+==================  =============================================================
+``key``             every revision of every key: the bolt key is the revision
+                    ``{main, sub}`` (17 bytes: 8-byte big-endian main, ``_``,
+                    8-byte big-endian sub; an 18th byte ``t`` marks a tombstone,
+                    a delete), the value an ``mvccpb.KeyValue``
+``meta``            ``consistent_index`` (a big-endian u64), ``term`` (3.5+),
+                    ``scheduledCompactRev`` and ``finishedCompactRev`` (a revision)
+``lease``           ``leasepb.Lease`` by 8-byte big-endian lease ID
+``members``         JSON by hex member ID; ``members_removed`` the removed ones
+``alarm``           ``etcdserverpb.AlarmMember`` as the key, no value
+``auth``            ``authEnabled`` (one byte) and ``authRevision`` (u64)
+``authUsers``       ``authpb.User`` by name; ``authRoles`` ``authpb.Role`` by name
+``cluster``         ``clusterVersion`` and, in 3.5+, ``downgrade``
+==================  =============================================================
+
+A key's value "as of revision N" (``etcdctl get --rev N``) is its newest
+revision whose main is at most N, unless that revision is a tombstone.  A
+compaction at revision C removes every revision below C except each key's
+newest one (and that too when it is a tombstone), so etcd refuses to answer
+for N < C: :class:`RevisionError`, worded as etcd words it.  Messages are
+read with the schemas in :mod:`boltview.stores.etcd_schemas`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from boltview.bolt.bucket import Bucket
+from boltview.bolt.file import BoltFile
+from boltview.errors import BoltviewError, DecodeError
+from boltview.protobuf.wire import JsonValue, WireType, decode_raw, to_int64
+from boltview.stores import etcd_schemas as schemas
+
+__all__ = [
+    "BUCKETS",
+    "EtcdStore",
+    "KeyValue",
+    "Lease",
+    "Meta",
+    "Record",
+    "Revision",
+    "RevisionError",
+    "SnapshotHash",
+    "decode_key_value",
+    "is_etcd",
+    "lease_hex",
+    "parse_revision",
+    "prefix_end",
+]
+
+BUCKETS = (
+    b"key", b"meta", b"lease", b"members", b"members_removed",
+    b"alarm", b"auth", b"authUsers", b"authRoles", b"cluster",
+)  # fmt: skip
+"""etcd's backend buckets; ``key`` and ``meta`` are always there."""
+
+REVISION_SIZE = 17
+TOMBSTONE = ord("t")
+
+
+class RevisionError(BoltviewError):
+    """A revision etcd would refuse: compacted away, or not written yet."""
+
+
+@dataclass(frozen=True, order=True)
+class Revision:
+    """A point in etcd's history: ``main`` counts transactions, ``sub`` changes within one."""
+
+    main: int
+    sub: int = 0
+
+    def __str__(self) -> str:
+        return f"{{{self.main}, {self.sub}}}"
+
+
+def parse_revision(key: bytes) -> tuple[Revision, bool]:
+    """A ``key`` bucket key: its revision, and whether it marks a tombstone."""
+    if len(key) not in (REVISION_SIZE, REVISION_SIZE + 1) or key[8] != ord("_"):
+        raise DecodeError(f"not an etcd revision: {len(key)} bytes, expected 17 or 18")
+    tombstone = len(key) == REVISION_SIZE + 1
+    if tombstone and key[REVISION_SIZE] != TOMBSTONE:
+        raise DecodeError(f"not an etcd revision: byte 18 is {key[17]:#04x}, not 't'")
+    main = int.from_bytes(key[:8], "big", signed=True)
+    sub = int.from_bytes(key[9:17], "big", signed=True)
+    return Revision(main, sub), tombstone
+
+
+def revision_key(main: int, sub: int = 0) -> bytes:
+    """The ``key`` bucket key of a revision (no tombstone mark)."""
+    return main.to_bytes(8, "big", signed=True) + b"_" + sub.to_bytes(8, "big", signed=True)
+
+
+def lease_hex(lease: int) -> str:
+    """A lease ID as etcdctl prints it: 16 hex digits of the unsigned 64-bit number."""
+    return f"{lease & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def prefix_end(prefix: bytes) -> bytes | None:
+    """The end of the range of keys that start with ``prefix`` (etcd's ``GetPrefixRangeEnd``);
+    None when every key from ``prefix`` on is in it."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    """An ``mvccpb.KeyValue``: a key's state at one revision."""
+
+    key: bytes
+    create_revision: int = 0
+    mod_revision: int = 0
+    version: int = 0
+    value: bytes = b""
+    lease: int = 0
+
+
+_KV_INTS = {2: "create_revision", 3: "mod_revision", 4: "version", 6: "lease"}
+
+
+def decode_key_value(data: bytes) -> KeyValue:
+    """An ``mvccpb.KeyValue`` (key 1, create 2, mod 3, version 4, value 5, lease 6)."""
+    key = value = b""
+    numbers: dict[str, int] = {}
+    for wire in decode_raw(bytes(data)):
+        if wire.number in (1, 5) and wire.wire_type == WireType.LEN:
+            assert isinstance(wire.value, bytes)
+            if wire.number == 1:
+                key = wire.value
+            else:
+                value = wire.value
+        elif wire.number in _KV_INTS and wire.wire_type == WireType.VARINT:
+            assert isinstance(wire.value, int)
+            numbers[_KV_INTS[wire.number]] = to_int64(wire.value)
+        else:
+            raise DecodeError(
+                f"not an mvccpb.KeyValue: field {wire.number} ({wire.wire_type.name})"
+            )
+    return KeyValue(key, value=value, **numbers)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One entry of the ``key`` bucket: a put (``kv``) or a tombstone (a delete)."""
+
+    revision: Revision
+    tombstone: bool
+    kv: KeyValue
+
+    @property
+    def key(self) -> bytes:
+        return self.kv.key
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The ``meta`` bucket; None where the key is missing."""
+
+    consistent_index: int | None
+    term: int | None
+    scheduled_compact_revision: int | None
+    finished_compact_revision: int | None
+    other: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A ``leasepb.Lease`` and the keys attached to it at the current revision."""
+
+    id: int
+    ttl: int
+    remaining_ttl: int
+    keys: list[bytes]
+
+    @property
+    def hex_id(self) -> str:
+        return lease_hex(self.id)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``etcdctl get`` answers: the store's revision and the keys' values."""
+
+    revision: int
+    kvs: list[KeyValue]
+
+
+@dataclass(frozen=True)
+class SnapshotHash:
+    """The sha256 that ``etcdctl snapshot save`` appends to the backend it saves."""
+
+    stored: str
+    computed: str
+
+    @property
+    def ok(self) -> bool:
+        return self.stored == self.computed
+
+
+SNAPSHOT_HASH_SIZE = 32
+_HASH_CHUNK = 1 << 22
+
+
+def is_etcd(db: BoltFile) -> bool:
+    """True when the file has etcd's ``key`` and ``meta`` buckets at the top."""
+    names = {bucket.name for bucket in db.root.buckets()}
+    return {b"key", b"meta"} <= names
+
+
+class EtcdStore:
+    """An etcd backend file, read-only; everything is read on first use."""
+
+    def __init__(self, db: BoltFile) -> None:
+        if not is_etcd(db):
+            raise DecodeError("not an etcd database: no 'key' and 'meta' buckets at the top")
+        self.db = db
+        self.problems: list[str] = []
+
+    def _bucket(self, name: bytes) -> Bucket | None:
+        for bucket in self.db.root.buckets():
+            if bucket.name == name:
+                return bucket
+        return None
+
+    def _entries(self, name: bytes) -> Iterator[tuple[bytes, bytes]]:
+        bucket = self._bucket(name)
+        if bucket is None:
+            return
+        for entry in bucket.entries():
+            if not entry.is_bucket:
+                yield entry.key, entry.value
+
+    # -- the key space ---------------------------------------------------------------
+
+    def records(self) -> Iterator[Record]:
+        """Every revision in the file, oldest first; what cannot be read goes to ``problems``."""
+        for raw_key, raw_value in self._entries(b"key"):
+            try:
+                revision, tombstone = parse_revision(raw_key)
+                kv = decode_key_value(raw_value)
+            except DecodeError as error:
+                self.problems.append(f"key bucket, key {raw_key.hex()}: {error}")
+                continue
+            yield Record(revision, tombstone, kv)
+
+    @cached_property
+    def history_index(self) -> dict[bytes, list[Record]]:
+        """Each key's revisions in the file, oldest first."""
+        index: dict[bytes, list[Record]] = {}
+        for record in self.records():
+            index.setdefault(record.key, []).append(record)
+        return index
+
+    @cached_property
+    def sorted_keys(self) -> list[bytes]:
+        return sorted(self.history_index)
+
+    @cached_property
+    def meta(self) -> Meta:
+        found = dict(self._entries(b"meta"))
+        other = {
+            name.decode("utf-8", "replace"): value.hex()
+            for name, value in found.items()
+            if name not in _META_KEYS
+        }
+        numbers: dict[bytes, int | None] = {}
+        for name in _META_KEYS:
+            try:
+                numbers[name] = _number(found.get(name))
+            except DecodeError as error:
+                numbers[name] = None
+                self.problems.append(f"meta bucket, key {name.decode()}: {error}")
+        return Meta(
+            consistent_index=numbers[b"consistent_index"],
+            term=numbers[b"term"],
+            scheduled_compact_revision=numbers[b"scheduledCompactRev"],
+            finished_compact_revision=numbers[b"finishedCompactRev"],
+            other=other,
+        )
+
+    @property
+    def compacted_revision(self) -> int:
+        """The revision of the last finished compaction (0: never compacted)."""
+        return self.meta.finished_compact_revision or 0
+
+    @cached_property
+    def current_revision(self) -> int:
+        """The store's revision, as etcd restores it: the newest in the file, or the
+        compaction's when that is newer."""
+        newest = 0
+        for records in self.history_index.values():
+            newest = max(newest, records[-1].revision.main)
+        return max(newest, self.compacted_revision)
+
+    def check_revision(self, rev: int) -> int:
+        """``rev`` as etcd would take it (0: the current one), or :class:`RevisionError`."""
+        if rev < 0:
+            raise RevisionError(f"revision {rev} is negative")
+        if rev == 0:
+            return self.current_revision
+        if rev > self.current_revision:
+            raise RevisionError(
+                f"required revision {rev} is a future revision (the store is at "
+                f"{self.current_revision})"
+            )
+        if rev < self.compacted_revision:
+            raise RevisionError(
+                f"required revision {rev} has been compacted (compacted at "
+                f"{self.compacted_revision})"
+            )
+        return rev
+
+    def value_at(self, key: bytes, rev: int) -> KeyValue | None:
+        """``key`` as of revision ``rev`` (already checked): None when absent or deleted."""
+        records = self.history_index.get(key)
+        if not records:
+            return None
+        mains = [record.revision.main for record in records]
+        at = bisect.bisect_right(mains, rev)
+        if at == 0:
+            return None
+        record = records[at - 1]
+        return None if record.tombstone else record.kv
+
+    def get(
+        self, key: bytes, rev: int = 0, prefix: bool = False, range_end: bytes | None = None
+    ) -> Answer:
+        """Like ``etcdctl get KEY [--rev N] [--prefix]``: keys in order, as of ``rev``."""
+        at = self.check_revision(rev)
+        if prefix:
+            if key == b"":
+                key = b"\x00"
+            range_end = prefix_end(key)
+            if key == b"\x00":
+                range_end = None
+            return Answer(self.current_revision, list(self._range(key, range_end, at)))
+        if range_end is not None:
+            return Answer(self.current_revision, list(self._range(key, range_end, at)))
+        found = self.value_at(key, at)
+        return Answer(self.current_revision, [found] if found is not None else [])
+
+    def _range(self, start: bytes, end: bytes | None, rev: int) -> Iterator[KeyValue]:
+        keys = self.sorted_keys
+        for index in range(bisect.bisect_left(keys, start), len(keys)):
+            key = keys[index]
+            if end is not None and key >= end:
+                return
+            found = self.value_at(key, rev)
+            if found is not None:
+                yield found
+
+    def history(self, key: bytes) -> list[Record]:
+        """Every revision of ``key`` still in the file, oldest first, tombstones included."""
+        return list(self.history_index.get(key, []))
+
+    def live_keys(self, prefix: bytes = b"", rev: int = 0) -> list[KeyValue]:
+        """The keys that start with ``prefix`` and exist as of ``rev``."""
+        return self.get(prefix, rev, prefix=True).kvs
+
+    def children(
+        self, prefix: bytes = b"", rev: int = 0
+    ) -> list[tuple[bytes, int, KeyValue | None]]:
+        """One level of the key space as a tree by ``/`` under ``prefix``.
+
+        Each child is (path, keys under it, the key's value): a path ending in
+        ``/`` is a folder holding that many live keys; a key is also a folder
+        when longer keys begin with it and a ``/``.
+        """
+        out: dict[bytes, list[Any]] = {}
+        for kv in self.live_keys(prefix, rev):
+            rest = kv.key[len(prefix) :]
+            slash = rest.find(b"/")
+            if slash < 0:
+                out.setdefault(kv.key, [kv.key, 0, None])[2] = kv
+            else:
+                path = prefix + rest[: slash + 1]
+                out.setdefault(path, [path, 0, None])[1] += 1
+        return [(path, count, kv) for path, count, kv in out.values()]
+
+    def snapshot_hash(self) -> SnapshotHash | None:
+        """The trailer of a saved snapshot, checked; None for a plain backend.
+
+        etcd knows a snapshot by its size (``size % 512 == 32``, as
+        ``etcdctl snapshot restore`` does): bbolt pages are multiples of 512 bytes.
+        """
+        size = self.db.size
+        if size % 512 != SNAPSHOT_HASH_SIZE:
+            return None
+        source = self.db.source
+        end = size - SNAPSHOT_HASH_SIZE
+        digest = hashlib.sha256()
+        offset = 0
+        while offset < end:
+            chunk = source.read(offset, min(_HASH_CHUNK, end - offset))
+            if not chunk:
+                break
+            digest.update(chunk)
+            offset += len(chunk)
+        stored = source.read(end, SNAPSHOT_HASH_SIZE)
+        return SnapshotHash(stored.hex(), digest.hexdigest())
+
+    # -- the other buckets -----------------------------------------------------------
+
+    def leases(self) -> list[Lease]:
+        """Every lease, with the keys attached to it at the current revision."""
+        attached: dict[int, list[bytes]] = {}
+        for kv in self.live_keys():
+            if kv.lease:
+                attached.setdefault(kv.lease, []).append(kv.key)
+        leases = []
+        for raw_key, raw_value in self._entries(b"lease"):
+            try:
+                decoded = schemas.decode(schemas.LEASE, raw_value)
+            except DecodeError as error:
+                self.problems.append(f"lease bucket, key {raw_key.hex()}: {error}")
+                continue
+            lease_id = _int(decoded.get("ID"))
+            if lease_id == 0 and len(raw_key) == 8:
+                lease_id = int.from_bytes(raw_key, "big", signed=True)
+            leases.append(
+                Lease(
+                    lease_id,
+                    _int(decoded.get("TTL")),
+                    _int(decoded.get("RemainingTTL")),
+                    attached.get(lease_id, []),
+                )
+            )
+        return leases
+
+    def members(self, removed: bool = False) -> list[dict[str, JsonValue]]:
+        """The ``members`` (or ``members_removed``) bucket: each member's JSON by hex ID."""
+        members: list[dict[str, JsonValue]] = []
+        name = b"members_removed" if removed else b"members"
+        for raw_key, raw_value in self._entries(name):
+            member: dict[str, JsonValue] = {"id": raw_key.decode("utf-8", "replace")}
+            if raw_value:
+                try:
+                    member["attributes"] = json.loads(raw_value)
+                except (UnicodeDecodeError, ValueError):
+                    member["attributes"] = raw_value.hex()
+                    self.problems.append(f"{name.decode()} bucket, key {raw_key!r}: not JSON")
+            members.append(member)
+        return members
+
+    def alarms(self) -> list[dict[str, JsonValue]]:
+        """The ``alarm`` bucket: each key is an ``AlarmMember`` (member ID, alarm)."""
+        alarms: list[dict[str, JsonValue]] = []
+        for raw_key, _ in self._entries(b"alarm"):
+            try:
+                decoded = schemas.decode(schemas.ALARM_MEMBER, raw_key)
+            except DecodeError as error:
+                self.problems.append(f"alarm bucket, key {raw_key.hex()}: {error}")
+                continue
+            alarms.append(
+                {
+                    "memberID": f"{_int(decoded.get('MemberID')):x}",
+                    "alarm": decoded.get("Alarm", "NONE"),
+                }
+            )
+        return alarms
+
+    def auth(self) -> dict[str, JsonValue]:
+        """``auth``, ``authUsers`` and ``authRoles``: password hashes are shown as hashes."""
+        flags = dict(self._entries(b"auth"))
+        enabled = flags.get(b"authEnabled")
+        users: list[JsonValue] = []
+        for raw_key, raw_value in self._entries(b"authUsers"):
+            try:
+                users.append(schemas.user(raw_value))
+            except DecodeError as error:
+                self.problems.append(f"authUsers bucket, key {raw_key!r}: {error}")
+        roles: list[JsonValue] = []
+        for raw_key, raw_value in self._entries(b"authRoles"):
+            try:
+                roles.append(schemas.role(raw_value))
+            except DecodeError as error:
+                self.problems.append(f"authRoles bucket, key {raw_key!r}: {error}")
+        return {
+            "enabled": None if enabled is None else enabled == b"\x01",
+            "revision": _number(flags.get(b"authRevision")),
+            "users": users,
+            "roles": roles,
+        }
+
+    def cluster(self) -> dict[str, str]:
+        """The ``cluster`` bucket (``clusterVersion``), as text."""
+        return {
+            name.decode("utf-8", "replace"): value.decode("utf-8", "replace")
+            for name, value in self._entries(b"cluster")
+        }
+
+
+_META_KEYS = {b"consistent_index", b"term", b"scheduledCompactRev", b"finishedCompactRev"}
+
+
+def _number(raw: bytes | None) -> int | None:
+    """A big-endian u64, or a revision's main (17 bytes, as etcd 3.4 writes compactions)."""
+    if raw is None:
+        return None
+    if len(raw) == 8:
+        return int.from_bytes(raw, "big")
+    if len(raw) == REVISION_SIZE and raw[8] == ord("_"):
+        return int.from_bytes(raw[:8], "big", signed=True)
+    raise DecodeError(f"expected a u64 or a revision, got {len(raw)} bytes")
+
+
+def _int(value: JsonValue) -> int:
+    return value if isinstance(value, int) else 0

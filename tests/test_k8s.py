@@ -1,0 +1,203 @@
+"""Kubernetes objects in etcd, checked against Kubernetes' own serializers.
+
+The protobuf values in ``fixtures/etcd/db`` were written by apimachinery's
+protobuf serializer over real ``k8s.io/api`` objects (``fixtures/etcd/k8senc``),
+and ``fixtures/etcd/expected/k8s/*.json`` holds the same objects from
+apimachinery's JSON serializer: what boltview decodes from the protobuf must
+be what Kubernetes itself says the object is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from boltview.bolt.file import reading
+from boltview.stores.etcd import EtcdStore
+from boltview.stores.k8s_schemas import TOP_LEVEL
+from boltview.stores.kubernetes import MAGIC, decode_value, human_duration, list_objects
+from tests.conftest import ROOT
+
+FIXTURE = ROOT / "fixtures" / "etcd"
+DB = FIXTURE / "db"
+OBJECTS = sorted((FIXTURE / "expected" / "k8s").glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[EtcdStore]:
+    with reading(str(DB)) as db:
+        yield EtcdStore(db)
+
+
+def key_of(path: Path) -> bytes:
+    return path.name.removesuffix(".json").replace("%", "/").encode()
+
+
+def assert_within(mine: Any, theirs: Any, where: str) -> None:
+    """Everything boltview decoded is in Kubernetes' JSON, with the same value."""
+    if isinstance(mine, dict):
+        assert isinstance(theirs, dict), where
+        for name, value in mine.items():
+            if name == "_undecodedFields":
+                continue
+            assert name in theirs, f"{where}.{name} is not in Kubernetes' JSON"
+            assert_within(value, theirs[name], f"{where}.{name}")
+    elif isinstance(mine, list):
+        assert isinstance(theirs, list) and len(mine) == len(theirs), where
+        for index, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+            assert_within(a, b, f"{where}[{index}]")
+    else:
+        assert mine == theirs, where
+
+
+def test_the_fixture_has_every_core_type() -> None:
+    kinds = {json.loads(path.read_text())["kind"] for path in OBJECTS}
+    assert kinds == {
+        "Pod", "ConfigMap", "Secret", "Namespace", "Service",  # decoded in full at the top
+        "Deployment", "ClusterRole",  # ObjectMeta only, for now
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("path", OBJECTS, ids=lambda path: path.stem)
+def test_protobuf_objects_decode_to_kubernetes_own_json(store: EtcdStore, path: Path) -> None:
+    theirs = json.loads(path.read_text())
+    (kv,) = store.get(key_of(path)).kvs
+    assert kv.value.startswith(MAGIC)
+    mine = decode_value(kv.value)
+    assert mine.encoding == "protobuf" and mine.error is None
+    assert (mine.api_version, mine.kind) == (theirs["apiVersion"], theirs["kind"])
+    assert mine.metadata == theirs["metadata"]  # ObjectMeta: every field, exactly
+    body = dict(mine.body)
+    if mine.kind == "Secret":  # values hidden: each one's size instead
+        sizes = {k: f"{len(base64.b64decode(v))} bytes" for k, v in theirs["data"].items()}
+        assert body.pop("data") == sizes
+    if (mine.api_version, mine.kind) not in TOP_LEVEL:
+        assert body == {}  # ObjectMeta for any type; the rest is not guessed
+        return
+    assert body, "the core type's own fields are decoded"
+    assert_within(body, {k: v for k, v in theirs.items() if k not in ("kind", "apiVersion")}, "")
+
+
+def test_top_level_fields_people_look_at(store: EtcdStore) -> None:
+    pod = decode_value(store.get(b"/registry/pods/default/web-0").kvs[0].value)
+    theirs = json.loads(
+        (FIXTURE / "expected" / "k8s" / "%registry%pods%default%web-0.json").read_text()
+    )
+    spec = pod.body["spec"]
+    assert isinstance(spec, dict)
+    for name in ("nodeName", "serviceAccountName", "restartPolicy"):
+        assert spec[name] == theirs["spec"][name]
+    assert pod.body["status"] == theirs["status"]
+
+
+def test_json_values_are_read_as_json(store: EtcdStore) -> None:
+    kv = store.get(b"/registry/example.com/widgets/default/gizmo").kvs[0]
+    stored = json.loads(kv.value)
+    value = decode_value(kv.value)
+    assert value.encoding == "json" and value.kind == "Widget"
+    assert value.metadata == stored["metadata"]
+    assert value.body == {"spec": stored["spec"]}
+
+
+def test_list_objects_by_kind_and_namespace(store: EtcdStore) -> None:
+    pods = list_objects(store, "pods")
+    keys = {kv.key.decode() for kv in store.get(b"/registry/pods/", prefix=True).kvs}
+    assert {obj.key for obj in pods} == keys
+    assert [obj.name for obj in list_objects(store, "Pod", "kube-system")] == [
+        "coredns-5d78c9869d-abcde"
+    ]
+    assert [obj.name for obj in list_objects(store, "widgets", "default")] == ["gizmo"]
+    assert [obj.name for obj in list_objects(store, "namespaces")] == ["kube-system"]
+    assert [obj.name for obj in list_objects(store, "ns")] == ["kube-system"]
+    assert [obj.name for obj in list_objects(store, "deploy", "kube-system")] == ["coredns"]
+    assert [obj.name for obj in list_objects(store, "clusterroles")] == ["view"]
+    for obj in pods:  # resourceVersion is the key's mod_revision, as the apiserver says it
+        assert obj.value.metadata["resourceVersion"] == str(obj.mod_revision)
+
+
+def test_cli_k8s_ls_prints_kubectls_columns() -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "boltview", "k8s", "ls", str(DB), *args],
+                              check=False, capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    lines = run("pods").stdout.splitlines()
+    assert lines[0].split() == ["NAMESPACE", "NAME", "AGE"]
+    rows = [line.split() for line in lines[1:]]
+    assert [row[:2] for row in rows] == [
+        ["default", "web-0"],
+        ["kube-system", "coredns-5d78c9869d-abcde"],
+    ]
+    assert all(row[2].endswith(("y", "d")) for row in rows)  # created in 2024
+    assert run("namespaces").stdout.splitlines()[0].split() == ["NAME", "AGE"]
+    assert run("clusterroles").stdout.splitlines()[1].split()[0] == "view"
+    empty = run("pods", "-n", "nowhere")
+    assert empty.returncode == 0 and empty.stdout == "" and "No resources found" in empty.stderr
+    decoded = json.loads(run("secrets", "--json").stdout)
+    assert decoded[0]["data"] == {"password": "7 bytes"}
+    assert "hunter2" not in run("secrets", "--json").stdout
+
+
+# -- what the fixture does not hold ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "provider", "key_name"),
+    [
+        (b"k8s:enc:aescbc:v1:key1:" + bytes(range(48)), "aescbc:v1", "key1"),
+        (b"k8s:enc:secretbox:v1:second:" + b"\x00" * 40, "secretbox:v1", "second"),
+        (b"k8s:enc:kms:v1:vault:" + b"\xff" * 40, "kms:v1", "vault"),
+        (b"k8s:enc:kms:v2:vault:" + b"\x0a\x03abc", "kms:v2", "vault"),
+    ],
+)
+def test_encrypted_values_say_how_they_are_encrypted(
+    value: bytes, provider: str, key_name: str
+) -> None:
+    decoded = decode_value(value)
+    assert (decoded.encoding, decoded.provider, decoded.key_name) == (
+        "encrypted",
+        provider,
+        key_name,
+    )
+    assert decoded.metadata == {} and decoded.error is None
+
+
+def test_hostile_values_never_raise() -> None:
+    generator = random.Random(13)
+    for _ in range(300):
+        tail = generator.randbytes(generator.randrange(0, 64))
+        for value in (MAGIC + tail, b"{" + tail, tail, b"k8s:enc:" + tail):
+            decode_value(value)  # an answer, or an error in it: never an exception
+    cut = decode_value(MAGIC + b"\x0a\x0f\x0a\x02v1")
+    assert cut.encoding == "protobuf" and cut.error is not None
+
+
+def test_an_unknown_content_encoding_is_said_not_guessed() -> None:
+    envelope = b"\x0a\x0b\x0a\x02v1\x12\x05Thing" + b"\x12\x02\x0a\x00" + b"\x1a\x04gzip"
+    decoded = decode_value(MAGIC + envelope)
+    assert decoded.kind == "Thing" and decoded.error is not None and "gzip" in decoded.error
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (-5, "<invalid>"), (-1, "0s"), (0, "0s"), (119, "119s"), (120, "2m"), (125, "2m5s"),
+        (600, "10m"), (10799, "179m"), (3 * 3600, "3h"), (3 * 3600 + 60, "3h1m"), (8 * 3600, "8h"),
+        (47 * 3600, "47h"), (48 * 3600, "2d"), (50 * 3600, "2d2h"), (8 * 86400, "8d"),
+        (729 * 86400, "729d"), (730 * 86400, "2y"), (731 * 86400, "2y1d"), (8 * 365 * 86400, "8y"),
+    ],
+)  # fmt: skip
+def test_ages_are_kubectls(seconds: int, shown: str) -> None:
+    assert human_duration(seconds) == shown
+
+
+def test_the_fixture_is_small() -> None:
+    assert os.path.getsize(DB) < 1 << 20
