@@ -171,7 +171,8 @@ def test_tables_into_a_pipe_take_their_natural_width() -> None:
 
 def test_info_and_help_use_plain_words() -> None:
     assert "None" not in run("info", BASIC).stdout.decode()
-    for verb in ("get", "check", "ls", "inspect"):
+    for verb in ("get", "check", "ls", "inspect", "grep", "scan", "files", "cat", "drift",
+                 "export-fs", "timeline", "etcd", "k8s"):
         assert "`" not in run(verb, "--help").stdout.decode()
 
 

@@ -82,3 +82,22 @@ def test_every_install_has_its_tables() -> None:
     """The fixture holds what these tests compare: none of them is vacuous."""
     assert {c[0] for c in cases("images.txt")} >= {"A", "B", "C"}
     assert len(cases("snapshots.*.txt")) >= 4
+
+
+@pytest.mark.parametrize(("install", "namespace", "name", "meta"), cases("images.txt"))
+def test_a_verb_given_the_root_reads_the_install_named(
+    capsys: pytest.CaptureFixture[str], install: str, namespace: str, name: str, meta: Path
+) -> None:
+    """``ls ROOT images --install ROOT_OF_IT`` is ``ls META.DB images``: siblings found the same."""
+    root = next(i["root"] for i in MANIFEST["installs"] if i["name"] == install)
+    out = ls(capsys, NODE / "root", "images", "-n", namespace, "--install", "/" + root)
+    assert out == ctr(install, namespace, name)
+
+
+def test_a_root_with_several_installs_needs_install(capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["info", str(NODE / "root")])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "4 containerd installs" in err and "--install NAME" in err

@@ -36,6 +36,7 @@ from boltview.cli.options import (
     db_options,
     json_option,
     namespace_option,
+    node_file,
     options,
     print_json,
     snapshotter_db_option,
@@ -146,7 +147,7 @@ def file_and_kind(first: str, second: str) -> tuple[str, str]:
     """
     if not os.path.exists(first) and (os.path.exists(second) or first in KIND_WORDS):
         first, second = second, first
-    return first, kind_of(second)
+    return node_file(first), kind_of(second)
 
 
 # -- ls ------------------------------------------------------------------------------------
@@ -396,6 +397,7 @@ def export_command(
     OUT is written under a temporary name beside it and renamed when the
     document is whole: a failed export leaves OUT as it was.
     """
+    path = node_file(path)
     if output is not None and os.path.exists(output):
         if os.path.samefile(output, path):
             raise click.BadParameter("would overwrite the database it reads", param_hint="-o")

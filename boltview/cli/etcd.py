@@ -104,7 +104,7 @@ def etcd_group() -> None:
 @db_options
 def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
                 meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
-    """Like ``etcdctl get KEY [--rev N] [--prefix]``."""
+    """Like etcdctl get KEY [--rev N] [--prefix]."""
     with etcd_store(path, meta, snapshot) as store:
         answer = store.get(parse_name(key) if key else b"", rev, prefix=prefix)
         if write_out == "json":

@@ -35,7 +35,7 @@ from boltview.render.text import escape
 
 install_option = click.option(
     "--install", default=None, metavar="NAME",
-    help="Which containerd install of the node (its name in `boltview scan`, or its root).",
+    help="Which containerd install of the node (its name in boltview scan, or its root).",
 )  # fmt: skip
 namespace_option = click.option("-n", "--namespace", default=None, help="The container's namespace.")
 
@@ -52,8 +52,8 @@ def files_command(root: str, container: str, path: str, long_: bool, namespace: 
                   install: str | None, as_json: bool) -> None:  # fmt: skip
     """What is in PATH of CONTAINER's filesystem on the node at ROOT (a directory or an image).
 
-    A link named as PATH is shown itself, as ``ls -l`` shows it; PATH ending in
-    ``/`` follows it (inside the container, never out of it).
+    A link named as PATH is shown itself, as ls -l shows it; PATH ending in
+    a slash follows it (inside the container, never out of it).
     """
     with _view(root, install, container, namespace) as view:
         # As ls: a link named last is shown itself, never its target (unless PATH ends in /).

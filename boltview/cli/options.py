@@ -10,6 +10,7 @@ This module imports click and nothing heavy: the raw verbs must start fast.
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -54,8 +55,40 @@ db_options = options(
     click.option("--snapshot/--no-snapshot", default=None,
                  help="Copy the file into memory first and read the copy. Default: only when a "
                       "writer holds the file locked (a live database)."),
+    click.option("--install", metavar="NAME", default=None, expose_value=False,
+                 callback=lambda ctx, _param, value: _remember_install(ctx, value),
+                 help="Given a node's ROOT directory instead of FILE: which containerd install's "
+                      "meta.db (its name in boltview scan, or its root)."),
 )  # fmt: skip
-"""``--meta`` and ``--snapshot``, accepted by every verb that reads a file."""
+"""``--meta``, ``--snapshot`` and ``--install``, accepted by every verb that reads a file."""
+
+
+def _remember_install(ctx: click.Context, value: str | None) -> None:
+    if value is not None:
+        ctx.meta["boltview.install"] = value
+
+
+def node_file(path: str) -> str:
+    """FILE as given; for a node's root directory, the meta.db of its install (``--install``).
+
+    The meta.db is read where it lies in the root, so that its snapshotter
+    databases and content store are found beside it, as on the node.
+    """
+    if not os.path.isdir(path):
+        return path
+    from boltview.node.root import DirectoryRoot
+    from boltview.node.target import InstallChoiceError, choose_install
+
+    context = click.get_current_context(silent=True)
+    wanted = context.meta.get("boltview.install") if context is not None else None
+    try:
+        target = choose_install(DirectoryRoot(path), wanted)
+    except InstallChoiceError as error:
+        raise UserError(str(error)) from None
+    host = target.host_meta_db
+    if host is None:
+        raise UserError(f"{path}: the install {target.install.name} has no meta.db")
+    return host
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 
@@ -77,8 +110,8 @@ content_root_option = click.option(
 
 
 def open_db(path: str, meta: int | None, snapshot: bool | None) -> AbstractContextManager[BoltFile]:
-    """Open a file for one verb: see ``boltview.bolt.file.reading``."""
-    return reading(path, meta=meta, snapshot=snapshot)
+    """Open a file for one verb (or a node root's meta.db): see ``boltview.bolt.file.reading``."""
+    return reading(node_file(path), meta=meta, snapshot=snapshot)
 
 
 def print_json(document: Any) -> None:
