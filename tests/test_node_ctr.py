@@ -101,3 +101,27 @@ def test_a_root_with_several_installs_needs_install(capsys: pytest.CaptureFixtur
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "4 containerd installs" in err and "--install NAME" in err
+
+
+def test_inspect_an_image_reads_it_from_the_content_store(capsys: pytest.CaptureFixture[str]) -> None:
+    """Manifest, config and layers as the image builder recorded them (expected/images.json)."""
+    built = json.loads((NODE / "expected" / "images.json").read_text())
+    notes = built["notes"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["inspect", str(NODE / "root"), "image", notes["name"], "--install", "containerd", "-n", "default",
+              "--json"])
+    assert exited.value.code in (0, None)
+    document = json.loads(capsys.readouterr().out)["content_store"]
+    assert document["digest"] == notes["manifest"]["digest"] and "problem" not in document
+    assert [(layer["digest"], layer["size"]) for layer in document["layers"]] == [
+        (layer["digest"], layer["size"]) for layer in notes["layers"]
+    ]
+    assert document["config"]["digest"] == notes["config"]["digest"]
+    assert document["config"]["diff_ids"] == notes["diff_ids"]
+    tools = built["tools"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["inspect", str(NODE / "root"), "image", tools["name"], "--install", "containerd", "--json"])
+    index = json.loads(capsys.readouterr().out)["content_store"]
+    assert [m["platform"]["architecture"] for m in index["manifests"]] == [p["arch"] for p in tools["platforms"]]

@@ -43,6 +43,7 @@ from boltview.cli.options import (
 )
 from boltview.containerd import commands, companions, listing
 from boltview.containerd.export import object_json, relations_json
+from boltview.containerd.imagedoc import image_document
 from boltview.containerd.model import (
     CONTAINER,
     CONTENT,
@@ -54,6 +55,7 @@ from boltview.containerd.model import (
     POD,
     SANDBOX,
     SNAPSHOT,
+    Image,
     ObjectRef,
     Snapshot,
 )
@@ -297,12 +299,13 @@ def _listing(
 @namespace_option
 @click.option("--snapshotter", default=None, help="The snapshotter of a snapshot (when several have the key).")
 @click.option("--now", default=None, hidden=True, help="The time gc verdicts are made at (RFC 3339).")
+@content_root_option
 @file_options
 @json_option
 def inspect_command(
     path: str, kind: str, id: str, namespace: str | None, snapshotter: str | None,
-    now: str | None, meta: int | None, snapshot: bool, snapshotter_dbs: tuple[str, ...],
-    as_json: bool,
+    now: str | None, content_root: str | None, meta: int | None, snapshot: bool,
+    snapshotter_dbs: tuple[str, ...], as_json: bool,
 ) -> None:  # fmt: skip
     """One object fully decoded, with its relations and why it is (not) garbage collected.
 
@@ -318,6 +321,12 @@ def inspect_command(
             obj = checked_snapshot(reader, obj)
         document = {"Namespace": name, "Kind": kind, **object_json(reader.db, obj)}
         document["relations"] = relations_json(reader, obj, moment)
+        store = companions.content_store(path, content_root)
+        if isinstance(obj, Image) and store is not None:
+            # What the image is, from its blobs: platforms, layers, config, history.
+            target = {"mediaType": obj.target.media_type, "digest": obj.target.digest,
+                      "size": obj.target.size}  # fmt: skip
+            document["content_store"] = image_document(store.blob, target)
     if as_json:
         print_json(document)
     else:
