@@ -189,3 +189,43 @@ def test_grep_escapes_what_a_hostile_file_holds() -> None:
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and result.stdout.count("\n") >= 1
     assert all(line.count("\t") == 3 for line in result.stdout.splitlines())
+
+
+# -- the browser's search runs on the same engine ---------------------------------------------
+
+
+def matcher_expected(tree: dict[str, Any], query: str, path: tuple[bytes, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The browser's old record-by-record search (tui.search.Matcher) over bbolt's dump."""
+    from boltview.tui.search import Matcher
+
+    matcher = Matcher(query)
+    for encoded, value in tree.items():
+        key = base64.b64decode(encoded)
+        if isinstance(value, dict):
+            if matcher.find(key) >= 0:
+                yield path, key, "bucket"
+            yield from matcher_expected(value, query, path + (key,))
+        elif matcher.find(key) >= 0:
+            yield path, key, "key"
+        elif matcher.find(base64.b64decode(value)) >= 0:
+            yield path, key, "value"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_browsers_search_finds_what_a_record_walk_finds(data: st.DataObject) -> None:
+    """Text in any case, and ``0x..`` as bytes: the same hits, in the same order."""
+    from boltview.tui.search import search
+
+    name = data.draw(st.sampled_from(bolt_fixture_names()))
+    pieces = [r for r in records(name) if r]
+    source = data.draw(st.sampled_from(pieces))
+    start = data.draw(st.integers(0, len(source) - 1))
+    piece = source[start : start + data.draw(st.integers(1, 5))]
+    query = data.draw(st.sampled_from([
+        piece.decode("utf-8", "replace").upper(), "0x" + piece.hex(), piece.decode("latin-1"),
+    ]))  # fmt: skip
+    want = list(matcher_expected(golden(name, "dump"), query))
+    with BoltFile.open(str(BOLT_FIXTURES / f"{name}.db")) as db:
+        got = [(h.path, h.key, h.where) for h in search(db, query, lambda: False, lambda p: None)]
+    assert got == want

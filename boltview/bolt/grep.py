@@ -61,6 +61,12 @@ class Pattern:
             raise BoltviewError(f"not a regular expression: {shown!r}: {error}") from None
         object.__setattr__(self, "regex", compiled)
 
+    @classmethod
+    def either(cls, text: bytes, exact: bytes) -> Pattern:
+        """``text`` in any case, or the bytes ``exact`` as they are (the browser's search)."""
+        source = b"(?i:" + re.escape(text) + b")|" + re.escape(exact)
+        return cls(source)
+
     @property
     def literal(self) -> bytes | None:
         """The bytes to look for when the pattern is plain text, else None."""
@@ -111,12 +117,12 @@ def grep(
     keys: bool = True,
     values: bool = True,
     cancelled: Callable[[], bool] = lambda: False,
-    visited: Callable[[int], None] = lambda pages: None,
+    visited: Callable[[int, int], None] = lambda pages, keys: None,
 ) -> Iterator[Hit]:
     """Every match below ``under`` (default the whole file), in bbolt's order.
 
     A record is reported once: by its key when the key matches, else by its
-    value.  ``visited`` hears the number of leaf pages read so far, now and then;
+    value.  ``visited`` hears the number of leaf pages and of records read so far, now and then;
     ``cancelled`` is asked between pages.  A subtree that cannot be read is one
     "error" hit, and the walk goes on with the next.
     """
@@ -134,9 +140,10 @@ class _Walk:
     keys: bool
     values: bool
     cancelled: Callable[[], bool]
-    visited: Callable[[int], None]
+    visited: Callable[[int, int], None]
     budget: Budget
     pages: int = 0
+    records: int = 0
 
     def bucket(self, bucket: Bucket) -> Iterator[Hit]:
         try:
@@ -144,8 +151,8 @@ class _Walk:
                 if self.cancelled():
                     return
                 self.pages += 1
-                if self.pages % 256 == 0:
-                    self.visited(self.pages)
+                if self.pages % 64 == 0:
+                    self.visited(self.pages, self.records)
                 yield from self.page(bucket, page)
         except BoltviewError as error:
             message = str(error).encode("utf-8", "backslashreplace")
@@ -155,6 +162,7 @@ class _Walk:
         data = page.data
         whole = not self.pattern.pages_can_tell or self.pattern.in_bytes(data)
         flags, key_starts, value_starts, value_ends = page.leaf_spans()
+        self.records += len(flags)
         if not whole and (not flags or not max(flags) & BUCKET_LEAF_FLAG):
             return
         search = self.pattern.search

@@ -3,7 +3,8 @@
 Runs in a worker thread: the walk is a generator that the caller drives,
 checks ``cancelled()`` between pages, and reports progress as the share of the
 file's pages visited so far.  A page that cannot be read is reported as a hit
-of kind "error" and the walk goes on with the next bucket.
+of kind "error" and the walk goes on with the next bucket.  The walk is the
+``grep`` verb's (:mod:`boltview.bolt.grep`): whole pages are tested first.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from boltview.bolt.bucket import Bucket
-from boltview.bolt.cursor import Budget, leaf_entries
 from boltview.bolt.file import BoltFile
-from boltview.errors import BoltviewError
+from boltview.bolt.grep import Pattern, grep
 from boltview.render.text import parse_name, show_bytes
 
 
@@ -68,60 +67,46 @@ def snippet(data: bytes, at: int, length: int, width: int = 60) -> str:
     return ("…" if start else "") + text + ("…" if start + width < len(data) else "")
 
 
+def pattern_of(query: str) -> Pattern | None:
+    """The browser's query as a grep pattern: text in any case, and ``0x..`` as those bytes."""
+    matcher = Matcher(query)
+    if not matcher.needle:
+        return None
+    if matcher.raw is None:
+        return Pattern(matcher.needle, fixed=True, ignore_case=True)
+    return Pattern.either(matcher.needle, matcher.raw)
+
+
 def search(
     db: BoltFile,
     query: str,
     cancelled: Callable[[], bool],
     progress: Callable[[Progress], None],
-    every: int = 64,
 ) -> Iterator[Hit]:
-    """Every match of ``query`` in the database, in bucket order."""
-    matcher = Matcher(query)
+    """Every match of ``query`` in the database, in bucket order.
+
+    The walk is :func:`boltview.bolt.grep.grep`'s: a leaf page whose bytes hold
+    no match is not decoded, and a big file is first scanned for the text by
+    two processes.  One budget for the whole search: a corrupt file whose
+    trees share pages cannot make it visit more pages than the file holds.
+    """
     total = max(db.high_water_mark, 1)
     state = {"pages": 0, "keys": 0, "hits": 0}
-    # One budget for the whole search: a corrupt file whose trees share pages
-    # cannot make it visit more pages than the file holds.
-    budget = Budget(db)
 
-    def walk(bucket: Bucket, trail: frozenset[int]) -> Iterator[Hit]:
-        try:
-            for page, entries in leaf_entries(bucket, budget):
-                if cancelled():
-                    return
-                if page.pgid:
-                    if page.pgid in trail:
-                        raise BoltviewError(f"page {page.pgid}: visited twice (corrupt tree)")
-                    state["pages"] += 1
-                    if state["pages"] % every == 0:
-                        progress(Progress(state["pages"], total, state["keys"], state["hits"]))
-                for entry in entries:
-                    state["keys"] += 1
-                    key = entry.key
-                    if entry.is_bucket:
-                        if matcher.find(key) >= 0:
-                            state["hits"] += 1
-                            yield Hit(bucket.path, key, "bucket", show_bytes(key))
-                        try:
-                            # child() refuses nesting cycles and shared roots.
-                            child = bucket.child(entry)
-                        except BoltviewError as error:
-                            yield Hit(bucket.path, key, "error", str(error))
-                            continue
-                        yield from walk(child, trail | {page.pgid})
-                        if cancelled():
-                            return
-                        continue
-                    at = matcher.find(key)
-                    if at >= 0:
-                        state["hits"] += 1
-                        yield Hit(bucket.path, key, "key", show_bytes(key))
-                        continue
-                    at = matcher.find(entry.value)
-                    if at >= 0:
-                        state["hits"] += 1
-                        yield Hit(bucket.path, key, "value", snippet(entry.value, at, len(query)))
-        except BoltviewError as error:
-            yield Hit(bucket.path, None, "error", str(error))
+    def visited(pages: int, keys: int) -> None:
+        state["pages"], state["keys"] = pages, keys
+        progress(Progress(pages, total, keys, state["hits"]))
 
-    yield from walk(db.root, frozenset())
+    pattern = pattern_of(query)
+    if pattern is not None:
+        for hit in grep(db, pattern, cancelled=cancelled, visited=visited):
+            if hit.where == "error":
+                yield Hit(hit.path, hit.key, "error", hit.data.decode("utf-8", "backslashreplace"))
+                continue
+            state["hits"] += 1
+            assert hit.key is not None
+            if hit.where == "value":
+                yield Hit(hit.path, hit.key, "value", snippet(hit.data, hit.start, hit.end - hit.start))
+            else:
+                yield Hit(hit.path, hit.key, hit.where, show_bytes(hit.key))
     progress(Progress(total, total, state["keys"], state["hits"]))
