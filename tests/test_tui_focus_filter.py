@@ -281,6 +281,31 @@ async def test_the_containerd_filter_is_scoped_to_a_group_and_live() -> None:
 
 
 @pilot_test
+async def test_a_snapshotter_filter_finds_snapshots_anywhere_in_their_chains() -> None:
+    app = app_for(CONTAINERD)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.query_one(ContainerdTree)
+        snapshots = find_child(tree.root.children[0], "snapshots")
+        snapshots.expand()
+        await settle(pilot)
+        overlayfs = snapshots.children[0]
+        overlayfs.expand()
+        await settle(pilot)
+        roots = [c.data.obj.key for c in overlayfs.children]
+        assert "web-1" not in roots  # a container's snapshot sits at the top of a chain
+        tree.move_cursor(overlayfs.children[0])
+        await pilot.press("f", *"web")
+        await settle(pilot)
+        found = [c.data.obj.key for c in overlayfs.children if isinstance(c.data, ObjItem)]
+        assert found == ["web-1"]
+        assert "1 of 12" in str(overlayfs.label)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [c.data.obj.key for c in overlayfs.children] == roots
+
+
+@pilot_test
 async def test_f_outside_a_group_says_where_to_go() -> None:
     app = app_for(CONTAINERD)
     async with app.run_test(size=SIZE) as pilot:

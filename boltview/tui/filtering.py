@@ -77,7 +77,8 @@ class FilterActions(AppBase):
             return
         scope = FilterScope(self.view, node_path(node, tree.node_step))
         # The place to come back to is the one before the first filter of this node.
-        self.filter_places.setdefault(scope, tree.save_state())
+        if tree.filter_of(node) is None or scope not in self.filter_places:
+            self.filter_places[scope] = tree.save_state()
         self.filter_scope = scope
         box = self.filter_box
         box.border_title = f"filter {_what(node)}"
@@ -107,6 +108,8 @@ class FilterActions(AppBase):
         tree, node = found
         assert self.filter_scope is not None
         place = self.filter_places.get(self.filter_scope)
+        if not event.value:
+            self.filter_box.border_subtitle = "Enter keeps · Esc restores"
         tree.set_filter(node, event.value or None, place)
 
     @on(FilterCounted)
