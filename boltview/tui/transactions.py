@@ -70,6 +70,8 @@ class TransactionActions(AppBase):
             return
         path = () if selected is None else selected[0] + ((selected[1],) if selected[1] is not None else ())
         ref = self.model.object_at(path)
+        if ref is not None and self.model.get(ref) is None:
+            ref = None  # a bucket named like an object that does not load as one
         place = containerd_place(path)
         if ref is not None and not (ref.kind == NAMESPACE and len(place) > 1):
             tree.reveal(ref)

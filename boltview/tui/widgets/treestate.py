@@ -118,11 +118,21 @@ class Restorer:
         way = {state.cursor[:depth] for depth in range(len(state.cursor))}
         self.expanded = state.expanded | way
         self.landed = False
-        self.opened: set[int] = set()
+        self.opened: set[int] = set()  # ids of the nodes it opened, not loaded yet
 
     @property
     def done(self) -> bool:
+        """Landed, and nothing it opened is still loading (nodes dropped since do not count)."""
+        if self.landed and self.opened:
+            self.opened = {id for id in self.opened if self._held(id)}
         return self.landed and not self.opened
+
+    def _held(self, id: int) -> bool:
+        try:
+            self.tree.get_node_by_id(id)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - UnknownNodeID: removed meanwhile
+            return False
+        return True
 
     def next_step(self, node: TreeNode[Any]) -> Hashable | None:
         """The cursor's step just below ``node``, if ``node`` is on the way to it."""
