@@ -68,7 +68,11 @@ class TransactionActions(AppBase):
         self.set_view("containerd")
         if self.view != "containerd" or tree is None or self.model is None:
             return
-        path = () if selected is None else selected[0] + ((selected[1],) if selected[1] is not None else ())
+        path = (
+            ()
+            if selected is None
+            else selected[0] + ((selected[1],) if selected[1] is not None else ())
+        )
         ref = self.model.object_at(path)
         if ref is not None and self.model.get(ref) is None:
             ref = None  # a bucket named like an object that does not load as one

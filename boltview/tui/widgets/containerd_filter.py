@@ -71,7 +71,6 @@ class FilteringTree(RevealingTree):
 
     clock: Callable[[], datetime]
     filters: dict[Path, str]
-    found: dict[Path, Filtered[Any]]
     namespaces_loaded: bool
 
     def _add_object(
@@ -132,9 +131,10 @@ class FilteringTree(RevealingTree):
     def filter_text(self, value: str | None) -> None:
         if value is None:
             self.filters.clear()
-            self.found.clear()
 
-    def filter_scope(self, node: TreeNode[ContainerdItem] | None) -> TreeNode[ContainerdItem] | None:
+    def filter_scope(
+        self, node: TreeNode[ContainerdItem] | None
+    ) -> TreeNode[ContainerdItem] | None:
         """The group of objects ``node`` is in (itself for such a group), or None."""
         while node is not None:
             item = node.data
@@ -154,7 +154,6 @@ class FilteringTree(RevealingTree):
         item = node.data
         assert isinstance(item, GroupItem)
         path = node_path(node, self.node_step)
-        self.found.pop(path, None)
         if query:
             self.filters[path] = query
         else:
@@ -181,7 +180,9 @@ class FilteringTree(RevealingTree):
         found: Filtered[AnyObject] | None
         try:
             objects = objects_of(self.model.private_reader(), item)
-            found = scan(objects, lambda o: name_bytes(obj_key(o)), query, lambda: worker.is_cancelled)
+            found = scan(
+                objects, lambda o: name_bytes(obj_key(o)), query, lambda: worker.is_cancelled
+            )
         except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
             found = Filtered(query, error=str(error))
         if found is not None and not worker.is_cancelled:
@@ -198,7 +199,6 @@ class FilteringTree(RevealingTree):
             return  # typed on since
         item.loading = False
         item.loaded = True
-        self.found[path] = found
         node.remove_children()
         if found.error is not None:
             message = escape(found.error)

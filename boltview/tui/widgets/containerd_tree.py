@@ -83,7 +83,6 @@ class ContainerdTree(FilteringTree):
         self.auto_expand = False
         self.generation = 0
         self.filters = {}
-        self.found = {}
         self.namespaces_loaded = False
         self.shown_obj: Any = None
 
@@ -287,7 +286,7 @@ class ContainerdTree(FilteringTree):
         else:
             for entry in result:
                 if isinstance(entry, GroupItem):
-                    node.add(self.group_text(entry), entry)
+                    node.add(group_label(entry), entry)
                 else:
                     self._add_object(node, entry, now)
             if not result:
