@@ -85,6 +85,12 @@ class AppBase(App[None]):
     def detail(self) -> DetailPane:
         return self.query_one("#detail", DetailPane)
 
+    def forget_filters(self) -> None:
+        """The trees are read again, without filters: no box, no places to go back to."""
+        self.filter_scope = None
+        self.filter_places.clear()
+        self.query_one("#filter").remove_class("shown")
+
     def refresh_header(self) -> None:
         self.query_one(DbHeader).show(self.db, self.kind, self.view, self.previous)
 

@@ -35,7 +35,7 @@ class TransactionActions(AppBase):
                 return
         self.previous = not self.previous
         self.db = db
-        self.filter_places.clear()  # the trees are read again, without filters
+        self.forget_filters()
         raw = self.raw_tree
         raw_place = raw.save_state()
         raw.set_db(db)
