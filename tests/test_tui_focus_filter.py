@@ -306,15 +306,24 @@ async def test_a_snapshotter_filter_finds_snapshots_anywhere_in_their_chains() -
 
 
 @pilot_test
-async def test_f_outside_a_group_says_where_to_go() -> None:
+async def test_f_above_the_groups_filters_the_namespaces() -> None:
     app = app_for(CONTAINERD)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         tree = app.query_one(ContainerdTree)
-        assert isinstance(tree.cursor_node.data, NsItem)
-        await pilot.press("f")
-        assert not app.query_one("#filter", Input).has_class("shown")
-        assert any("group" in str(n.message) for n in app._notifications)
+        default = tree.root.children[0]
+        assert isinstance(tree.cursor_node.data, NsItem) and default.is_expanded
+        names = [c.data.namespace.name for c in tree.root.children]
+        await pilot.press("f", "k")  # keys typed go to the box, never to the app
+        await settle(pilot)
+        shown = [c.data.namespace.name for c in tree.root.children if isinstance(c.data, NsItem)]
+        assert shown == ["k8s.io"]
+        assert f"1 of {len(names)}" in str(tree.root.label)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [c.data.namespace.name for c in tree.root.children] == names
+        default = tree.root.children[0]
+        assert tree.cursor_node is default and default.is_expanded
 
 
 @pilot_test

@@ -84,7 +84,7 @@ class FilterActions(AppBase):
         box.border_title = f"filter {_what(node)}"
         box.border_subtitle = "Enter keeps · Esc restores"
         box.placeholder = (
-            "keys containing… (0x… for bytes)" if self.view == "raw" else "ids or names containing…"
+            "keys containing… (0x… for bytes)" if self.view == "raw" else "names containing…"
         )
         box.value = tree.filter_of(node) or ""
         box.add_class("shown")
@@ -166,4 +166,4 @@ def _what(node: TreeNode[Any]) -> str:
     if isinstance(item, GroupItem):
         group = item.snapshotter or item.title
         return f"{escape(group)} of namespace {escape(item.namespace)}"
-    return "names"
+    return "namespaces"

@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.cursor import Window, window
-from boltview.containerd.model import CONTENT, POD, SANDBOX, SNAPSHOT
+from boltview.containerd.model import CONTENT, POD, SANDBOX, SNAPSHOT, Namespace
 from boltview.containerd.reader import AnyObject, MetadataReader
 from boltview.containerd.refs import name_bytes
 from boltview.render.text import escape
@@ -92,6 +92,14 @@ class FilteringTree(RevealingTree):
         """A group's label without a filter (the tree itself says how)."""
         raise NotImplementedError
 
+    def namespace_text(self, namespace: Namespace) -> Text:
+        """A namespace's label (the tree itself says how)."""
+        raise NotImplementedError
+
+    def root_text(self) -> Text:
+        """The root's label without a filter (the tree itself says how)."""
+        raise NotImplementedError
+
     # -- the place ---------------------------------------------------------------------
 
     def node_step(self, node: TreeNode[ContainerdItem]) -> Hashable | None:
@@ -135,13 +143,14 @@ class FilteringTree(RevealingTree):
     def filter_scope(
         self, node: TreeNode[ContainerdItem] | None
     ) -> TreeNode[ContainerdItem] | None:
-        """The group of objects ``node`` is in (itself for such a group), or None."""
+        """The group of objects ``node`` is in (itself for such a group); above the
+        groups, the root (its namespaces)."""
         while node is not None:
             item = node.data
             if isinstance(item, GroupItem) and (item.kind != SNAPSHOT or item.snapshotter):
                 return node
             node = node.parent
-        return None
+        return self.root
 
     def filter_of(self, node: TreeNode[ContainerdItem]) -> str | None:
         return self.filters.get(node_path(node, self.node_step))
@@ -150,8 +159,12 @@ class FilteringTree(RevealingTree):
         self, node: TreeNode[ContainerdItem], query: str | None, place: TreeState | None = None
     ) -> None:
         """Only the objects of ``node``'s group whose id contains ``query`` (None: all),
-        and the tree back in ``place`` as far as it is shown."""
+        or at the root the namespaces whose name does, and the tree back in ``place``
+        as far as it is shown."""
         item = node.data
+        if isinstance(item, RootItem):
+            self._filter_namespaces(query, place)
+            return
         assert isinstance(item, GroupItem)
         path = node_path(node, self.node_step)
         if query:
@@ -171,6 +184,48 @@ class FilteringTree(RevealingTree):
             node.add_leaf(Text("loading…", style="italic dim"), Note("loading"))
             key = self.place_key(node)
             self._load(node, "at" if key is not None else "first", key, self.generation)
+
+    def _filter_namespaces(self, query: str | None, place: TreeState | None) -> None:
+        if not query:
+            self.rebuild()  # all namespaces, no filter anywhere
+        else:
+            self.filters[()] = query
+            self.root.set_label(filter_label(self.root_text(), query))
+            self.namespaces_loaded = False
+            self._scan_namespaces(query, self.generation)
+        if place is not None:
+            self.restore_state(place)
+
+    @work(thread=True, exclusive=True, group="containerd-filter")
+    def _scan_namespaces(self, query: str, generation: int) -> None:
+        worker = get_current_worker()
+        found: Filtered[Namespace] | None
+        try:
+            namespaces = self.model.namespaces()
+            found = scan(
+                namespaces, lambda n: name_bytes(n.name), query, lambda: worker.is_cancelled
+            )
+        except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
+            found = Filtered(query, error=str(error))
+        if found is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._show_namespaces_found, found, generation)
+
+    def _show_namespaces_found(self, found: Filtered[Namespace], generation: int) -> None:
+        root = self.root
+        if generation != self.generation or self.filters.get(()) != found.query:
+            return  # read again, or typed on since
+        root.remove_children()
+        if found.error is not None:
+            message = escape(found.error)
+            root.add_leaf(Text("⚠ " + message, style="bold red"), Note(message, True))
+        else:
+            root.add_leaf(found.note("namespace"), Note("filter"))
+            for namespace in found.shown:
+                root.add(self.namespace_text(namespace), NsItem(namespace))
+        root.set_label(filter_label(self.root_text(), found.query, found))
+        self.namespaces_loaded = True
+        self.post_message(FilterCounted(found.query, found.counts()))
+        self.restore_progress(root)
 
     @work(thread=True, exclusive=True, group="containerd-filter")
     def _scan_group(self, node: TreeNode[ContainerdItem], query: str, generation: int) -> None:

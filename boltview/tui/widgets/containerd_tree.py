@@ -84,6 +84,7 @@ class ContainerdTree(FilteringTree):
         self.generation = 0
         self.filters = {}
         self.namespaces_loaded = False
+        self.root_plain = self._root_label()
         self.shown_obj: Any = None
 
     def on_mount(self) -> None:
@@ -121,6 +122,7 @@ class ContainerdTree(FilteringTree):
         root = self.root
         label = self._root_label()
         label.append(f"  schema v{version}" if version is not None else "  schema ?", style="dim")
+        self.root_plain = label.copy()  # without a filter
         root.set_label(label)
         if error is not None:
             root.add_leaf(Text("⚠ " + escape(error), style="bold red"), Note(error, True))
@@ -367,6 +369,12 @@ class ContainerdTree(FilteringTree):
 
     def group_text(self, item: GroupItem) -> Text:
         return group_label(item)
+
+    def namespace_text(self, namespace: Namespace) -> Text:
+        return marked_summary(namespace, self.clock())
+
+    def root_text(self) -> Text:
+        return self.root_plain.copy()
 
     # -- detail --------------------------------------------------------------------------
 
