@@ -218,11 +218,6 @@ class BoltviewApp(
         self.set_view("containerd")
         self.containerd_tree.reveal(message.ref)
 
-    # -- views -------------------------------------------------------------------------
-
-    def action_switch_view(self) -> None:
-        self.set_view("raw" if self.view == "containerd" else "containerd")
-
     # -- help, search, filter ------------------------------------------------------------
 
     def action_help(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.widgets import ContentSwitcher, Tree
@@ -22,6 +23,10 @@ from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
+from boltview.tui.widgets.treestate import TreeState
+
+if TYPE_CHECKING:
+    from boltview.tui.filtering import FilterScope
 
 
 def _utc_now() -> datetime:
@@ -57,6 +62,10 @@ class AppBase(App[None]):
         self.view = view
         self.search_result: SearchResult | None = None
         self.last_export: str | None = None
+        # The live filter: the node the box filters, and the place to restore for each
+        # filtered node (the open nodes and the cursor before its first filter).
+        self.filter_scope: FilterScope | None = None
+        self.filter_places: dict[FilterScope, TreeState] = {}
 
     @property
     def raw_tree(self) -> RawTree:
@@ -75,6 +84,12 @@ class AppBase(App[None]):
     @property
     def detail(self) -> DetailPane:
         return self.query_one("#detail", DetailPane)
+
+    def forget_filters(self) -> None:
+        """The trees are read again, without filters: no box, no places to go back to."""
+        self.filter_scope = None
+        self.filter_places.clear()
+        self.query_one("#filter").remove_class("shown")
 
     def refresh_header(self) -> None:
         self.query_one(DbHeader).show(self.db, self.kind, self.view, self.previous)

@@ -9,7 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 #: (name, help, action) in the order the palette lists them.
 COMMANDS: list[tuple[str, str, str]] = [
     ("Search the whole file", "keys and values, in the background (/)", "search"),
-    ("Filter the current bucket", "only keys containing a text (f)", "filter"),
+    ("Filter the current bucket or group", "only names containing a text (f)", "filter"),
     ("Export selection as JSON", "the selected subtree or object, to a file (e)", "export"),
     ("Copy value", "the selected value or object, to the clipboard (c)", "copy_value"),
     ("Copy bucket path", "as boltview CLI arguments (y)", "copy_path"),

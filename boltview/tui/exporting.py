@@ -59,28 +59,52 @@ class ExportActions(AppBase):
         return selected[0], selected[1]
 
     def action_export(self) -> None:
-        if self.view == "containerd" and self.containerd_tree is not None:
-            tree = self.containerd_tree
+        tree = self.containerd_tree
+        if self.view == "containerd" and tree is not None and tree.cursor_node is tree.root:
+            self._export_raw((), None)  # the root: the whole file
+            return
+        if self.view == "containerd" and tree is not None:
             target = tree.export_target()
             writer = tree.export_writer()
             if target is None or writer is None:
                 self.notify("move the cursor onto an object or a group first", severity="warning")
                 return
             what, name = target
-            screen = ExportScreen(f"export {what}", _default_name(name), raw=False)
+            screen = ExportScreen(f"export {what}", self._free_name(name), raw=False)
             self.push_screen(screen, lambda request: self._export(request, writer))
             return
         selected = self.raw_tree.selected_path()
         if selected is None:
             return
         path, key, _ = selected
+        self._export_raw(path, key)
+
+    def _export_raw(self, path: tuple[bytes, ...], key: bytes | None) -> None:
         full = path + ((key,) if key is not None else ())
-        what = f"export {'key' if key is not None else 'bucket'} {escape(show_path(full))}"
-        name = show_bytes(full[-1]) if full else "root"
+        if full:
+            what = f"export {'key' if key is not None else 'bucket'} {escape(show_path(full))}"
+            name = show_bytes(full[-1])
+        else:
+            what = f"export the whole file {escape(os.path.basename(self.db.path))}"
+            name = os.path.basename(self.db.path)
         self.push_screen(
-            ExportScreen(what, _default_name(name), raw=True),
+            ExportScreen(what, self._free_name(name), raw=True),
             lambda request: self._export(request, self._raw_writer(request, path, key)),
         )
+
+    def _free_name(self, name: str) -> str:
+        """A file name for an export of ``name`` that no file has yet: in the folder of
+        the last export, else the current one (-1, -2... when the plain name is taken)."""
+        folder = os.path.dirname(self.last_export) if self.last_export else ""
+        base = _default_name(name).removesuffix(".json")
+        candidate, number = f"{base}.json", 0
+        while any(
+            os.path.lexists(os.path.join(folder or os.curdir, candidate + suffix))
+            for suffix in ("", PROVENANCE_SUFFIX)
+        ):
+            number += 1
+            candidate = f"{base}-{number}.json"
+        return os.path.join(folder, candidate) if folder else candidate
 
     def _raw_writer(
         self, request: ExportRequest | None, path: tuple[bytes, ...], key: bytes | None
@@ -123,6 +147,10 @@ class ExportActions(AppBase):
             self.call_from_thread(
                 self.notify, f"export failed: {escape(str(error))}", severity="error"
             )
+
+
+#: What :func:`~boltview.provenance.write_export_record` adds to an export's name.
+PROVENANCE_SUFFIX = ".provenance.json"
 
 
 def _default_name(name: str) -> str:

@@ -23,7 +23,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("Enter, click", 'open or close; on "more keys": load the next window'),
             ("g G  Home End", "first / last line"),
             ("ctrl+f ctrl+b  PgDn PgUp", "page down / up"),
-            ("Tab", "move between the tree and the detail pane"),
+            ("Tab", "to the detail pane (to its relations when it has some)"),
         ],
     ),
     (
@@ -47,7 +47,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("/", "search keys and values in the whole file (Esc cancels)"),
             ("n N", "next / previous search result"),
-            ("f", "filter the keys of the current bucket (Esc clears)"),
+            ("f", "filter the current bucket or group as you type (Esc restores)"),
         ],
     ),
     (

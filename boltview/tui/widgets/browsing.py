@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+
+from boltview.tui.widgets.treestate import Path, Restorer, TreeState, capture, find
 
 ItemT = TypeVar("ItemT")
 
@@ -30,6 +33,48 @@ class BrowsingTree(Tree[ItemT]):
         scrollbar-size-vertical: 1;
     }
     """
+
+    restorer: Restorer | None = None
+
+    # -- keeping the place across a reload (see treestate) ------------------------------
+
+    def node_step(self, node: TreeNode[ItemT]) -> Hashable | None:
+        """What names ``node`` among its siblings (None: a "more" or note node)."""
+        return None
+
+    def node_loaded(self, node: TreeNode[ItemT]) -> bool:
+        """Whether all of ``node``'s children are read (none are on their way)."""
+        return True
+
+    def save_state(self) -> TreeState:
+        """Which nodes are open and where the cursor is, by name."""
+        return capture(self, self.node_step)
+
+    def restore_state(self, state: TreeState, *, focus: bool = False) -> None:
+        """Open those nodes again and put the cursor back, as they load."""
+        self.restorer = Restorer(self, state, self.node_step, self.node_loaded, focus=focus)
+        self.restorer.start()
+        if self.restorer.done:
+            self.restorer = None
+
+    def node_at(self, path: Path) -> TreeNode[ItemT] | None:
+        """The node at ``path``, if the tree holds it."""
+        node, depth, _ = find(self, path, self.node_step, lambda _: True)
+        return node if depth == len(path) else None
+
+    def restore_hint(self, node: TreeNode[ItemT]) -> Hashable | None:
+        """The child of ``node`` a restore is heading for (read the window around it)."""
+        return self.restorer.next_step(node) if self.restorer is not None else None
+
+    def restore_progress(self, node: TreeNode[ItemT]) -> None:
+        """``node``'s children arrived: a restore under way goes on."""
+        restorer = self.restorer
+        if restorer is not None and attached(node):
+            restorer.progress(node)
+            if restorer.done and self.restorer is restorer:
+                self.restorer = None
+
+    # -- keys ----------------------------------------------------------------------------
 
     def load_more_node(self, node: TreeNode[ItemT]) -> bool:
         """Load the next window if ``node`` is a "more" node; say whether it was."""

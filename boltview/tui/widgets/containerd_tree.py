@@ -32,6 +32,7 @@ from boltview.tui.live_reads import read_error, read_result
 from boltview.tui.messages import ShowError, ShowObject, TreeFilled
 from boltview.tui.model import COUNT_LIMIT, ContainerdModel
 from boltview.tui.widgets.browsing import attached
+from boltview.tui.widgets.containerd_filter import FilteringTree
 from boltview.tui.widgets.containerd_items import (
     ContainerdItem,
     GroupItem,
@@ -44,7 +45,6 @@ from boltview.tui.widgets.containerd_items import (
 )
 from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.objects import object_body, object_header, summary
-from boltview.tui.widgets.reveal import RevealingTree
 
 
 def group_label(item: GroupItem) -> Text:
@@ -67,7 +67,7 @@ def marked_summary(obj: AnyObject, now: datetime) -> Text:
     return label
 
 
-class ContainerdTree(RevealingTree):
+class ContainerdTree(FilteringTree):
     """containerd's objects by namespace and kind."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -83,7 +83,9 @@ class ContainerdTree(RevealingTree):
         self.guide_depth = 2
         self.auto_expand = False
         self.generation = 0
-        self.filter_text: str | None = None
+        self.filters = {}
+        self.namespaces_loaded = False
+        self.root_plain = self._root_label()
         self.shown_obj: Any = None
 
     def on_mount(self) -> None:
@@ -92,17 +94,16 @@ class ContainerdTree(RevealingTree):
     # -- building ---------------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        """Read the namespaces again (after switching transaction)."""
+        """Read the namespaces again (after switching transaction), without filters."""
         self.generation += 1
+        self.filter_text = None
+        self.namespaces_loaded = False
         self.reset(self._root_label(), RootItem())
         self.root.expand()
         self._load_namespaces(self.generation)
 
     def _root_label(self) -> Text:
-        text = Text("containerd metadata", style="bold")
-        if self.filter_text:
-            text.append(f"  filter: {escape(self.filter_text)}", style="yellow")
-        return text
+        return Text("containerd metadata", style="bold")
 
     @work(thread=True, group="containerd-load")
     def _load_namespaces(self, generation: int) -> None:
@@ -122,6 +123,7 @@ class ContainerdTree(RevealingTree):
         root = self.root
         label = self._root_label()
         label.append(f"  schema v{version}" if version is not None else "  schema ?", style="dim")
+        self.root_plain = label.copy()  # without a filter
         root.set_label(label)
         if error is not None:
             root.add_leaf(Text("⚠ " + escape(error), style="bold red"), Note(error, True))
@@ -132,11 +134,17 @@ class ContainerdTree(RevealingTree):
             node = root.add(marked_summary(namespace, self.clock()), NsItem(namespace))
             if first is None and namespace.objects:
                 first = node
+        self.namespaces_loaded = True
+        if self.restorer is not None:
+            self.restore_progress(root)  # the place kept across a reload
+            return
         target = first or (root.children[0] if root.children else None)
         if target is not None:
             if first is not None:
                 first.expand()
-            self._land(target)
+            # Not _land: this tree may be the hidden one, and must not take the focus.
+            self._tree_lines  # noqa: B018
+            self.move_cursor(target)
         self.post_message(TreeFilled(root))
 
     # -- keys --------------------------------------------------------------------------
@@ -163,7 +171,8 @@ class ContainerdTree(RevealingTree):
             item.loading = True
             if not node.children:
                 node.add_leaf(Text("loading…", style="italic dim"), Note("loading"))
-            self._load(node, "first", None, self.generation)
+            key = self.place_key(node)  # restoring a place: the window around its object
+            self._load(node, "at" if key is not None else "first", key, self.generation)
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[ContainerdItem]) -> None:
@@ -221,7 +230,14 @@ class ContainerdTree(RevealingTree):
         except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
             result = error
         result = read_result(self, self.model.db, result)  # a newer transaction is no damage
-        self.app.call_from_thread(self._apply, node, mode, result, generation)
+        self.app.call_from_thread(self._loaded, node, mode, result, generation)
+
+    def _loaded(
+        self, node: TreeNode[ContainerdItem], mode: str, result: Any, generation: int
+    ) -> None:
+        self._apply(node, mode, result, generation)
+        if generation == self.generation:
+            self.restore_progress(node)
 
     def _read_groups(self, namespace: Namespace) -> list[GroupItem]:
         groups = []
@@ -293,8 +309,6 @@ class ContainerdTree(RevealingTree):
         now: datetime,
         before: int | None = None,
     ) -> TreeNode[ContainerdItem] | None:
-        if self.filter_text and self.filter_text.lower() not in obj_key(obj).lower():
-            return None
         expandable = isinstance(obj, Snapshot) and bool(obj.children)
         return node.add(marked_summary(obj, now), ObjItem(obj), allow_expand=expandable,
                         before=before)  # fmt: skip
@@ -357,12 +371,14 @@ class ContainerdTree(RevealingTree):
         text.append(" (enter)", style="dim")
         node.add_leaf(text, more, before=before)
 
-    # -- filter -------------------------------------------------------------------------
+    def group_text(self, item: GroupItem) -> Text:
+        return group_label(item)
 
-    def set_filter(self, query: str | None) -> None:
-        """Only objects whose id or name contains ``query`` (re-reads the open groups)."""
-        self.filter_text = query
-        self.rebuild()
+    def namespace_text(self, namespace: Namespace) -> Text:
+        return marked_summary(namespace, self.clock())
+
+    def root_text(self) -> Text:
+        return self.root_plain.copy()
 
     # -- detail --------------------------------------------------------------------------
 

@@ -98,6 +98,10 @@ class DetailPane(VerticalScroll):
         border-left: vkey $panel;
         scrollbar-size-vertical: 1;
     }
+    DetailPane:focus, DetailPane:focus-within {
+        border-left: thick $accent;
+        background: $boost;
+    }
     DetailPane > #detail-body {
         width: 100%;
     }
@@ -140,7 +144,12 @@ class DetailPane(VerticalScroll):
         self.query_one("#detail-more", Static).update(Group(*(more or [])))
         if self.shown.kind != "object":
             self.relations.show_links([])
+            self._tab_to_relations()
         self.scroll_home(animate=False)
+
+    def _tab_to_relations(self) -> None:
+        """One Tab from the tree: to the relations when there are some, else to the pane."""
+        self.can_focus = not self.relations.links
 
     # -- raw -------------------------------------------------------------------------------
 
@@ -306,12 +315,14 @@ class DetailPane(VerticalScroll):
     ) -> None:
         self.shown = Shown("object", obj=obj)
         self.relations.show_links(None)
+        self._tab_to_relations()
         self.set_body(*parts, more=more)
 
     def show_links(self, obj: Any, links: list[Any]) -> None:
         """The relations of ``obj``, once a worker found them (ignored if the pane moved on)."""
         if self.shown.kind == "object" and self.shown.obj is obj:
             self.relations.show_links(links)
+            self._tab_to_relations()
 
 
 class RelationList(OptionList):
@@ -348,6 +359,15 @@ class RelationList(OptionList):
             followable = link.ref is not None and not link.missing  # nothing to land on
             self.add_option(Option(link_label(link), id=str(index), disabled=not followable))
         self.border_title = "relations (Tab here, Enter to follow)"
+
+    def on_focus(self) -> None:
+        """Entering the list highlights its first link, so Enter follows something."""
+        if self.highlighted is not None:
+            return
+        for index in range(self.option_count):
+            if not self.get_option_at_index(index).disabled:
+                self.highlighted = index
+                return
 
     @on(OptionList.OptionSelected)
     def _follow(self, event: OptionList.OptionSelected) -> None:

@@ -8,14 +8,16 @@ at once and scrolls as far as one likes.  At most :data:`MAX_LOADED` keys of a
 bucket are in the tree at a time: windows that scroll far out of sight are
 dropped again, so memory does not grow with the bucket.
 
-A page that cannot be read shows as a marked node with the reason.
+A page that cannot be read shows as a marked node with the reason.  What each
+node holds, and its label, is in :mod:`~boltview.tui.widgets.raw_items`.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -23,60 +25,34 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
-from boltview.bolt.bucket import Bucket, Entry
+from boltview.bolt.bucket import Entry
 from boltview.bolt.cursor import WINDOW, Window, window
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
-from boltview.render.text import escape, human_size, show_bytes
+from boltview.render.text import escape, show_bytes
 from boltview.tui.live_reads import changed_read, read_error
 from boltview.tui.messages import ShowError, ShowRaw
-from boltview.tui.search import Matcher
-from boltview.tui.values import key_text, plural, read_value
+from boltview.tui.values import key_text
 from boltview.tui.widgets.browsing import BrowsingTree, attached
+from boltview.tui.widgets.keyfilter import FilterCounted, Filtered, scan
+from boltview.tui.widgets.raw_items import (
+    BucketItem,
+    MoreItem,
+    NoteItem,
+    RawItem,
+    ValueItem,
+    bucket_label,
+    more_label,
+    note_label,
+    value_label,
+)
+from boltview.tui.widgets.treestate import TreeState
 
 #: Most keys of one bucket held in the tree at once.
 MAX_LOADED = 5 * WINDOW
-#: Most filter matches listed.
-MAX_FILTERED = 2000
 
 
-# -- what each node holds ----------------------------------------------------------
-
-
-@dataclass
-class BucketItem:
-    path: tuple[bytes, ...]
-    inline: bool = False
-    loaded: bool = False
-    loading: bool = False
-    filter: str | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class ValueItem:
-    path: tuple[bytes, ...]  # the bucket
-    key: bytes
-    size: int
-
-
-@dataclass
-class MoreItem:
-    path: tuple[bytes, ...]
-    key: bytes  # load the keys after this one (forward) or before it (backward)
-    forward: bool
-    loading: bool = False
-
-
-@dataclass(frozen=True)
-class NoteItem:
-    path: tuple[bytes, ...]
-    message: str
-    error: bool = False
-    pgid: int | None = None
-
-
-RawItem: TypeAlias = BucketItem | ValueItem | MoreItem | NoteItem
+# -- what a worker reads ---------------------------------------------------------
 
 
 @dataclass
@@ -85,56 +61,6 @@ class Loaded:
 
     window: Window | None = None
     error: str | None = None
-    filtered: list[Entry] = field(default_factory=list)
-    filter_more: bool = False
-
-
-# -- labels ----------------------------------------------------------------------
-
-
-def bucket_label(item: BucketItem, name: bytes | None = None) -> Text:
-    if not item.path:
-        label = Text("(root)", style="bold")
-    else:
-        label = key_text(item.path[-1] if name is None else name)
-        label.stylize("bold")
-        label.append("/", style="dim")
-    if item.inline:
-        label.append(" inline", style="dim italic")
-    if item.filter is not None:
-        label.append(f" filter: {escape(item.filter)}", style="yellow")
-    if item.error:
-        label.append(" ⚠", style="bold red")
-    return label
-
-
-def value_label(entry: Entry) -> Text:
-    label = key_text(entry.key, limit=60)
-    reading = (
-        read_value(entry.value[:4096], entry.key)
-        if len(entry.value) > 4096
-        else read_value(entry.value, entry.key)
-    )
-    summary = reading.summary if len(entry.value) <= 4096 else human_size(len(entry.value))
-    label.append("  ")
-    label.append(summary, style="dim green" if reading.kind != "binary" else "dim")
-    return label
-
-
-def more_label(item: MoreItem) -> Text:
-    if item.loading:
-        return Text("  loading…", style="italic dim")
-    arrow = "▼ more keys after " if item.forward else "▲ earlier keys before "
-    text = Text(arrow, style="italic yellow")
-    text.append_text(key_text(item.key, limit=40))
-    text.append(" (enter)", style="dim")
-    return text
-
-
-def note_label(item: NoteItem) -> Text:
-    if item.error:
-        return Text("⚠ " + escape(item.message), style="bold red")
-    return Text(escape(item.message), style="italic dim")
 
 
 # -- the tree --------------------------------------------------------------------
@@ -165,6 +91,20 @@ class RawTree(BrowsingTree[RawItem]):
         self.reset(Text("(root)", style="bold"), BucketItem(()))
         self.root.expand()
 
+    # -- keeping the place -------------------------------------------------------------
+
+    def node_step(self, node: TreeNode[RawItem]) -> Hashable | None:
+        item = node.data
+        if isinstance(item, BucketItem):
+            return item.path[-1] if item.path else None
+        if isinstance(item, ValueItem):
+            return item.key
+        return None
+
+    def node_loaded(self, node: TreeNode[RawItem]) -> bool:
+        item = node.data
+        return not isinstance(item, BucketItem) or (item.loaded and not item.loading)
+
     # -- keys --------------------------------------------------------------------------
 
     def action_scroll_end(self) -> None:
@@ -192,7 +132,7 @@ class RawTree(BrowsingTree[RawItem]):
         event.stop()
         item = event.node.data
         if isinstance(item, BucketItem) and not item.loaded and not item.loading:
-            self.load(event.node, "first", None)
+            self._load_for_place(event.node)
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[RawItem]) -> None:
@@ -233,11 +173,22 @@ class RawTree(BrowsingTree[RawItem]):
         node.set_label(more_label(item))
         self.load(node.parent, "after" if item.forward else "before", item.key)
 
+    def _load_for_place(self, node: TreeNode[RawItem]) -> None:
+        """Read ``node``'s first window, or, restoring a place, the one around its key."""
+        hint = self.restore_hint(node)
+        if isinstance(hint, bytes):
+            self.load(node, "at", hint)
+        else:
+            self.load(node, "first", None)
+
     def load(self, node: TreeNode[RawItem], mode: str, key: bytes | None) -> None:
         """Read a window of ``node``'s bucket in a worker; ``mode`` first/after/before/at/last."""
         item = node.data
         assert isinstance(item, BucketItem)
         item.loading = True
+        if item.filter is not None:
+            self._scan(node, item.filter, self.generation)
+            return
         if not node.children:
             node.add_leaf(Text("loading…", style="italic dim"), NoteItem(item.path, "loading…"))
         self._read(node, mode, key, self.generation)
@@ -248,13 +199,8 @@ class RawTree(BrowsingTree[RawItem]):
         assert isinstance(item, BucketItem)
         loaded = Loaded()
         try:
-            if item.filter is not None:
-                # A long scan: on a private view of the file, so the lock stays free.
-                private = self.db.with_meta(self.db.meta.index)
-                self._filter(private.bucket(*item.path), item.filter, loaded)
-            else:
-                with self.db_lock:
-                    loaded.window = window(self.db.bucket(*item.path), mode, key)
+            with self.db_lock:
+                loaded.window = window(self.db.bucket(*item.path), mode, key)
         except BoltviewError as error:
             loaded.error = str(error)
         except Exception as error:  # noqa: BLE001 - hostile input must not kill the app
@@ -263,20 +209,12 @@ class RawTree(BrowsingTree[RawItem]):
         if changed is not None:  # a writer's newer transaction, not damage (tui.live_reads)
             loaded = Loaded(error=changed)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._apply, node, mode, loaded, generation)
+            self.app.call_from_thread(self._loaded, node, mode, loaded, generation)
 
-    @staticmethod
-    def _filter(bucket: Bucket, query: str, loaded: Loaded) -> None:
-        matcher = Matcher(query)
-        worker = get_current_worker()
-        for count, entry in enumerate(bucket.entries()):
-            if count % 1024 == 0 and worker.is_cancelled:
-                return
-            if matcher.find(entry.key) >= 0:
-                if len(loaded.filtered) == MAX_FILTERED:
-                    loaded.filter_more = True
-                    return
-                loaded.filtered.append(entry)
+    def _loaded(self, node: TreeNode[RawItem], mode: str, loaded: Loaded, generation: int) -> None:
+        self._apply(node, mode, loaded, generation)
+        if generation == self.generation:
+            self.restore_progress(node)
 
     def _apply(self, node: TreeNode[RawItem], mode: str, loaded: Loaded, generation: int) -> None:
         if generation != self.generation or not attached(node):
@@ -299,10 +237,6 @@ class RawTree(BrowsingTree[RawItem]):
                 note_label(NoteItem(item.path, loaded.error, True)),
                 NoteItem(item.path, loaded.error, True),
             )
-            self._restore(cursor)
-            return
-        if item.filter is not None:
-            self._apply_filter(node, item, loaded)
             self._restore(cursor)
             return
         window = loaded.window
@@ -343,17 +277,6 @@ class RawTree(BrowsingTree[RawItem]):
             target = self._child_for(node, entries[-1].key) if entries else None
         self._trim(node, item, keep_end=forward)
         self._restore(target if moved_cursor else cursor)
-
-    def _apply_filter(self, node: TreeNode[RawItem], item: BucketItem, loaded: Loaded) -> None:
-        node.remove_children()
-        count = len(loaded.filtered)
-        more = "+" if loaded.filter_more else ""
-        found = plural(count, "matching key").replace(" ", f"{more} ", 1)
-        message = f"filter {escape(item.filter or '')!r}: {found} (esc clears)"
-        node.add_leaf(Text(message, style="italic yellow"), NoteItem(item.path, message))
-        self._add_entries(node, item, loaded.filtered, None)
-        node.set_label(bucket_label(item))
-        node.expand()
 
     def _add_entries(
         self, node: TreeNode[RawItem], item: BucketItem, entries: list[Entry], index: int | None
@@ -418,18 +341,68 @@ class RawTree(BrowsingTree[RawItem]):
 
     # -- filter ---------------------------------------------------------------------------
 
-    def set_filter(self, node: TreeNode[RawItem], query: str | None) -> None:
-        """Show only keys containing ``query`` in ``node``'s bucket (None: all keys)."""
+    def set_filter(
+        self, node: TreeNode[RawItem], query: str | None, place: TreeState | None = None
+    ) -> None:
+        """Show only the keys containing ``query`` in ``node``'s bucket (None: all keys),
+        and put the tree back in ``place`` (open nodes, cursor) as far as they are shown.
+
+        The keys shown stay until the scan is done, so typing does not flicker.
+        """
         item = node.data
         assert isinstance(item, BucketItem)
         item.filter = query or None
+        item.counts = None
         node.set_label(bucket_label(item))
-        node.remove_children()
         item.loaded = False
+        if item.filter is None:
+            node.remove_children()
+        if place is not None:
+            self.restore_state(place)
         if node.is_expanded:
-            self.load(node, "first", None)
+            self._load_for_place(node)
         else:
             node.expand()
+
+    @work(thread=True, exclusive=True, group="raw-filter")
+    def _scan(self, node: TreeNode[RawItem], query: str, generation: int) -> None:
+        item = node.data
+        assert isinstance(item, BucketItem)
+        worker = get_current_worker()
+        found: Filtered[Entry] | None
+        try:
+            # A long scan: on a private view of the file, so the lock stays free.
+            private = self.db.with_meta(self.db.meta.index)
+            entries = private.bucket(*item.path).entries()
+            found = scan(entries, lambda entry: entry.key, query, lambda: worker.is_cancelled)
+        except Exception as error:  # noqa: BLE001 - BoltviewError, or worse from a hostile file
+            found = Filtered(query, error=str(error))
+        if found is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._show_filtered, node, found, generation)
+
+    def _show_filtered(
+        self, node: TreeNode[RawItem], found: Filtered[Entry], generation: int
+    ) -> None:
+        item = node.data
+        if generation != self.generation or not attached(node) or not isinstance(item, BucketItem):
+            return
+        if item.filter != found.query:
+            return  # typed on since
+        item.loading = False
+        item.loaded = True
+        item.counts = found.counts()
+        node.remove_children()
+        if found.error is not None:
+            note = NoteItem(item.path, found.error, True)
+            node.add_leaf(note_label(note), note)
+        else:
+            message = found.note("key")
+            node.add_leaf(message, NoteItem(item.path, message.plain))
+            self._add_entries(node, item, found.shown, None)
+        node.set_label(bucket_label(item))
+        node.expand()
+        self.post_message(FilterCounted(found.query, found.counts()))
+        self.restore_progress(node)
 
     # -- reveal ---------------------------------------------------------------------------
 
@@ -504,11 +477,18 @@ class RawTree(BrowsingTree[RawItem]):
 
     def current_bucket_node(self) -> TreeNode[RawItem]:
         """The bucket the cursor is in: the bucket itself when it is open, else its parent."""
-        node = self.cursor_node or self.root
+        return self.filter_scope(self.cursor_node)
+
+    def filter_scope(self, node: TreeNode[RawItem] | None) -> TreeNode[RawItem]:
+        """The bucket ``node`` is in: itself when it is an open bucket, else its parent."""
+        node = node or self.root
         if isinstance(node.data, BucketItem) and node.is_expanded:
             return node
-        parent = node.parent or self.root
-        return self.bucket_node(parent)
+        return self.bucket_node(node.parent or self.root)
+
+    def filter_of(self, node: TreeNode[RawItem]) -> str | None:
+        item = node.data
+        return item.filter if isinstance(item, BucketItem) else None
 
 
 def _node_key(node: TreeNode[RawItem]) -> bytes:
