@@ -21,7 +21,7 @@ root, and the one directory podman makes in /run (``/run/containers/networks``)
 is removed when empty and not there before.  etcd is stopped by its pid, never
 by name.
 
-``newest_txid`` reads a bolt file's two meta pages without boltview: the tests
+``newest_version`` reads a bolt file's two meta pages without boltview: the tests
 use it to tell whether a writer committed while boltview was reading.
 """
 
@@ -70,17 +70,27 @@ def _meta_txid(head: bytes) -> tuple[int, int] | None:
     return txid, page_size
 
 
-def newest_txid(path: str | Path) -> int | None:
-    """The newest valid txid in the file now (both meta pages), or None."""
+def newest_version(path: str | Path) -> tuple[int, int | None]:
+    """(inode, newest valid txid) of the file at ``path`` now.
+
+    The inode matters: a writer that rewrites its file (etcd's defragmentation)
+    renames a new one over it, whose txids start again from the beginning.
+    """
     fd = os.open(path, os.O_RDONLY)
     try:
+        inode = os.fstat(fd).st_ino
         first = _meta_txid(os.pread(fd, _PAGE_HEADER + _META.size, 0))
         page_size = first[1] if first else 4096
         second = _meta_txid(os.pread(fd, _PAGE_HEADER + _META.size, page_size))
     finally:
         os.close(fd)
     txids = [meta[0] for meta in (first, second) if meta is not None]
-    return max(txids) if txids else None
+    return inode, max(txids) if txids else None
+
+
+def newest_txid(path: str | Path) -> int | None:
+    """The newest valid txid in the file now (both meta pages), or None."""
+    return newest_version(path)[1]
 
 
 # -- shared helpers -------------------------------------------------------------------
