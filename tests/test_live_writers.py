@@ -652,14 +652,14 @@ def test_a_dump_is_judged_once(
 
 @pytest.fixture(scope="module")
 def grown(bboltref: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One database written by bbolt (as etcd: no freelist page) in three states."""
+    """One database written by bbolt (as etcd: no freelist page) in four states."""
     where = tmp_path_factory.mktemp("grown")
-    states = {name: where / f"{name}.db" for name in ("before", "big", "after")}
+    states = {name: where / f"{name}.db" for name in ("before", "big", "touched", "after")}
     subprocess.run([str(bboltref), "grown", *states.values()], check=True)
     return states
 
 
-@pytest.mark.parametrize("state", ["big", "after"])
+@pytest.mark.parametrize("state", ["big", "touched", "after"])
 def test_a_file_grown_while_it_was_opened_is_read_whole(
     grown: dict[str, Path], bboltref: Path, tmp_path: Path, state: str
 ) -> None:
@@ -669,8 +669,8 @@ def test_a_file_grown_while_it_was_opened_is_read_whole(
     of the transaction committed meanwhile (high-water mark 68) and, the file never
     moving on after that, ``check`` reported "high-water mark 68 is past the end of
     the file (67 pages)" although bbolt's own check of that transaction is clean.
-    The same stale size must not cut a walk short either ("big": a tree of 300
-    pages in a file that had 5 when it was opened).
+    The same stale size must not cut a walk short either ("touched": a tree of 300
+    pages in a file that had 5 when it was opened, under a root page among those 5).
     """
     target = grown[state]
     assert run_ref(bboltref, "check", target) in (None, [])
