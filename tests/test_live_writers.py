@@ -616,9 +616,9 @@ def test_reads_while_etcd_writes(bboltref: Path) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="dump checks the file after its document (cli/tree.py _spoil_if_changed) and "
-    "reading() checks it again on leaving: a commit between the two refuses, exit 2, a "
-    "document that was whole and parses (seen with podman); one verdict is needed",
+    reason="dump looks at the file after its document (cli/tree.py _spoil_if_changed) and "
+    "reading() looks again on leaving: a commit between the two refuses, exit 2, a "
+    "document that was whole and parses (seen with podman and etcd); one verdict is needed",
 )
 def test_a_dump_is_judged_once(
     before_after: tuple[bytes, bytes],  # noqa: F811
@@ -626,28 +626,31 @@ def test_a_dump_is_judged_once(
     monkeypatch: pytest.MonkeyPatch,
     capsysbinary: pytest.CaptureFixture[bytes],
 ) -> None:
-    """The writer commits just after dump's own check of the file, before reading() ends.
+    """The writer commits just after boltview's first look at whether the file moved on.
 
     Either verdict is right, as long as there is one: the dump was whole (nothing
-    changed until its end), so exit 0; or it is refused, and then stdout must not parse.
+    changed until that look), so exit 0; or it is refused, and then stdout must not
+    parse.
     """
-    import boltview.cli.tree as cli_tree
     from tests.test_live_refusal import run
 
     before, after = before_after
     path = tmp_path / "bolt_state.db"
     path.write_bytes(before)
-    real_check = cli_tree._spoil_if_changed
+    real_look = BoltFile.changed_under_us
+    looks: list[str | None] = []
 
-    def check_then_commit(db: BoltFile) -> str | None:
-        verdict = real_check(db)
-        with path.open("r+b") as file:  # in place, as bbolt writes
-            file.write(after)
+    def look_then_commit(db: BoltFile) -> str | None:
+        verdict = real_look(db)
+        looks.append(verdict)
+        if len(looks) == 1:
+            path.write_bytes(after)  # the writer commits right after the first look
         return verdict
 
-    monkeypatch.setattr(cli_tree, "_spoil_if_changed", check_then_commit)
+    monkeypatch.setattr(BoltFile, "changed_under_us", look_then_commit)
     code, out, err = run(["dump", str(path), "--no-snapshot", "--encoding", "text"], capsysbinary)
-    assert (code, parses(out)) in ((0, True), (2, False)), (code, err)
+    assert looks and looks[0] is None
+    assert (code, parses(out)) in ((0, True), (2, False)), (code, looks, err)
 
 
 @pytest.fixture(scope="module")
