@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import binascii
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import BinaryIO
 
-from boltview.bolt.bucket import Bucket, Entry
+from boltview.bolt.bucket import Bucket, open_bucket
 from boltview.bolt.layout import BUCKET_LEAF_FLAG
 from boltview.bolt.page import Page
+from boltview.bolt.path import show_path
 from boltview.errors import PageError
 
 ENCODINGS = ("text", "hex", "base64")
@@ -94,7 +95,7 @@ def dump(
     path)`` is told, and the rest of the tree is still written.
     """
     dumper = _Dumper(bucket, out, encoding, on_error)
-    dumper.bucket(bucket, ())
+    dumper.run()
     dumper.flush()
     out.write(b"\n")
 
@@ -103,7 +104,26 @@ class _Exhausted(PageError):
     """The walk's page budget ran out: the tree is too corrupt to go on at all."""
 
 
+#: Where a bucket is below the dumped one: (the parent's place, its name), None at
+#: the top.  Linked, so that a chain nested n deep costs n, not n * n / 2, names.
+_Place = tuple["_Place", bytes] | None
+
+#: What a bucket's walk yields: a sub-bucket to dump (its key already written).
+_Nested = tuple[Bucket, _Place]
+_Walk = Generator[_Nested, None, None]
+
+
 class _Dumper:
+    """The walk: one generator per bucket being written, on a stack, not the call stack.
+
+    bbolt sets no limit to how deep buckets nest, nor does the dump: a chain
+    1,500 deep is written as bbolt reads it.  Each level holds its page, its
+    generator and one link of its path; the pages on the current path (branch
+    pages, the leaves holding the sub-buckets being written) are kept in a set
+    to refuse a cycle, and every bucket root seen, to refuse two buckets sharing
+    one tree.
+    """
+
     def __init__(
         self,
         top: Bucket,
@@ -123,6 +143,8 @@ class _Dumper:
         # A sound tree visits each page once; more visits than pages means a
         # corrupt tree whose pages are shared, and we stop before it explodes.
         self.budget = max(self.db.high_water_mark, 2) * 2 + 16
+        self.on_path: set[int] = set()
+        self.roots: dict[int, _Place] = {}
 
     def emit(self, part: bytes) -> None:
         self.parts.append(part)
@@ -141,42 +163,73 @@ class _Dumper:
     def token(self, data: bytes) -> bytes:
         return b'"' + next(iter(self.tokens((data,)))) + b'"'
 
-    def bucket(self, bucket: Bucket, trail: tuple[int, ...]) -> None:
+    def path(self, place: _Place) -> tuple[bytes, ...]:
+        names: list[bytes] = []
+        while place is not None:
+            place, name = place
+            names.append(name)
+        return self.top.path + tuple(reversed(names))
+
+    def run(self) -> None:
+        """Write the top bucket, each sub-bucket's walk pushed when its parent yields it.
+
+        A PageError that ends a bucket's walk goes to its parent's walk, at the
+        point where the parent yielded it, exactly as a call would raise it there.
+        """
+        walks: list[_Walk] = [self.bucket(self.top, None)]
+        error: PageError | None = None
+        while walks:
+            try:
+                nested = next(walks[-1]) if error is None else walks[-1].throw(error)
+                error = None
+            except StopIteration:
+                walks.pop()
+                continue
+            except PageError as raised:
+                walks.pop()
+                if not walks:
+                    raise
+                error = raised
+                continue
+            walks.append(self.bucket(*nested))
+
+    def bucket(self, bucket: Bucket, place: _Place) -> _Walk:
         self.emit(b"{")
         self.first = True
         try:
-            self.page(bucket, bucket.root_page(), trail)
+            yield from self.page(bucket, place, bucket.root_page())
         except PageError as error:
             if bucket is self.top:
                 raise  # nothing at all can be read: that is an error, not a gap
-            self.skip(error, bucket)
+            self.skip(error, place)
         self.emit(b"}")
         self.first = False
 
-    def skip(
-        self, error: PageError, bucket: Bucket, path: tuple[bytes, ...] | None = None
-    ) -> None:
-        """Leave out an unreadable subtree (of ``bucket``, or the one at ``path``), or stop."""
+    def skip(self, error: PageError, place: _Place) -> None:
+        """Leave out an unreadable subtree (of the bucket at ``place``), or stop."""
         if self.on_error is None or isinstance(error, _Exhausted):
             raise error
-        self.on_error(error, bucket.path if path is None else path)
+        self.on_error(error, self.path(place))
 
-    def page(self, bucket: Bucket, page: Page, trail: tuple[int, ...]) -> None:
+    def page(self, bucket: Bucket, place: _Place, page: Page) -> _Walk:
         if page.pgid:  # inline pages (pgid 0) cost nothing: they live inside a value
             self.budget -= 1
         if self.budget < 0:
             raise _Exhausted(page.pgid, "pages are referenced more than once (corrupt tree)")
         if page.is_branch:
-            trail = trail + (page.pgid,)
-            for _, _, child in page.branch_records():
-                try:
-                    if child in trail:
-                        raise PageError(
-                            child, f"reference cycle: page {page.pgid} points back to it"
-                        )
-                    self.page(bucket, self.db.page(child), trail)
-                except PageError as error:
-                    self.skip(error, bucket)
+            self.on_path.add(page.pgid)
+            try:
+                for _, _, child in page.branch_records():
+                    try:
+                        if child in self.on_path:
+                            raise PageError(
+                                child, f"reference cycle: page {page.pgid} points back to it"
+                            )
+                        yield from self.page(bucket, place, self.db.page(child))
+                    except PageError as error:
+                        self.skip(error, place)
+            finally:
+                self.on_path.discard(page.pgid)
             return
         if not page.is_leaf:
             raise PageError(page.pgid, f"expected a branch or leaf page, found {page.type}")
@@ -184,7 +237,7 @@ class _Dumper:
         if not flags:
             return
         if any(flags):
-            self.mixed_leaf(bucket, page, trail)
+            yield from self.mixed_leaf(bucket, place, page)
             return
         # The fast path: a page of plain key/value pairs, no loop per key here.
         data = page.data
@@ -195,26 +248,54 @@ class _Dumper:
         self.emit(b'"')
         self.first = False
 
-    def mixed_leaf(self, bucket: Bucket, page: Page, trail: tuple[int, ...]) -> None:
+    def mixed_leaf(self, bucket: Bucket, place: _Place, page: Page) -> _Walk:
         """A leaf page holding sub-buckets too: one element at a time."""
         data = page.data
-        for flags, ks, ke, vs, ve in page.leaf_records():
-            key = data[ks:ke]
-            if flags & BUCKET_LEAF_FLAG:
-                # Through Bucket.child: it refuses sub-buckets of inline buckets
-                # (shared, they nest fanout ** depth times) and nesting cycles.
+        if page.pgid:
+            self.on_path.add(page.pgid)
+        try:
+            for flags, ks, ke, vs, ve in page.leaf_records():
+                key = data[ks:ke]
+                if not flags & BUCKET_LEAF_FLAG:
+                    self.emit((b"," if not self.first else b"") + self.token(key) + b":")
+                    self.emit(self.token(data[vs:ve]))
+                    self.first = False
+                    continue
                 # A bucket refused here is left out whole, before its key is written.
                 try:
-                    child = bucket.child(Entry(key, data[vs:ve], True))
-                    if child.root in trail or (child.root and child.root == page.pgid):
-                        raise PageError(child.root, "reference cycle: a bucket contains itself")
+                    nested = self.sub_bucket(bucket, (place, key), data[vs:ve])
                 except PageError as error:
-                    self.skip(error, bucket, bucket.path + (key,))
+                    self.skip(error, (place, key))
                     continue
-                self.emit((b"" if self.first else b",") + self.token(key) + b":")
+                self.emit((b"," if not self.first else b"") + self.token(key) + b":")
+                yield nested
                 self.first = False
-                self.bucket(child, trail + ((page.pgid,) if page.pgid else ()))
-            else:
-                self.emit((b"" if self.first else b",") + self.token(key) + b":")
-                self.emit(self.token(data[vs:ve]))
-            self.first = False
+        finally:
+            self.on_path.discard(page.pgid)
+
+    def sub_bucket(self, parent: Bucket, place: _Place, header: bytes) -> _Nested:
+        """The sub-bucket at ``place``, or a PageError: it is left out whole, key and all.
+
+        Refused: a sub-bucket of an inline bucket (bbolt never writes one; read as
+        it says, overlapping elements nest fanout ** depth buckets in one page), a
+        bucket whose root is a page on the path to it (a cycle), and a second
+        bucket with the root of another (every walk would repeat that tree).
+        """
+        assert place is not None
+        name = place[1]
+        if parent.is_inline:
+            raise PageError(
+                0, f"inline bucket {show_path(self.path(place[0]))} holds a sub-bucket "
+                f"{show_path((name,))}, which bbolt never writes (corrupt)"
+            )  # fmt: skip
+        child = open_bucket(self.db, (name,), header, limit_nesting=False)
+        if child.root:
+            if child.root in self.on_path:
+                raise PageError(child.root, "reference cycle: a bucket contains itself")
+            owner = self.roots.setdefault(child.root, place)
+            if owner != place:
+                raise PageError(
+                    child.root, f"is the root of bucket {show_path(self.path(owner))} and of "
+                    f"bucket {show_path(self.path(place))} (a corrupt tree)"
+                )  # fmt: skip
+        return child, place

@@ -30,6 +30,9 @@ __all__ = ["Finding", "check", "free_page_ids"]
 
 def check(db: BoltFile) -> Iterator[Finding]:
     """Every problem ``bbolt check`` would report, and a few it cannot."""
+    # A live file grows as its writer commits: judge its end by its size now, not
+    # when it was opened (the transaction read may have been committed since).
+    db.source.refresh_size()
     try:
         free_ids = free_page_ids(db)
     except BoltviewError as error:

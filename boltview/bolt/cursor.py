@@ -46,18 +46,28 @@ class Budget:
     into fanout ** n visits): it stops with a PageError instead.
     """
 
-    __slots__ = ("left",)
+    __slots__ = ("db", "left", "pages")
 
     def __init__(self, db: BoltFile) -> None:
-        self.left = db.size // db.page_size + 1
+        self.db = db
+        self.pages = db.size // db.page_size
+        self.left = self.pages + 1
 
     def spend(self, pgid: int) -> None:
         self.left -= 1
-        if self.left < 0:
+        if self.left < 0 and not self._grown():
             raise PageError(
                 pgid, "the walk visited more pages than the file holds: pages are "
                 "referenced more than once (a corrupt tree)"
             )  # fmt: skip
+
+    def _grown(self) -> bool:
+        """Whether the file has more pages now: a live file grows as its writer commits,
+        and the transaction being read may be newer than the size first looked at."""
+        pages = self.db.source.refresh_size() // self.db.page_size
+        self.left += pages - self.pages
+        self.pages = pages
+        return self.left >= 0
 
 
 @dataclass(frozen=True, slots=True)

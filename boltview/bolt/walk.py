@@ -69,17 +69,16 @@ def _check_inline(bucket: Bucket) -> Iterator[Finding]:
     order) must still fit in its value, or every reader rejects the bucket.
     """
     path = bucket.path
-    where = show_path(path)
     page = bucket.root_page()
     if not page.is_leaf:
         yield Finding(
-            "invalid-type", 0, f"inline bucket {where}: invalid type: {page.type}", path
+            "invalid-type", 0, f"inline bucket {show_path(path)}: invalid type: {page.type}", path
         )
         return
     try:
         keys = _keys(page)
     except BoltviewError as error:
-        yield Finding("unreadable", 0, f"inline bucket {where}: {error}", path)
+        yield Finding("unreadable", 0, f"inline bucket {show_path(path)}: {error}", path)
         return
     yield from _check_order(0, keys, None, path)
     # bbolt inlines only a bucket without sub-buckets; one inside is not walked (a
@@ -88,7 +87,7 @@ def _check_inline(bucket: Bucket) -> Iterator[Finding]:
     if nested:
         yield Finding(
             "inline-sub-bucket", 0,
-            f"inline bucket {where}: holds {nested} sub-bucket(s), which bbolt never inlines",
+            f"inline bucket {show_path(path)}: holds {nested} sub-bucket(s), which bbolt never inlines",
             path,
         )  # fmt: skip
 
@@ -102,8 +101,7 @@ def _walk_page(
     bounds: tuple[bytes | None, bytes | None] | None,
     sub_buckets: list[Bucket],
 ) -> Iterator[Finding]:
-    path = bucket.path
-    where = show_path(path)
+    path = bucket.path  # named in a finding only: a chain n deep would cost n * n
     if pgid >= db.high_water_mark:
         yield Finding(
             "out-of-bounds", pgid, f"page {pgid}: out of bounds: {db.high_water_mark}", path
@@ -111,7 +109,7 @@ def _walk_page(
     try:
         page = db.raw_page(pgid)
     except BoltviewError as error:
-        yield Finding("unreadable", pgid, f"{error} (in bucket {where})", path)
+        yield Finding("unreadable", pgid, f"{error} (in bucket {show_path(path)})", path)
         return
 
     already = any(pgid + i in walk.reachable for i in range(page.overflow + 1))
@@ -138,7 +136,7 @@ def _walk_page(
     try:
         keys = _keys(page)
     except BoltviewError as error:
-        yield Finding("unreadable", pgid, f"{error} (in bucket {where})", path)
+        yield Finding("unreadable", pgid, f"{error} (in bucket {show_path(path)})", path)
         return
     yield from _check_order(pgid, keys, bounds, path)
 
