@@ -115,11 +115,6 @@ def nesting(tree: dict[str, object]) -> int:
     return deepest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stats refuses buckets nested deeper than 128 (bucket.MAX_NESTING: Bucket.child "
-    "refuses, since stats.bucket_stats recurses once per level); bbolt's Stats has no limit",
-)
 def test_deep_database_stats_as_bbolt_counts_them(bboltref: Path, tmp_path: Path) -> None:
     path = tmp_path / "deep.db"
     subprocess.run([str(bboltref), "deep", "1", str(path)], check=True, capture_output=True)

@@ -614,12 +614,6 @@ def test_reads_while_etcd_writes(bboltref: Path) -> None:
 # -- found by these tests ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dump looks at the file after its document (cli/tree.py _spoil_if_changed) and "
-    "reading() looks again on leaving: a commit between the two refuses, exit 2, a "
-    "document that was whole and parses (seen with podman and etcd); one verdict is needed",
-)
 def test_a_dump_is_judged_once(
     before_after: tuple[bytes, bytes],  # noqa: F811
     tmp_path: Path,

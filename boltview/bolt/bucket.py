@@ -155,8 +155,10 @@ class Bucket:
                 previous = entry.key
                 yield self.child(entry)
 
-    def child(self, entry: Entry) -> Bucket:
+    def child(self, entry: Entry, *, limit_nesting: bool = True) -> Bucket:
         """Open the sub-bucket that ``entry`` (a bucket entry of this bucket) describes.
+
+        ``limit_nesting`` off: for a walker that keeps no stack per level.
 
         Two sub-buckets with one root page are refused (the second one opened),
         as is a sub-bucket whose root encloses it (a cycle).  bbolt never writes a sub-bucket inside an inline bucket (a bucket with
@@ -170,7 +172,8 @@ class Bucket:
                 f"{show_path((entry.key,))}, which bbolt never writes (corrupt)"
             )  # fmt: skip
         enclosing = self.enclosing + ((self.root,) if self.root else ())
-        child = open_bucket(self.db, self.path + (entry.key,), entry.value, enclosing)
+        child = open_bucket(self.db, self.path + (entry.key,), entry.value, enclosing,
+                            limit_nesting=limit_nesting)  # fmt: skip
         if child.root:
             # Two buckets sharing a tree would make every walk that opens
             # sub-buckets repeat it, fanout ** depth times down a chain.

@@ -52,12 +52,36 @@ def bucket_stats(bucket: Bucket) -> BucketStats:
 
     All the trees below share one page budget: sub-buckets of a corrupt file
     that share a tree stop with a PageError instead of multiplying the work.
+    Without recursion, so that buckets nested as deep as bbolt allows (it sets
+    no limit) are counted: each bucket's own pages first, in bbolt's order, then
+    the totals folded up from the deepest.
     """
-    return _bucket_stats(bucket, Budget(bucket.db))
+    budget = Budget(bucket.db)
+    own: list[BucketStats] = []
+    parents: list[int] = []
+    pending = [(bucket, -1)]
+    while pending:
+        current, parent = pending.pop()
+        index = len(own)
+        stats, children = _own_stats(current, budget)
+        own.append(stats)
+        parents.append(parent)
+        pending.extend((child, index) for child in reversed(children))
+    below = [BucketStats() for _ in own]
+    # A bucket comes before everything below it: fold from the last one up.
+    for index in range(len(own) - 1, -1, -1):
+        total = own[index]
+        total.depth += below[index].depth
+        total.add(below[index])
+        if parents[index] >= 0:
+            below[parents[index]].add(total)
+    return own[0]
 
 
-def _bucket_stats(bucket: Bucket, budget: Budget) -> BucketStats:
-    stats, below = BucketStats(), BucketStats()
+def _own_stats(bucket: Bucket, budget: Budget) -> tuple[BucketStats, list[Bucket]]:
+    """The stats of ``bucket``'s own pages, and its sub-buckets."""
+    stats = BucketStats()
+    children: list[Bucket] = []
     page_size = bucket.db.page_size
     stats.bucket_n = 1
     if bucket.is_inline:
@@ -77,8 +101,8 @@ def _bucket_stats(bucket: Bucket, budget: Budget) -> BucketStats:
                 data = page.data
                 for flags, ks, ke, vs, ve in records:
                     if flags & BUCKET_LEAF_FLAG:
-                        child = bucket.child(Entry(data[ks:ke], data[vs:ve], True))
-                        below.add(_bucket_stats(child, budget))
+                        entry = Entry(data[ks:ke], data[vs:ve], True)
+                        children.append(bucket.child(entry, limit_nesting=False))
         elif page.is_branch:
             stats.branch_page_n += 1
             branches = page.branch_records()
@@ -88,6 +112,4 @@ def _bucket_stats(bucket: Bucket, budget: Budget) -> BucketStats:
         stats.depth = max(stats.depth, depth + 1)
     stats.branch_alloc = (stats.branch_page_n + stats.branch_overflow_n) * page_size
     stats.leaf_alloc = (stats.leaf_page_n + stats.leaf_overflow_n) * page_size
-    stats.depth += below.depth
-    stats.add(below)
-    return stats
+    return stats, children

@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from boltview.bolt.file import BoltFile
 from boltview.cli.bolt import resolve_bucket
 from boltview.cli.options import (
     EXIT_PROBLEMS,
@@ -45,26 +44,27 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
     valid UTF-8 becomes \\xNN, so byte 0xa2 and the characters "\\xa2"
     differ (JSON escapes the backslashes once more); reversible.
     """
-    with open_db(path, meta, snapshot) as db:
-        target = resolve_bucket(db, bucket)
-        gaps: list[str] = []
+    gaps: list[str] = []
+    try:
+        with open_db(path, meta, snapshot) as db:
+            target = resolve_bucket(db, bucket)
 
-        def report(error: PageError, where: tuple[bytes, ...]) -> None:
-            gaps.append(f"{db.path}: {error}; left out of bucket {show_path(where)}")
+            def report(error: PageError, where: tuple[bytes, ...]) -> None:
+                gaps.append(f"{db.path}: {error}; left out of bucket {show_path(where)}")
 
-        sys.stdout.flush()
-        failure: BoltviewError | None = None
-        try:
-            dump(target, sys.stdout.buffer, encoding, on_error=report)
-        except BoltviewError as error:
-            failure = error
-        # A failure or a gap in a live file may be the writer's doing, not damage:
-        # whether the dump ended or stopped, say that instead.
-        changed = _spoil_if_changed(db)
-        if changed:
-            raise BoltviewError(f"{changed}; {SPOILED_NOTE}")
-        if failure is not None:
-            raise failure
+            sys.stdout.flush()
+            try:
+                dump(target, sys.stdout.buffer, encoding, on_error=report)
+            finally:
+                sys.stdout.buffer.flush()
+    except BoltviewError as error:
+        # reading() looks at the file once, last: a failure, a gap or a whole document
+        # of a live file that moved on may mix transactions, so stdout must not parse.
+        if "changed while it was read" in str(error):
+            sys.stdout.buffer.write(SPOILED)
+            sys.stdout.buffer.flush()
+            raise BoltviewError(f"{error}; {SPOILED_NOTE}") from None
+        raise
     for gap in gaps:
         click.echo(escape(f"boltview: warning: {gap}"), err=True)
     if gaps:
@@ -75,19 +75,6 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
 SPOILED = b"\n!boltview: the database changed while it was read; this output is not one transaction\n"
 """What ``dump`` writes after the JSON when a direct read was overtaken by a writer."""
 SPOILED_NOTE = "the output on stdout was ended with a line that is not JSON, so that it does not parse"
-
-
-def _spoil_if_changed(db: BoltFile) -> str | None:
-    """When a writer moved the file on during a direct read, end stdout so it cannot parse.
-
-    The document streamed so far may be whole and valid JSON that mixes
-    transactions; a line that is not JSON after it makes every parser refuse it.
-    """
-    changed = db.changed_under_us()
-    if changed:
-        sys.stdout.buffer.write(SPOILED)
-    sys.stdout.buffer.flush()
-    return changed
 
 
 @click.command("diff")
