@@ -24,10 +24,15 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
-from boltview.bolt.file import BoltFile
+from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT, BoltFile
+from boltview.containerd import companions
 from boltview.containerd.encoding import decode_go_time
+from boltview.containerd.reader import MetadataReader
 from boltview.errors import BoltviewError
-from boltview.tui.app import BoltviewApp, make_app
+from boltview.node.root import DirectoryRoot
+from boltview.tui import make_app
+from boltview.tui.app import BoltviewApp
+from boltview.tui.node_view import NodeApp
 from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import RelationList
 from boltview.tui.widgets.raw_tree import RawTree
@@ -103,6 +108,14 @@ async def raw_time(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def runc_options(pilot: Pilot[None]) -> None:
+    """A container's runtime options: a protobuf Any (containerd.runc.v1.Options), decoded."""
+    await pilot.press("v")
+    tree = pilot.app.query_one(RawTree)
+    tree.reveal((b"v1", b"default", b"containers", b"web-1", b"runtime"), b"options")
+    await settle(pilot)
+
+
 async def search(pilot: Pilot[None]) -> None:
     """Search across the whole file, results as a list."""
     await pilot.press("slash", *"busybox", "enter")
@@ -120,6 +133,7 @@ SCENES: dict[str, Scene] = {
     "snapshots": snapshots,
     "raw-view": raw_view,
     "raw-time": raw_time,
+    "runc-options": runc_options,
     "search": search,
     "help": help_screen,
 }
@@ -150,15 +164,32 @@ async def shoot(db_path: Path, name: str, scene: Scene, out: Path, now: datetime
     # Opened by its name from its own folder: no path of this machine shows in the
     # pictures (the detail pane's CLI line names the file as it was opened).
     os.chdir(db_path.parent)
-    db = BoltFile.open(db_path.name)
-    app: BoltviewApp = make_app(db, clock=lambda: now, local_tz=UTC)
+    # As `boltview demo` opens it: a snapshot, with the snapshotter database beside it.
+    db = BoltFile.open(db_path.name, snapshot=None, copy_up_to=BROWSE_SNAPSHOT_LIMIT)
+    reader = MetadataReader(db, check=False)
     target = out / f"{name}.svg"
+    with companions.snapshotter_dbs(reader, db_path.name, True, ()) as found:
+        app: BoltviewApp = make_app(db, clock=lambda: now, local_tz=UTC, snapshotter_dbs=found)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await scene(pilot)
+            await settle(pilot)
+            target.write_text(app.export_screenshot(title=f"boltview {db_path.name}"),
+                              encoding="utf-8")  # fmt: skip
+    db.close()
+    return target
+
+
+async def shoot_node(top: Path, out: Path) -> Path:
+    """The node overview of the node fixture, as ``boltview ROOT`` shows it."""
+    os.chdir(top.parent)
+    app = NodeApp(DirectoryRoot(top.name))
+    target = out / "node.svg"
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await scene(pilot)
+        await pilot.press("down", "down")
         await settle(pilot)
-        target.write_text(app.export_screenshot(title=f"boltview {db_path.name}"), encoding="utf-8")
-    db.close()
+        target.write_text(app.export_screenshot(title=f"boltview {top.name}"), encoding="utf-8")
     return target
 
 
@@ -189,7 +220,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=ROOT / "boltview" / "demo" / "meta.db")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--no-png", action="store_true")
-    parser.add_argument("--only", nargs="*", choices=sorted(SCENES))
+    parser.add_argument("--only", nargs="*", choices=sorted([*SCENES, "node"]))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with BoltFile.open(str(args.db)) as db:
@@ -200,6 +231,10 @@ def main() -> None:
         svg = asyncio.run(shoot(args.db.resolve(), name, scene, args.out.resolve(), now))
         png = None if args.no_png else to_png(svg)
         print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg, png.name if png else "")
+    if not args.only or "node" in args.only:
+        svg = asyncio.run(shoot_node(ROOT / "fixtures" / "node" / "root", args.out.resolve()))
+        png = None if args.no_png else to_png(svg)
+        print(svg.relative_to(ROOT), png.name if png else "")
 
 
 if __name__ == "__main__":

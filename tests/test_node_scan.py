@@ -209,7 +209,7 @@ async def test_the_node_overview_lists_files_and_opens_one(node: Path) -> None:
         assert app.found is not None
         assert app.paths == [f.path for f in scan(NodeRoot(str(node))).files]
         installs = str(app.query_one("#installs").render())
-        assert "containerd k3s" in installs and "/data/ctr" in installs
+        assert "containerd install k3s" in installs and "/data/ctr" in installs
         target = app.paths.index("/opt/app/state.bin")
         for _ in range(target):
             await pilot.press("down")

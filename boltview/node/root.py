@@ -238,13 +238,14 @@ class DirectoryRoot(NodeRoot):
     """A node's root mounted or copied at a directory of this machine."""
 
     def __init__(self, top: str) -> None:
-        self.top = os.path.abspath(top)
+        self.top = top  # as the user named it: what the screens and documents show
+        self.base = os.path.abspath(top)
 
     def __repr__(self) -> str:
         return f"DirectoryRoot({self.top!r})"
 
     def host_path(self, resolved: str) -> str:
-        return os.path.join(self.top, resolved.lstrip("/"))
+        return os.path.join(self.base, resolved.lstrip("/"))
 
     def entry(self, resolved: str) -> Entry | None:
         try:

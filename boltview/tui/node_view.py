@@ -77,7 +77,7 @@ class NodeApp(App[str | None]):
         for install in found.installs:
             if lines:
                 lines.append("\n")
-            lines.append(f"containerd {escape(install.name)}", style="bold cyan")
+            lines.append(f"containerd install {escape(install.name)}", style="bold cyan")
             lines.append(f"  {escape(install.root)}", style="cyan")
             snapshotters = ", ".join(sorted(install.snapshotters)) or "no snapshotter"
             content = found.content.get(install.name)
