@@ -125,3 +125,27 @@ def test_inspect_an_image_reads_it_from_the_content_store(capsys: pytest.Capture
         main(["inspect", str(NODE / "root"), "image", tools["name"], "--install", "containerd", "--json"])
     index = json.loads(capsys.readouterr().out)["content_store"]
     assert [m["platform"]["architecture"] for m in index["manifests"]] == [p["arch"] for p in tools["platforms"]]
+
+
+def test_the_browser_says_what_an_image_runs_and_which_layer_was_tampered_with() -> None:
+    """The detail lines above an image's relations, from its blobs in the content store."""
+    from boltview.bolt.file import BoltFile
+    from boltview.containerd.content import ContentStore
+    from boltview.tui.model import ContainerdModel
+
+    manifest = MANIFEST
+    tampered = manifest["tampered_blobs"][0]["digest"]
+    install = next(i for i in manifest["installs"] if i["name"] == "A")
+    built = json.loads((NODE / "expected" / "images.json").read_text())
+    with BoltFile.open(str(NODE / "root" / install["meta_db"])) as db:
+        model = ContainerdModel(db)
+        model.attach({}, ContentStore(str(NODE / "root" / install["content_root"])))
+        images = {i.name: i for i in model.reader.images("default")}
+        notes = {r.label: r.text for r in model.store_facts(images[built["notes"]["name"]])}
+        tools = {r.label: r.text for r in model.store_facts(images[built["tools"]["name"]])}
+    assert f"{tampered} does NOT match its digest" in notes["layers"]
+    assert "every one matches its digest" in tools["layers"]
+    config = json.loads((NODE / "root" / install["content_root"] / "blobs" / "sha256" /
+                         built["notes"]["config"]["digest"].split(":")[1]).read_text())  # fmt: skip
+    runs = [*(config["config"].get("Entrypoint") or []), *(config["config"].get("Cmd") or [])]
+    assert notes["runs"] == " ".join(runs)

@@ -140,3 +140,74 @@ def read_verified(blobs: Blobs, digest: str, size: Any = None) -> tuple[bytes | 
     if len(data) > MAX_BLOB:
         return None, f"{len(data)} bytes: larger than {MAX_BLOB} bytes, not decoded"
     return data, None
+
+
+#: The most layer bytes hashed for one image in the browser (a node may hold GiB layers).
+VERIFY_LIMIT = 512 << 20
+
+
+def summary(
+    blobs: Blobs,
+    target: dict[str, Any],
+    platform: tuple[str, str],
+    matches: Callable[[str], bool | None],
+) -> list[tuple[str, str]]:
+    """An image in a few lines, for the browser: what it runs, when it was built, its layers.
+
+    ``platform`` (os, architecture) picks the manifest of an index; ``matches``
+    tells whether a layer blob's bytes still match its digest (None: not there).
+    """
+    document = image_document(blobs, target)
+    manifest = document
+    if document.get("role") == "index":
+        manifests = [m for m in document.get("manifests", []) if m.get("role") == "manifest"]
+        wanted = [m for m in manifests
+                  if (m.get("platform") or {}).get("os") == platform[0]
+                  and (m.get("platform") or {}).get("architecture") == platform[1]]  # fmt: skip
+        manifest = (wanted or manifests or [document])[0]
+    lines: list[tuple[str, str]] = []
+    for item in (document, manifest, manifest.get("config") or {}):
+        if item.get("problem"):
+            lines.append(("blob", f"{item.get('digest')}: {item['problem']}"))
+    config = manifest.get("config") or {}
+    runs = config.get("config") or {}
+    command = [*(runs.get("Entrypoint") or []), *(runs.get("Cmd") or [])]
+    if command:
+        lines.append(("runs", " ".join(command)))
+    for key, label in (("User", "user"), ("WorkingDir", "workdir")):
+        if runs.get(key):
+            lines.append((label, str(runs[key])))
+    if runs.get("Env"):
+        lines.append(("env", ", ".join(runs["Env"])))
+    if runs.get("ExposedPorts"):
+        lines.append(("ports", ", ".join(sorted(runs["ExposedPorts"]))))
+    built = config.get("created")
+    if built:
+        lines.append(("built", built + (f" by {config['author']}" if config.get("author") else "")))
+    history = config.get("history") or []
+    if history:
+        last = next((h.get("created_by") for h in reversed(history) if h.get("created_by")), "")
+        lines.append(("history", f"{len(history)} steps" + (f", last: {last}" if last else "")))
+    layers = manifest.get("layers") or []
+    if layers:
+        lines.append(("layers", _verified(layers, matches)))
+    return lines
+
+
+def _verified(layers: list[dict[str, Any]], matches: Callable[[str], bool | None]) -> str:
+    total = sum(int(layer.get("size") or 0) for layer in layers)
+    head = f"{len(layers)}, {total} bytes"
+    if total > VERIFY_LIMIT:
+        return f"{head}; not hashed here (over {VERIFY_LIMIT >> 20} MiB: boltview scan checks them)"
+    bad, gone = [], []
+    for layer in layers:
+        verdict = matches(str(layer.get("digest")))
+        if verdict is None:
+            gone.append(str(layer.get("digest")))
+        elif not verdict:
+            bad.append(str(layer.get("digest")))
+    if bad:
+        return f"{head}; {', '.join(bad)} does NOT match its digest: tampered or damaged"
+    if gone:
+        return f"{head}; {len(gone)} not in the content store"
+    return f"{head}; every one matches its digest"

@@ -15,9 +15,7 @@ what can be known (an image's size from the sizes and gc labels recorded in
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import platform
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -26,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from boltview.containerd import schema as S
+from boltview.containerd.content import ContentStore
 from boltview.containerd.encoding import GoTime
 from boltview.containerd.model import (
     Container,
@@ -259,51 +258,6 @@ def sorted_pairs(labels: Mapping[str, str] | None, empty: str = "-") -> str:
 
 
 # -- the content store, when its directory is given ------------------------------------------
-
-
-class ContentStore:
-    """containerd's local content store (``io.containerd.content.v1.content``), read-only."""
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-
-    def blob(self, digest: str) -> bytes | None:
-        algorithm, _, encoded = digest.partition(":")
-        if not encoded or "/" in encoded or "/" in algorithm or algorithm.startswith("."):
-            return None
-        return _read_quietly(os.path.join(self.root, "blobs", algorithm, encoded))
-
-    def ingest_status(self, backend_ref: str) -> tuple[int, str | None] | None:
-        """(bytes written, started-at text) of an ingest, by its backend ref."""
-        directory = os.path.join(self.root, "ingest", hashlib.sha256(backend_ref.encode()).hexdigest())
-        try:
-            offset = os.stat(os.path.join(directory, "data")).st_size
-        except OSError:
-            return None
-        text = _read_quietly(os.path.join(directory, "startedat"))
-        started = text.decode("utf-8", "replace").strip() if text is not None else None
-        return offset, started
-
-
-def _read_quietly(path: str) -> bytes | None:
-    """A whole file, read-only, without touching its access time where the kernel allows."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        try:
-            fd = os.open(path, flags | getattr(os, "O_NOATIME", 0))
-        except PermissionError:  # O_NOATIME needs the file's owner
-            fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 # -- images: size and platforms ----------------------------------------------------------------

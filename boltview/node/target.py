@@ -134,6 +134,18 @@ class NodeContentStore(ContentStore):
             return None
         return self.node.read(path, 0, found.size)
 
+    def matches(self, digest: str) -> bool | None:
+        algorithm, _, encoded = digest.partition(":")
+        if algorithm != "sha256" or not encoded or "/" in encoded:
+            return None
+        path = join(join(join(self.root, "blobs"), algorithm), encoded)
+        if not self.node.is_file(path):
+            return None
+        hashed = hashlib.sha256()
+        for chunk in self.node.chunks(path):
+            hashed.update(chunk)
+        return hashed.hexdigest() == encoded
+
     def ingest_status(self, backend_ref: str) -> tuple[int, str | None] | None:
         folder = join(join(self.root, "ingest"), hashlib.sha256(backend_ref.encode()).hexdigest())
         data = self.node.stat(join(folder, "data"))

@@ -21,8 +21,9 @@ from boltview.bolt.file import BoltFile
 from boltview.bolt.path import BucketPath
 from boltview.containerd import export
 from boltview.containerd import schema as S
+from boltview.containerd.imagedoc import summary
 from boltview.containerd.json import object_json
-from boltview.containerd.listing import ContentStore, go_bytes, image_facts
+from boltview.containerd.listing import ContentStore, default_platform, go_bytes, image_facts
 from boltview.containerd.model import Image, Ingest, Namespace, ObjectRef, Pod, Snapshot
 from boltview.containerd.reader import AnyObject, MetadataReader, ObjectWindow, detect_kind
 from boltview.containerd.refs import KIND_BUCKETS, describe, name_bytes, object_at
@@ -220,6 +221,13 @@ class ContainerdModel:
             lines = [Relation("size", f"{go_bytes(facts.size)}  ({where})")]
             if facts.platforms:
                 lines.append(Relation("platforms", f"{', '.join(facts.platforms)}  ({where})"))
+            if self.content is not None:
+                target = {"mediaType": obj.target.media_type, "digest": obj.target.digest,
+                          "size": obj.target.size}  # fmt: skip
+                os_name, arch, _ = default_platform()
+                for label, text in summary(self.content.blob, target, (os_name, arch),
+                                           self.content.matches):  # fmt: skip
+                    lines.append(Relation(label, text))
             return lines
         if isinstance(obj, Ingest) and self.content is not None:
             status = self.content.ingest_status(obj.backend_ref)

@@ -1,0 +1,85 @@
+"""containerd's local content store (``io.containerd.content.v1.content``), read-only.
+
+Blobs live in ``blobs/<algorithm>/<encoded digest>``, uploads in progress in
+``ingest/<sha256 of the backend ref>/`` (``data``, ``startedat``...).  Every file
+is opened read-only, without touching its access time where the kernel allows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+
+class ContentStore:
+    """containerd's local content store (``io.containerd.content.v1.content``), read-only."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def blob(self, digest: str) -> bytes | None:
+        algorithm, _, encoded = digest.partition(":")
+        if not encoded or "/" in encoded or "/" in algorithm or algorithm.startswith("."):
+            return None
+        return _read_quietly(os.path.join(self.root, "blobs", algorithm, encoded))
+
+    def matches(self, digest: str) -> bool | None:
+        """Whether a sha256 blob's bytes still hash to its name; None when it is not here."""
+        algorithm, _, encoded = digest.partition(":")
+        if algorithm != "sha256" or not encoded or "/" in encoded:
+            return None
+        hashed = _hash_quietly(os.path.join(self.root, "blobs", algorithm, encoded))
+        return None if hashed is None else hashed == encoded
+
+    def ingest_status(self, backend_ref: str) -> tuple[int, str | None] | None:
+        """(bytes written, started-at text) of an ingest, by its backend ref."""
+        directory = os.path.join(self.root, "ingest", hashlib.sha256(backend_ref.encode()).hexdigest())
+        try:
+            offset = os.stat(os.path.join(directory, "data")).st_size
+        except OSError:
+            return None
+        text = _read_quietly(os.path.join(directory, "startedat"))
+        started = text.decode("utf-8", "replace").strip() if text is not None else None
+        return offset, started
+
+
+def _hash_quietly(path: str) -> str | None:
+    """A file's sha256, read in chunks without touching its access time; None if unreadable."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        try:
+            fd = os.open(path, flags | getattr(os, "O_NOATIME", 0))
+        except PermissionError:
+            fd = os.open(path, flags)
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    try:
+        while chunk := os.read(fd, 8 << 20):
+            digest.update(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return digest.hexdigest()
+
+
+def _read_quietly(path: str) -> bytes | None:
+    """A whole file, read-only, without touching its access time where the kernel allows."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        try:
+            fd = os.open(path, flags | getattr(os, "O_NOATIME", 0))
+        except PermissionError:  # O_NOATIME needs the file's owner
+            fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
