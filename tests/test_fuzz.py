@@ -209,7 +209,10 @@ def test_nested_buckets_sharing_one_tree_stop_within_the_page_budget(tmp_path: P
         try:
             bucket_stats(db.root)
         except PageError as error:
-            assert "referenced more than once" in str(error) or "cycle" in str(error)
+            # Each bucket's own pages are counted before its sub-buckets are walked: the
+            # second bucket on one root page is refused as soon as it is opened.
+            assert any(why in str(error) for why in ("referenced more than once", "cycle",
+                                                     "a corrupt tree"))  # fmt: skip
         list(check(db))
 
 

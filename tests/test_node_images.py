@@ -3,8 +3,8 @@
 A node root is laid out from real writers' files (as in test_node_scan), then
 put into images by the real tools, none of which mounts anything:
 ``mkfs.ext4 -d`` (e2fsprogs), ``mkfs.xfs -p`` with a prototype file (xfsprogs),
-``mkfs.btrfs --rootdir`` (btrfs-progs), a GPT written by ``sfdisk`` with the
-filesystem copied into its partition, ``qemu-img convert`` to qcow2, vmdk and
+``mkfs.btrfs --rootdir`` (btrfs-progs), a GPT and an MBR written by ``sfdisk``
+with the filesystem copied into its partition, ``qemu-img convert`` to qcow2, vmdk and
 vhdx (qemu-utils) and ``ewfacquire`` to E01 (ewf-tools).  LVM is not tested:
 making a physical volume needs device-mapper, which this sandbox does not give.
 """
@@ -98,6 +98,13 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with open(made["gpt"], "r+b") as disk:
         disk.seek(2048 * 512)
         disk.write(made["ext4"].read_bytes())
+    made["mbr"] = work / "mbr.img"
+    sparse(made["mbr"], 80 << 20)
+    subprocess.run(["sfdisk", "-q", str(made["mbr"])], check=True, capture_output=True,
+                   input=b"label: dos\nstart=2048, size=131072, type=83\n")  # fmt: skip
+    with open(made["mbr"], "r+b") as disk:
+        disk.seek(2048 * 512)
+        disk.write(made["ext4"].read_bytes())
     for kind in ("qcow2", "vmdk", "vhdx"):
         made[kind] = work / f"disk.{kind}"
         run("qemu-img", "convert", "-O", kind, made["gpt"], made[kind])
@@ -117,7 +124,7 @@ def answer(target: Path) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.parametrize("kind", ["ext4", "xfs", "btrfs", "gpt", "qcow2", "vmdk", "vhdx", "e01"])
+@pytest.mark.parametrize("kind", ["ext4", "xfs", "btrfs", "gpt", "mbr", "qcow2", "vmdk", "vhdx", "e01"])
 def test_an_image_gives_the_answers_the_directory_gives(images: dict[str, Path], kind: str) -> None:
     want = answer(images["directory"])
     assert {i["name"] for i in want["installs"]} == {"containerd", "/data/ctr"}
@@ -182,3 +189,13 @@ def test_the_real_node_fixture_reads_the_same_from_an_image(tmp_path: Path) -> N
     run("qemu-img", "convert", "-O", "qcow2", ext4, qcow2)
     assert answer(qcow2) == answer(top)
     assert len(answer(qcow2)["bolt_files"]) == 17
+
+
+def test_an_image_of_a_separate_var_is_seen_at_var(images: dict[str, Path], tmp_path: Path) -> None:
+    """A node's /var on its own filesystem (its top holds lib/): the same installs, below /var."""
+    var = tmp_path / "var.ext4"
+    run("mkfs.ext4", "-q", "-d", images["directory"] / "var", var, "32M")
+    document = answer(var)
+    assert [i["name"] for i in document["installs"]] == ["containerd"]
+    want = {f["path"] for f in answer(images["directory"])["bolt_files"] if f["path"].startswith("/var/")}
+    assert {f["path"] for f in document["bolt_files"]} == want

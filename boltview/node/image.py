@@ -254,15 +254,19 @@ class ImageRoot(NodeRoot):
         self.lock = threading.Lock()  # dissect's streams seek: one reader at a time
         readable = [v for v in volumes if v.fs is not None]
         root = next((v for v in readable if _has(v.fs, "/etc") and _has(v.fs, "/var")), None)
-        if root is None:
-            root = next((v for v in readable if _has(v.fs, "/etc")), None)
-        if root is None:
-            raise ImageError(f"{path}: no node root in the image ({self.describe_volumes()})")
-        self.root_volume = root
+        for wanted in ("/etc", "/var"):
+            if root is None:
+                root = next((v for v in readable if _has(v.fs, wanted)), None)
+        # A separate /var: a filesystem whose top holds lib/ (lib/containerd, lib/docker ...).
         var = next((v for v in readable if v is not root and _has(v.fs, "/lib")
                     and not _has(v.fs, "/etc")), None)  # fmt: skip
-        self.var_volume = var if var is not None and not _has(root.fs, "/var/lib") else None
-        self.top = f"{path} ({container}, {root.name}, {root.filesystem})"
+        if root is None and var is None:
+            raise ImageError(f"{path}: no node root in the image ({self.describe_volumes()})")
+        self.root_volume = root  # None: only a /var filesystem, seen below an empty root
+        self.var_volume = var if var is not None and (root is None or not _has(root.fs, "/var/lib")) else None
+        shown = root or var
+        assert shown is not None
+        self.top = f"{path} ({container}, {shown.name}, {shown.filesystem})"
 
     def __repr__(self) -> str:
         return f"ImageRoot({self.path!r})"
@@ -283,9 +287,12 @@ class ImageRoot(NodeRoot):
         ]
 
     def _inode(self, resolved: str) -> Any | None:
-        fs, inner = self.root_volume.fs, resolved
         if self.var_volume is not None and (resolved == "/var" or resolved.startswith("/var/")):
             fs, inner = self.var_volume.fs, resolved[4:] or "/"
+        elif self.root_volume is not None:
+            fs, inner = self.root_volume.fs, resolved
+        else:
+            return _EMPTY_ROOT if resolved == "/" else None
         try:
             with self.lock:
                 return fs.get(inner)
@@ -296,6 +303,8 @@ class ImageRoot(NodeRoot):
         inode = self._inode(resolved)
         if inode is None:
             return None
+        if inode is _EMPTY_ROOT:
+            return Entry("dir", 0, stat.S_IFDIR | 0o755)
         try:
             with self.lock:
                 mode = _mode(inode)
@@ -314,6 +323,8 @@ class ImageRoot(NodeRoot):
 
     def names(self, resolved: str) -> list[str]:
         inode = self._inode(resolved)
+        if inode is _EMPTY_ROOT:
+            return ["var"]
         try:
             with self.lock:
                 listed = [] if inode is None else list(inode.listdir())
@@ -342,6 +353,10 @@ class ImageRoot(NodeRoot):
         with self.lock:
             stream = inode.open()
         return BoltFile.from_source(StreamSource(f"{self.path}:{path}", stream, found.size, self.lock))
+
+
+_EMPTY_ROOT = object()
+"""The root of a node whose image holds only its /var filesystem."""
 
 
 def _has(fs: Any, path: str) -> bool:
