@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from boltview.bolt.file import BoltFile
 from boltview.bolt.source import Source
 from boltview.errors import BoltviewError
-from boltview.node.root import Entry, NodeRoot, kind_of
+from boltview.node.root import Entry, NodeRoot, join, kind_of
 
 EXTRA_HINT = "reading a disk image needs the optional dissect libraries: pip install 'boltview[images]'"
 _LIBRARIES = ("dissect.volume", "dissect.extfs", "dissect.xfs", "dissect.btrfs",
@@ -287,6 +287,9 @@ class ImageRoot(NodeRoot):
         ]
 
     def _inode(self, resolved: str) -> Any | None:
+        cached = self._inodes.get(resolved)
+        if cached is not None:
+            return cached
         if self.var_volume is not None and (resolved == "/var" or resolved.startswith("/var/")):
             fs, inner = self.var_volume.fs, resolved[4:] or "/"
         elif self.root_volume is not None:
@@ -295,12 +298,52 @@ class ImageRoot(NodeRoot):
             return _EMPTY_ROOT if resolved == "/" else None
         try:
             with self.lock:
-                return fs.get(inner)
+                found = fs.get(inner)
         except Exception:  # noqa: BLE001 - dissect raises many kinds for "not there"
             return None
+        self._remember(resolved, found)
+        return found
+
+    @property
+    def _inodes(self) -> dict[str, Any]:
+        """Inodes by resolved path: finding one walks each folder's entries from the top,
+        and a content store has 10,000 blobs in one folder."""
+        cache: dict[str, Any] | None = self.__dict__.get("_inode_cache")
+        if cache is None:
+            cache = self.__dict__["_inode_cache"] = {}
+        return cache
+
+    def _remember(self, resolved: str, inode: Any) -> None:
+        if len(self._inodes) >= 200_000:
+            self._inodes.clear()
+        self._inodes[resolved] = inode
+
+    def entries(self, path: str) -> dict[str, Entry]:
+        """A folder's entries from one read of it (and every child's inode remembered)."""
+        resolved = self.resolve(path)
+        inode = self._inode(resolved) if resolved is not None else None
+        if inode is None or inode is _EMPTY_ROOT:
+            return {name: entry for name in self.names(resolved or "/")
+                    if (entry := self.stat(join(resolved or "/", name), follow=False))}  # fmt: skip
+        try:
+            with self.lock:
+                children = dict(inode.listdir())
+        except Exception:  # noqa: BLE001
+            return {}
+        found = {}
+        for name, child in sorted(children.items()):
+            if name in (".", ".."):
+                continue
+            self._remember(join(resolved or "/", name), child)
+            entry = self._entry_of(child)
+            if entry is not None:
+                found[name] = entry
+        return found
 
     def entry(self, resolved: str) -> Entry | None:
-        inode = self._inode(resolved)
+        return self._entry_of(self._inode(resolved))
+
+    def _entry_of(self, inode: Any) -> Entry | None:
         if inode is None:
             return None
         if inode is _EMPTY_ROOT:

@@ -222,10 +222,9 @@ class NodeRoot:
         pending = [(path, 0)]
         while pending:
             directory, level = pending.pop()
-            for name in self.listdir(directory):
+            for name, found in self.entries(directory).items():
                 child = join(directory, name)
-                found = self.stat(child, follow=False)
-                if found is None or child in skip:
+                if child in skip:
                     continue
                 if found.kind == "dir":
                     if level + 1 < depth:

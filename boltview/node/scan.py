@@ -178,9 +178,8 @@ def _content(node: NodeRoot, install: Install, notes: list[str]) -> ContentFacts
     facts = ContentFacts(install.content_root)
     blobs = join(install.content_root, "blobs")
     for algorithm in node.listdir(blobs):
-        for name in node.listdir(join(blobs, algorithm)):
-            found = node.stat(join(join(blobs, algorithm), name), follow=False)
-            if found is not None and found.kind == "file":
+        for name, found in node.entries(join(blobs, algorithm)).items():
+            if found.kind == "file":
                 facts.blobs[f"{algorithm}:{name}"] = found.size
     facts.ingests = len(node.listdir(join(install.content_root, "ingest")))
     if install.meta_db is not None:
