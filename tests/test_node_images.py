@@ -135,6 +135,8 @@ def test_an_image_gives_the_answers_the_directory_gives(images: dict[str, Path],
 def test_an_image_names_the_volume_it_read(images: dict[str, Path]) -> None:
     root = open_image(str(images["gpt"]))
     assert root.notes() == [f"{images['gpt']}: partition 1: ext4, seen at /"]
+    assert root.entries("/no/such/folder") == {} and root.entries("/etc/containerd/config.toml") == {}
+    assert sorted(root.entries("/var/lib")) == sorted(os.listdir(images["directory"] / "var/lib"))
     assert root.resolve("/etc/etcd-db-link") == "/var/lib/etcd/member/snap/db"
 
 

@@ -322,9 +322,11 @@ class ImageRoot(NodeRoot):
         """A folder's entries from one read of it (and every child's inode remembered)."""
         resolved = self.resolve(path)
         inode = self._inode(resolved) if resolved is not None else None
-        if inode is None or inode is _EMPTY_ROOT:
-            return {name: entry for name in self.names(resolved or "/")
-                    if (entry := self.stat(join(resolved or "/", name), follow=False))}  # fmt: skip
+        if resolved is None or inode is None:
+            return {}
+        if inode is _EMPTY_ROOT:
+            return {name: entry for name in self.names(resolved)
+                    if (entry := self.stat(join(resolved, name), follow=False))}  # fmt: skip
         try:
             with self.lock:
                 children = dict(inode.listdir())
@@ -334,7 +336,7 @@ class ImageRoot(NodeRoot):
         for name, child in sorted(children.items()):
             if name in (".", ".."):
                 continue
-            self._remember(join(resolved or "/", name), child)
+            self._remember(join(resolved, name), child)
             entry = self._entry_of(child)
             if entry is not None:
                 found[name] = entry

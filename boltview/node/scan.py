@@ -108,8 +108,12 @@ class NodeScan:
     notes: list[str]
 
 
-def scan(node: NodeRoot) -> NodeScan:
-    """Find everything, without hashing (see :func:`hash_files` and :func:`verify_blobs`)."""
+def scan(node: NodeRoot, *, content: bool = True) -> NodeScan:
+    """Find everything, without hashing (see :func:`hash_files` and :func:`verify_blobs`).
+
+    ``content`` off leaves the content stores out (:func:`add_content` adds them):
+    a screen can show the installs and bolt files first.
+    """
     installs, notes = find_installs(node)
     files: dict[str, BoltFileFacts] = {}
     for install in installs:
@@ -126,9 +130,18 @@ def scan(node: NodeRoot) -> NodeScan:
         for path in node.walk_files(top, skip, SWEEP_DEPTH):
             if path not in files and _looks_like_bolt(node, path):
                 files[path] = _facts(node, path, None, "")
-    content = {i.name: _content(node, i, notes) for i in installs if i.content_root}
     notes = [*getattr(node, "notes", list)(), *notes]
-    return NodeScan(node.top, installs, sorted(files.values(), key=lambda f: f.path), content, notes)
+    found = NodeScan(node.top, installs, sorted(files.values(), key=lambda f: f.path), {}, notes)
+    if content:
+        add_content(node, found)
+    return found
+
+
+def add_content(node: NodeRoot, found: NodeScan) -> None:
+    """Each install's content store, set against its meta.db."""
+    for install in found.installs:
+        if install.content_root:
+            found.content[install.name] = _content(node, install, found.notes)
 
 
 def _install_trees(node: NodeRoot, installs: list[Install]) -> frozenset[str]:

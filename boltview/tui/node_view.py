@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from boltview.node.root import NodeRoot
-from boltview.node.scan import NodeScan, scan
+from boltview.node.scan import NodeScan, add_content, scan
 from boltview.render.text import escape, human_size
 
 
@@ -66,7 +66,10 @@ class NodeApp(App[str | None]):
 
     @work(thread=True, exclusive=True)
     def run_scan(self) -> None:
-        found = scan(self.node)
+        # The installs and bolt files first; the content stores (10,000 blobs) after.
+        found = scan(self.node, content=False)
+        self.call_from_thread(self.show, found)
+        add_content(self.node, found)
         self.call_from_thread(self.show, found)
 
     def show(self, found: NodeScan) -> None:
@@ -81,10 +84,16 @@ class NodeApp(App[str | None]):
             lines.append(f"  {escape(install.root)}", style="cyan")
             snapshotters = ", ".join(sorted(install.snapshotters)) or "no snapshotter"
             content = found.content.get(install.name)
-            blobs = f", {len(content.blobs)} blobs" if content is not None else ", no content store"
+            if content is not None:
+                blobs = f", {len(content.blobs)} blobs"
+            else:
+                blobs = ", content store: reading…" if install.content_root else ", no content store"
             lines.append(f"  ({escape(snapshotters)}{blobs})", style="dim")
         self.query_one("#installs", Static).update(lines)
         table = self.query_one("#files", DataTable)
+        if self.paths == [facts.path for facts in found.files]:
+            self._show_notes(found)
+            return  # the rows are there (the content stores came in after): keep the cursor
         table.clear()
         self.paths = []
         for facts in found.files:
@@ -97,6 +106,9 @@ class NodeApp(App[str | None]):
                 Text(escape(what), style="red" if facts.problem else ""),
             )  # fmt: skip
             self.paths.append(facts.path)
+        self._show_notes(found)
+
+    def _show_notes(self, found: NodeScan) -> None:
         notes = "\n".join(escape(note) for note in found.notes)
         self.query_one("#notes", Static).update(notes)
 
