@@ -149,3 +149,13 @@ def test_the_browser_says_what_an_image_runs_and_which_layer_was_tampered_with()
                          built["notes"]["config"]["digest"].split(":")[1]).read_text())  # fmt: skip
     runs = [*(config["config"].get("Entrypoint") or []), *(config["config"].get("Cmd") or [])]
     assert notes["runs"] == " ".join(runs)
+
+
+def test_an_ingest_says_how_many_bytes_arrived_of_how_many(capsys: pytest.CaptureFixture[str]) -> None:
+    """The content store's ingest holds its data so far and the size announced (``total``)."""
+    partial = MANIFEST["partial_ingests"][0]
+    install = next(i for i in MANIFEST["installs"] if i["name"] == partial["install"])
+    namespace, ref = partial["ref"].split("/")[0], partial["ref"].rsplit("/", 1)[1]
+    out = ls(capsys, NODE / "root", "ingests", "-n", namespace, "--install", "/" + install["root"])
+    row = next(line for line in out.splitlines() if line.startswith(ref + "\t"))
+    assert row.rstrip("\t").endswith(f"{partial['bytes']} of {partial['total']} bytes")

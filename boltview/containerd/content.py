@@ -31,8 +31,11 @@ class ContentStore:
         hashed = _hash_quietly(os.path.join(self.root, "blobs", algorithm, encoded))
         return None if hashed is None else hashed == encoded
 
-    def ingest_status(self, backend_ref: str) -> tuple[int, str | None] | None:
-        """(bytes written, started-at text) of an ingest, by its backend ref."""
+    def ingest_status(self, backend_ref: str) -> tuple[int, str | None, int | None] | None:
+        """(bytes written, started-at text, bytes expected) of an ingest, by its backend ref.
+
+        The local store keeps the size a client announced in the ingest's ``total``.
+        """
         directory = os.path.join(self.root, "ingest", hashlib.sha256(backend_ref.encode()).hexdigest())
         try:
             offset = os.stat(os.path.join(directory, "data")).st_size
@@ -40,7 +43,12 @@ class ContentStore:
             return None
         text = _read_quietly(os.path.join(directory, "startedat"))
         started = text.decode("utf-8", "replace").strip() if text is not None else None
-        return offset, started
+        return offset, started, _number(_read_quietly(os.path.join(directory, "total")))
+
+
+def _number(data: bytes | None) -> int | None:
+    text = data.decode("ascii", "replace").strip() if data is not None else ""
+    return int(text) if text.isdigit() else None
 
 
 def _hash_quietly(path: str) -> str | None:

@@ -492,16 +492,18 @@ def ingest_rows(ingests: Iterable[Ingest], store: ContentStore | None, now: date
     """ctr's REF SIZE AGE (from the content store's files, when given), then meta.db's facts."""
     rows = []
     for ingest in ingests:
-        size, age = "-", "-"
+        size, age, progress = "-", "-", "-"
         status = store.ingest_status(ingest.backend_ref) if store is not None else None
         if status is not None:
-            size = go_human_size(status[0])
-            started = parse_rfc3339(status[1]) if status[1] else None
+            written, started_text, total = status
+            size = go_human_size(written)
+            started = parse_rfc3339(started_text) if started_text else None
             if started is not None:
                 age = go_human_duration(now.timestamp() - started)
+            progress = f"{written} of {total} bytes" if total else f"{written} bytes"
         expires = ingest.expire_at.rfc3339() if ingest.expire_at else "-"
-        rows.append([ingest.ref_name, size, age, ingest.expected or "-", expires])
-    return Listing(TABS, ["REF", "SIZE", "AGE", "EXPECTED", "EXPIRES"], rows)
+        rows.append([ingest.ref_name, size, age, ingest.expected or "-", expires, progress])
+    return Listing(TABS, ["REF", "SIZE", "AGE", "EXPECTED", "EXPIRES", "ARRIVED"], rows)
 
 
 def lease_rows(leases: Iterable[Lease]) -> Listing:

@@ -146,13 +146,15 @@ class NodeContentStore(ContentStore):
             hashed.update(chunk)
         return hashed.hexdigest() == encoded
 
-    def ingest_status(self, backend_ref: str) -> tuple[int, str | None] | None:
+    def ingest_status(self, backend_ref: str) -> tuple[int, str | None, int | None] | None:
         folder = join(join(self.root, "ingest"), hashlib.sha256(backend_ref.encode()).hexdigest())
         data = self.node.stat(join(folder, "data"))
         if data is None:
             return None
         started = self.node.read_text(join(folder, "startedat"), 256)
-        return data.size, started.strip() if started is not None else None
+        total = (self.node.read_text(join(folder, "total"), 64) or "").strip()
+        return (data.size, started.strip() if started is not None else None,
+                int(total) if total.isdigit() else None)  # fmt: skip
 
 
 def install_of(node: NodeRoot, path: str) -> NodeTarget | None:

@@ -233,9 +233,10 @@ class ContainerdModel:
             status = self.content.ingest_status(obj.backend_ref)
             if status is None:
                 return [Relation("written", "not in the content store")]
-            written, started = status
+            written, started, total = status
             since = f", started {started}" if started else ""
-            return [Relation("written", f"{go_bytes(written)} so far{since}  (content store)")]
+            of = f" of {go_bytes(total)}" if total else ""
+            return [Relation("written", f"{go_bytes(written)}{of} so far{since}  (content store)")]
         return []
 
     def deleted_refs(self) -> frozenset[ObjectRef]:
