@@ -18,6 +18,7 @@ import os
 import resource
 import stat
 import weakref
+from collections.abc import Iterator
 
 from boltview.errors import InvalidDatabaseError
 
@@ -160,6 +161,45 @@ def _open_read_only(path: str) -> int:
         if error.errno == errno.ENOTDIR:
             raise InvalidDatabaseError(f"{path}: no such file") from None
         raise InvalidDatabaseError(f"{path}: cannot open: {error.strerror}") from None
+
+
+def chunks_quietly(path: str, size: int = 8 << 20, offset: int = 0) -> Iterator[bytes] | None:
+    """A file's bytes from ``offset``, in chunks, read-only and without touching its access
+    time where the kernel allows; None when it cannot be opened.  (Any file beside a bolt
+    file: a content store's blobs, a node's configs.)"""
+    flags = _READ_FLAGS
+    try:
+        try:
+            fd = os.open(path, flags | _NOATIME)
+        except PermissionError:  # O_NOATIME needs the file's owner
+            fd = os.open(path, flags)
+    except OSError:
+        return None
+    return _chunks(fd, size, offset)
+
+
+def _chunks(fd: int, size: int, offset: int) -> Iterator[bytes]:
+    try:
+        while chunk := os.pread(fd, size, offset):
+            yield chunk
+            offset += len(chunk)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+
+
+def read_quietly(path: str, offset: int = 0, length: int | None = None) -> bytes | None:
+    """Up to ``length`` bytes (all, by default) of a file at ``offset``, as ``chunks_quietly``."""
+    size = length if length is not None else 8 << 20
+    pieces = chunks_quietly(path, size, offset)
+    if pieces is None:
+        return None
+    if length is not None:
+        first = next(pieces, b"")
+        pieces.close()  # type: ignore[attr-defined]
+        return first
+    return b"".join(pieces)
 
 
 #: A snapshot may take at most this share of the memory available to us: reading

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 
+from boltview.bolt.source import chunks_quietly, read_quietly
+
 
 class ContentStore:
     """containerd's local content store (``io.containerd.content.v1.content``), read-only."""
@@ -53,41 +55,14 @@ def _number(data: bytes | None) -> int | None:
 
 def _hash_quietly(path: str) -> str | None:
     """A file's sha256, read in chunks without touching its access time; None if unreadable."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        try:
-            fd = os.open(path, flags | getattr(os, "O_NOATIME", 0))
-        except PermissionError:
-            fd = os.open(path, flags)
-    except OSError:
+    pieces = chunks_quietly(path)
+    if pieces is None:
         return None
     digest = hashlib.sha256()
-    try:
-        while chunk := os.read(fd, 8 << 20):
-            digest.update(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    for chunk in pieces:
+        digest.update(chunk)
     return digest.hexdigest()
 
 
 def _read_quietly(path: str) -> bytes | None:
-    """A whole file, read-only, without touching its access time where the kernel allows."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        try:
-            fd = os.open(path, flags | getattr(os, "O_NOATIME", 0))
-        except PermissionError:  # O_NOATIME needs the file's owner
-            fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    return read_quietly(path)

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from boltview.bolt.file import BoltFile
+from boltview.bolt.source import read_quietly
 
 _MAX_LINKS = 40  # as the kernel's MAXSYMLINKS
 
@@ -305,21 +306,7 @@ class DirectoryRoot(NodeRoot):
             return []
 
     def read_resolved(self, resolved: str, offset: int, length: int) -> bytes | None:
-        where = self.host_path(resolved)
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-        try:
-            try:
-                fd = os.open(where, flags | getattr(os, "O_NOATIME", 0))
-            except PermissionError:  # O_NOATIME needs the file's owner
-                fd = os.open(where, flags)
-        except OSError:
-            return None
-        try:
-            return os.pread(fd, length, offset)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
+        return read_quietly(self.host_path(resolved), offset, length)
 
     def open_bolt(self, path: str, *, copy_up_to: int = 0) -> BoltFile:
         resolved = self.resolve(path)
