@@ -16,6 +16,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,20 @@ def test_an_image_of_a_separate_var_is_seen_at_var(images: dict[str, Path], tmp_
     assert [i["name"] for i in document["installs"]] == ["containerd"]
     want = {f["path"] for f in answer(images["directory"])["bolt_files"] if f["path"].startswith("/var/")}
     assert {f["path"] for f in document["bolt_files"]} == want
+
+
+def test_without_dissect_at_all_scan_says_how_to_get_it(tmp_path: Path) -> None:
+    """No dissect package: one line with the install hint, not a traceback."""
+    image = tmp_path / "disk.img"
+    sparse(image, 1 << 20)
+    with open(image, "r+b") as disk:
+        disk.seek(510)
+        disk.write(b"\x55\xaa")  # an MBR's signature: an image, not a bolt file
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "dissect.py").write_text("raise ImportError('hidden for this test')\n")
+    env = {**os.environ, "PYTHONPATH": str(hide)}
+    result = subprocess.run([sys.executable, "-m", "boltview", "scan", str(image)], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "pip install 'boltview[images]'" in result.stderr

@@ -39,7 +39,14 @@ class ImageError(BoltviewError):
 
 def libraries_missing() -> list[str]:
     """The dissect libraries that are not installed."""
-    return [name for name in _LIBRARIES if importlib.util.find_spec(name) is None]
+    return [name for name in _LIBRARIES if not _installed(name)]
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # "dissect" itself is not there
+        return False
 
 
 def is_disk_image(path: str) -> bool:
