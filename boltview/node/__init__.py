@@ -2,6 +2,6 @@
 
 :mod:`~boltview.node.root` reads a node's filesystem from a copy of it (a
 directory), never leaving it; :mod:`~boltview.node.installs` finds containerd's
-roots; :mod:`~boltview.node.stores` tells which program wrote a bolt file;
+roots; :mod:`~boltview.stores.recognize` tells which program wrote a bolt file;
 :mod:`~boltview.node.scan` puts it together.
 """

@@ -23,7 +23,7 @@ from boltview.containerd.reader import MetadataReader
 from boltview.errors import BoltviewError
 from boltview.node.installs import Install, find_installs
 from boltview.node.root import NodeRoot, join
-from boltview.node.stores import PLAIN, Store, recognize
+from boltview.stores.recognize import PLAIN, Store, recognize
 
 #: Where the other stores keep their bolt files (shell patterns, node paths), and whose.
 KNOWN_STORES = (
