@@ -9,6 +9,7 @@ buckets, deletes, sequences, page sizes and NoFreelistSync.  Two more seeds
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -125,3 +126,23 @@ def test_deep_database_stats_as_bbolt_counts_them(bboltref: Path, tmp_path: Path
             total.add(bucket_stats(child))
         ours = total.as_dict()
     assert {k: ours[v] for k, v in STATS_FIELDS.items()} == info["stats"]
+
+
+def test_a_bucket_path_deeper_than_any_limit_is_resolved(bboltref: Path, tmp_path: Path) -> None:
+    """buckets and keys take a path 200 names deep: named one level at a time, no recursion."""
+    from tests.conftest import run_boltview
+
+    path = tmp_path / "deep.db"
+    subprocess.run([str(bboltref), "deep", "1", str(path)], check=True, capture_output=True)
+    with BoltFile.open(str(path)) as db:
+        bucket = db.root.child(db.root.entry(b"deep-0"))  # type: ignore[arg-type]
+        names = ["deep-0"]
+        for _ in range(199):
+            inner = next(e for e in bucket.entries() if e.is_bucket)
+            names.append("0x" + inner.key.hex())
+            bucket = bucket.child(inner, limit_nesting=False)
+        want = [e.key for e in bucket.entries() if e.is_bucket]
+    result = run_boltview("buckets", path, *names, "--json")
+    assert result.returncode == 0, result.stderr
+    got = [base64.b64decode(b["name_base64"]) for b in json.loads(result.stdout)]
+    assert got == want

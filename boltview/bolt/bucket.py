@@ -137,8 +137,8 @@ class Bucket:
             bucket = bucket.child(entry)
         return bucket
 
-    def buckets(self) -> Iterator[Bucket]:
-        """The sub-buckets of this bucket, in key order.
+    def buckets(self, *, limit_nesting: bool = True) -> Iterator[Bucket]:
+        """The sub-buckets of this bucket, in key order (``limit_nesting``: see ``child``).
 
         A name that is not after the one before is corruption, and refused: a
         page repeating one sub-bucket k times makes a recursive walk repeat
@@ -153,7 +153,7 @@ class Bucket:
                         f"{show_path((entry.key,))} is out of order (a corrupt page)"
                     )  # fmt: skip
                 previous = entry.key
-                yield self.child(entry)
+                yield self.child(entry, limit_nesting=limit_nesting)
 
     def child(self, entry: Entry, *, limit_nesting: bool = True) -> Bucket:
         """Open the sub-bucket that ``entry`` (a bucket entry of this bucket) describes.

@@ -49,7 +49,8 @@ def resolve_bucket(db: BoltFile, names: tuple[str, ...]) -> Bucket:
             shown = show_path(tuple(n.encode("utf-8", "surrogateescape") for n in names[: depth + 1]))
             what = "is a key, not a bucket" if entry else "does not exist"
             raise NotFoundError(f"{db.path}: bucket {shown} {what}")
-        bucket = bucket.child(entry)
+        # One level at a time, no recursion: a path as deep as bbolt allows (no limit).
+        bucket = bucket.child(entry, limit_nesting=False)
     return bucket
 
 
@@ -186,7 +187,7 @@ def buckets(path: str, bucket: tuple[str, ...], meta: int | None, snapshot: bool
     """The sub-buckets of BUCKET (the top-level buckets without one)."""
     with open_db(path, meta, snapshot) as db:
         parent = resolve_bucket(db, bucket)
-        found = list(parent.buckets())
+        found = list(parent.buckets(limit_nesting=False))  # a list, not a walk: any depth
     if as_json:
         print_json(
             [
