@@ -23,7 +23,7 @@ class ContentStore:
         algorithm, _, encoded = digest.partition(":")
         if not encoded or "/" in encoded or "/" in algorithm or algorithm.startswith("."):
             return None
-        return _read_quietly(os.path.join(self.root, "blobs", algorithm, encoded))
+        return read_quietly(os.path.join(self.root, "blobs", algorithm, encoded))
 
     def matches(self, digest: str) -> bool | None:
         """Whether a sha256 blob's bytes still hash to its name; None when it is not here."""
@@ -43,9 +43,9 @@ class ContentStore:
             offset = os.stat(os.path.join(directory, "data")).st_size
         except OSError:
             return None
-        text = _read_quietly(os.path.join(directory, "startedat"))
+        text = read_quietly(os.path.join(directory, "startedat"))
         started = text.decode("utf-8", "replace").strip() if text is not None else None
-        return offset, started, _number(_read_quietly(os.path.join(directory, "total")))
+        return offset, started, _number(read_quietly(os.path.join(directory, "total")))
 
 
 def _number(data: bytes | None) -> int | None:
@@ -62,7 +62,3 @@ def _hash_quietly(path: str) -> str | None:
     for chunk in pieces:
         digest.update(chunk)
     return digest.hexdigest()
-
-
-def _read_quietly(path: str) -> bytes | None:
-    return read_quietly(path)

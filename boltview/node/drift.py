@@ -15,7 +15,6 @@ executable: a file with an execute bit that had none, or did not exist.
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,17 +74,10 @@ def drift(view: MergedView, whole_copy: bool) -> list[Change]:
 
 
 def _facts(node: NodeRoot, path: str, entry: Entry, layer: str, digest: bool = True) -> FileFacts:
-    sha = _sha256(node, path) if digest and entry.kind == "file" else None
+    sha = node.sha256(path) if digest and entry.kind == "file" else None
     link = node.readlink(path) if entry.kind == "link" else None
     return FileFacts(entry.kind, entry.size, entry.mode, entry.uid, entry.gid, entry.mtime_ns, sha,
                      link, layer)  # fmt: skip
-
-
-def _sha256(node: NodeRoot, path: str) -> str | None:
-    digest = hashlib.sha256()
-    for chunk in node.chunks(path):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _found_facts(view: MergedView, found: Found) -> FileFacts:
@@ -196,4 +188,4 @@ def _differ(view: MergedView, now: Found, image: MergedView, before: Found) -> b
         return True
     if a.mtime_ns == b.mtime_ns:
         return False  # a copy keeps the time: same size, same time, same file
-    return _sha256(view.node, now.path) != _sha256(image.node, before.path)
+    return view.node.sha256(now.path) != image.node.sha256(before.path)

@@ -15,9 +15,10 @@ filesystem.  Nothing is written, and nothing is opened but to read.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from boltview.bolt.file import BoltFile
@@ -200,6 +201,20 @@ class NodeRoot:
         while chunk := self.read_resolved(resolved, offset, size):
             yield chunk
             offset += len(chunk)
+
+    def sha256(self, path: str, progress: Callable[[int], None] | None = None) -> str | None:
+        """A regular file's sha256, read in chunks (``progress`` hears the bytes so far); None
+        when it is no regular file."""
+        if not self.is_file(path):
+            return None
+        digest = hashlib.sha256()
+        done = 0
+        for chunk in self.chunks(path):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+        return digest.hexdigest()
 
     def glob(self, pattern: str) -> list[str]:
         """Node paths matching an absolute shell pattern (``*`` within one name), sorted."""

@@ -15,7 +15,6 @@ Hashing the blobs (``verify_blobs``) says which no longer match their names.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -213,7 +212,7 @@ def _content(node: NodeRoot, install: Install, notes: list[str]) -> ContentFacts
 def hash_files(node: NodeRoot, files: list[BoltFileFacts]) -> Iterator[BoltFileFacts]:
     """Each file with its sha256 filled in, one at a time (for progress)."""
     for facts in files:
-        facts.sha256 = _sha256(node, facts.path, lambda done: None)
+        facts.sha256 = node.sha256(facts.path)
         yield facts
 
 
@@ -231,20 +230,8 @@ def verify_blobs(
                 progress(base + n, total)
 
             blob = join(join(join(content.root, "blobs"), algorithm), encoded)
-            if _sha256(node, blob, step) != encoded:
+            if node.sha256(blob, step) != encoded:
                 content.mismatched.append(digest)
         done += size
         progress(done, total)
     content.verified = True
-
-
-def _sha256(node: NodeRoot, path: str, progress: Callable[[int], None]) -> str | None:
-    if not node.is_file(path):
-        return None
-    digest = hashlib.sha256()
-    done = 0
-    for chunk in node.chunks(path):
-        digest.update(chunk)
-        done += len(chunk)
-        progress(done)
-    return digest.hexdigest()

@@ -138,13 +138,8 @@ class NodeContentStore(ContentStore):
         algorithm, _, encoded = digest.partition(":")
         if algorithm != "sha256" or not encoded or "/" in encoded:
             return None
-        path = join(join(join(self.root, "blobs"), algorithm), encoded)
-        if not self.node.is_file(path):
-            return None
-        hashed = hashlib.sha256()
-        for chunk in self.node.chunks(path):
-            hashed.update(chunk)
-        return hashed.hexdigest() == encoded
+        hashed = self.node.sha256(join(join(join(self.root, "blobs"), algorithm), encoded))
+        return None if hashed is None else hashed == encoded
 
     def ingest_status(self, backend_ref: str) -> tuple[int, str | None, int | None] | None:
         folder = join(join(self.root, "ingest"), hashlib.sha256(backend_ref.encode()).hexdigest())
