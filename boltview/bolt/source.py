@@ -142,15 +142,20 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
+def open_quietly(path: str) -> int:
+    """A read-only descriptor of ``path`` that does not touch its access time where the kernel
+    allows (``O_NOATIME`` is refused on files we do not own: then without it); OSError else."""
+    try:
+        return os.open(path, _READ_FLAGS | _NOATIME)
+    except PermissionError:
+        if not _NOATIME:
+            raise
+        return os.open(path, _READ_FLAGS)
+
+
 def _open_read_only(path: str) -> int:
     try:
-        try:
-            return os.open(path, _READ_FLAGS | _NOATIME)
-        except PermissionError:
-            if not _NOATIME:
-                raise
-            # O_NOATIME is refused on files we do not own: read without it.
-            return os.open(path, _READ_FLAGS)
+        return open_quietly(path)
     except FileNotFoundError:
         raise InvalidDatabaseError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -167,12 +172,8 @@ def chunks_quietly(path: str, size: int = 8 << 20, offset: int = 0) -> Iterator[
     """A file's bytes from ``offset``, in chunks, read-only and without touching its access
     time where the kernel allows; None when it cannot be opened.  (Any file beside a bolt
     file: a content store's blobs, a node's configs.)"""
-    flags = _READ_FLAGS
     try:
-        try:
-            fd = os.open(path, flags | _NOATIME)
-        except PermissionError:  # O_NOATIME needs the file's owner
-            fd = os.open(path, flags)
+        fd = open_quietly(path)
     except OSError:
         return None
     return _chunks(fd, size, offset)

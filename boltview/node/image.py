@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from boltview.bolt.file import BoltFile
-from boltview.bolt.source import Source
+from boltview.bolt.source import Source, open_quietly
 from boltview.errors import BoltviewError
 from boltview.node.root import Entry, NodeRoot, join, kind_of
 
@@ -117,12 +117,8 @@ def _reader(path: str) -> BinaryIO:
 
 
 def _open_read_only(path: str) -> int:
-    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
     try:
-        try:
-            return os.open(path, flags | getattr(os, "O_NOATIME", 0))
-        except PermissionError:
-            return os.open(path, flags)
+        return open_quietly(path)
     except OSError as error:
         raise ImageError(f"{path}: cannot open: {error.strerror}") from None
 
