@@ -400,10 +400,14 @@ def test_generated_history(
     recovery = recover(db)
     check_against_history(db, recovery, history)
     assert_bytes_are_there(db, recovery)
-    assert recovery.by_status(DELETED), "deleted records survive in free pages"
     if churn == 0:
-        # Straight after the scripted deletions, some deleted bucket is still there
-        # (which ones depends on the page layout, which bbolt draws in Go map order).
+        # Straight after the scripted deletions, deleted records are still in free pages,
+        # and some deleted bucket among them (which ones depends on the page layout,
+        # which bbolt draws in Go map order). After hundreds of churning transactions,
+        # whether any deleted record survives is that same draw (one run in several
+        # reused every page that held one), not something recover decides: there the
+        # records it does report are checked above, against the history.
+        assert recovery.by_status(DELETED), "deleted records survive in free pages"
         buckets = {r.bucket for r in recovery.by_status(DELETED)}
         gone = {(b"doomed",), (b"doomed", b"doomed-sub"), (b"doomed-inline",), (b"nested", b"a")}
         assert buckets & gone
