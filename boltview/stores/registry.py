@@ -1,0 +1,18 @@
+"""The view of each store boltview decodes, by the store :func:`recognize` names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from boltview.bolt.file import BoltFile
+from boltview.stores.recognize import Store, recognize
+from boltview.stores.view import StoreView
+
+#: Store kind -> how to read such a file as a view.
+VIEWS: dict[str, Callable[[BoltFile], StoreView]] = {}
+
+
+def view_of(db: BoltFile, store: Store | None = None) -> StoreView | None:
+    """``db`` read in its store's terms, or None when no view knows its store."""
+    make = VIEWS.get((store or recognize(db)).kind)
+    return make(db) if make is not None else None
