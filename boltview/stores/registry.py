@@ -5,11 +5,31 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from boltview.bolt.file import BoltFile
-from boltview.stores.recognize import Store, recognize
+from boltview.stores.blobinfo import BlobInfoView
+from boltview.stores.buildkit import BuildkitCacheView, BuildkitMetadataView
+from boltview.stores.docker import LibnetworkView, VolumesView
+from boltview.stores.podman import PodmanView
+from boltview.stores.recognize import (
+    BLOB_INFO_CACHE,
+    BUILDKIT_CACHE,
+    BUILDKIT_METADATA,
+    DOCKER_VOLUMES,
+    LIBNETWORK,
+    PODMAN,
+    Store,
+    recognize,
+)
 from boltview.stores.view import StoreView
 
 #: Store kind -> how to read such a file as a view.
-VIEWS: dict[str, Callable[[BoltFile], StoreView]] = {}
+VIEWS: dict[str, Callable[[BoltFile], StoreView]] = {
+    PODMAN.kind: PodmanView,
+    DOCKER_VOLUMES.kind: VolumesView,
+    LIBNETWORK.kind: LibnetworkView,
+    BUILDKIT_METADATA.kind: BuildkitMetadataView,
+    BUILDKIT_CACHE.kind: BuildkitCacheView,
+    BLOB_INFO_CACHE.kind: BlobInfoView,
+}
 
 
 def view_of(db: BoltFile, store: Store | None = None) -> StoreView | None:
