@@ -185,6 +185,9 @@ class LibnetworkView(TreeView):
                     for item in value
                 ]  # fmt: skip
             ipam[out] = value
+        for out in ("config", "config_v6"):  # as docker network inspect shows them
+            if isinstance(ipam.get(out), list):
+                ipam[out] = [_docker_pool(pool) for pool in ipam[out] if isinstance(pool, dict)]
         return ipam
 
     def _add_other(self, records: dict[str, list[tuple[list[str], int, Any, bytes]]]) -> None:
@@ -203,6 +206,15 @@ class LibnetworkView(TreeView):
                 ("other", label), kind, json.dumps(record)[:80] if record is not None else "",
                 {"key": text(key), "index": index, "value": record}, source=(b"libnetwork", key),
             ))  # fmt: skip
+
+
+def _docker_pool(pool: dict[str, Any]) -> dict[str, Any]:
+    """A libnetwork IPAM pool config in ``docker network inspect``'s words, empty parts left out."""
+    shaped = {
+        "Subnet": pool.get("PreferredPool"), "IPRange": pool.get("SubPool"),
+        "Gateway": pool.get("Gateway"), "AuxiliaryAddresses": pool.get("AuxAddresses"),
+    }  # fmt: skip
+    return {name: value for name, value in shaped.items() if value}
 
 
 def _name(net: Any, fallback: str) -> str:

@@ -134,6 +134,7 @@ class PodmanView(TreeView):
     def build(self) -> None:
         self.names = self._registry(b"name-registry")
         self.ids = self._registry(b"id-registry")
+        self.unregistered: set[str] = set()  # IDs the registries do not both know
         self._check_registries()
         self.containers = self._containers()
         self.pods = self._pods()
@@ -154,11 +155,14 @@ class PodmanView(TreeView):
         for name, id_ in self.names.items():
             if id_ not in self.ids:
                 self.finding(f"name-registry: {name} names ID {id_}, which id-registry lacks")
+                self.unregistered.add(id_)
             elif self.ids[id_] != name:
                 self.finding(f"name-registry: {name} -> {id_}, but id-registry calls it {self.ids[id_]}")
+                self.unregistered.add(id_)
         for id_, name in self.ids.items():
             if name not in self.names:
                 self.finding(f"id-registry: {id_} is named {name}, which name-registry lacks")
+                self.unregistered.add(id_)
 
     def _containers(self) -> dict[str, Container]:
         listed = self._registry(b"all-ctrs")
@@ -183,6 +187,7 @@ class PodmanView(TreeView):
             found[id_] = container
             if id_ not in listed:
                 self.finding(f"container {name} ({id_}) is in ctr but not in all-ctrs")
+                self.unregistered.add(id_)
             if self.ids.get(id_) not in (None, name):
                 self.finding(f"container {id_}: its config says {name}, id-registry {self.ids[id_]}")
         for id_, name in listed.items():
@@ -205,6 +210,7 @@ class PodmanView(TreeView):
             found[id_] = {"id": id_, "name": name, "config": config, "state": state, "members": members}
             if id_ not in listed:
                 self.finding(f"pod {name} ({id_}) is in pod but not in allPods")
+                self.unregistered.add(id_)
         for id_, name in listed.items():
             if id_ not in found:
                 self.finding(f"allPods lists {name} ({id_}), which pod lacks")
@@ -262,7 +268,7 @@ class PodmanView(TreeView):
                 self.finding(f"container {c.name}: its volume {name} does not exist")
                 marks.append("inconsistent")
         links += [self.link("network", "networks", name) for name in sorted(c.networks)]
-        if c.id not in self.ids:
+        if c.id not in self.ids or c.id in self.unregistered:
             marks.append("inconsistent")
         exit_code = state.get("exitCode", c.exit_code) if state.get("exited") else None
         node_fields = fields(
@@ -310,7 +316,7 @@ class PodmanView(TreeView):
         self.group("pods")
         for pod in sorted(self.pods.values(), key=lambda p: p["name"]):
             config, state, members = pod["config"], pod["state"], pod["members"]
-            marks: list[str] = []
+            marks = ["inconsistent"] if pod["id"] in self.unregistered else []
             links: list[Link] = []
             for member_id, member_name in sorted(members.items(), key=lambda m: m[1]):
                 container = self.containers.get(member_id)
@@ -355,7 +361,8 @@ class PodmanView(TreeView):
                 labels=config.get("labels") or {}, options=config.get("options") or {},
                 anonymous=config.get("isAnon"), uid=config.get("uid"), gid=config.get("gid"),
                 mount_count=state.get("mountCount"),
-                needs_copy_up=state.get("notYetMounted"), needs_chown=state.get("notYetChowned"),
+                needs_copy_up=bool(state.get("notYetMounted")),  # omitted when false
+                needs_chown=bool(state.get("notYetChowned")),
                 users=sorted(users),
             )  # fmt: skip
             links = tuple(
