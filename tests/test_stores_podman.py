@@ -104,6 +104,7 @@ def test_pod_and_its_members_are_pod_inspects(view: PodmanView) -> None:
     assert pod.fields["id"] == expected["Id"]
     assert pod.fields["created"] == expected["Created"]
     assert pod.fields["labels"] == expected["Labels"]
+    assert pod.fields["status"] == expected["State"] == answer("pod_ps.json")[0]["Status"]
     assert pod.fields.get("infra_container_id", "") == expected.get("InfraContainerID", "")
     members = sorted(c["Name"] for c in expected["Containers"])
     assert pod.fields["containers"] == members

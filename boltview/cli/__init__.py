@@ -57,6 +57,10 @@ LAZY_COMMANDS = {
     "timeline": ("boltview.cli.timeline", "timeline_command"),
     "etcd": ("boltview.cli.etcd", "etcd_group"),
     "k8s": ("boltview.cli.etcd", "k8s_group"),
+    "podman": ("boltview.cli.stores", "podman_group"),
+    "docker": ("boltview.cli.stores", "docker_group"),
+    "buildkit": ("boltview.cli.stores", "buildkit_group"),
+    "blobinfo": ("boltview.cli.stores", "blobinfo_command"),
 }
 
 

@@ -44,7 +44,7 @@ from boltview.stores.recognize import PODMAN
 from boltview.stores.tree import ZERO_TIME, TreeView, fields, text
 from boltview.stores.view import Link, StoreNode
 
-__all__ = ["STATES", "Container", "PodmanView", "ps_status", "state_name"]
+__all__ = ["STATES", "Container", "PodmanView", "pod_status", "port_text", "ps_status", "state_name"]
 
 #: libpod's ContainerStatus numbers -> the names podman prints (ContainerStatus.String()).
 STATES = {
@@ -102,18 +102,41 @@ class Container:
         return code if isinstance(code, int) else 0
 
 
-def ps_status(container: Container, ago: str | None) -> str:
+def ps_status(state: str, exit_code: int, ago: str | None) -> str:
     """The STATUS column of ``podman ps``: ``Created``, ``Exited (3) 2 hours ago``, ``Up ...``.
 
-    ``ago`` is how long ago the state began (podman's HumanDuration), None when unknown.
+    ``state`` is the container's state name, ``ago`` how long ago it began
+    (podman's HumanDuration), None when unknown.
     """
     when = f" {ago} ago" if ago else ""
-    status = container.status
-    if status == "running":
+    if state == "running":
         return f"Up{when}"
-    if status in ("exited", "stopped"):
-        return f"Exited ({container.last_exit_code}){when}"
-    return status.capitalize()
+    if state in ("exited", "stopped"):
+        return f"Exited ({exit_code}){when}"
+    return state.capitalize()
+
+
+def pod_status(states: list[str]) -> str:
+    """A pod's status from its containers' (libpod/pod_status.go, podman 4)."""
+    count = {name: 0 for name in ("running", "paused", "stopped", "created", "error")}
+    for state in states:
+        group = {"exited": "stopped", "initialized": "created"}.get(state, state)
+        count[group if group in count else "error"] += 1
+    if not states:
+        return "Created"
+    if count["running"] == len(states):
+        return "Running"
+    if count["running"]:
+        return "Degraded"
+    if count["paused"] == len(states):
+        return "Paused"
+    if count["stopped"] == len(states):
+        return "Exited"
+    if count["stopped"]:
+        return "Stopped"
+    if count["error"]:
+        return "Error"
+    return "Created"
 
 
 def port_text(port: dict[str, Any]) -> str:
@@ -329,8 +352,9 @@ class PodmanView(TreeView):
                     self.finding(f"pod {pod['name']}: member {container.name} names another pod")
                     marks.append("inconsistent")
             infra = state.get("InfraContainerID") or None
+            states = [self.containers[i].status for i in members if i in self.containers]
             node_fields = fields(
-                id=pod["id"], name=pod["name"], created=config.get("created"),
+                id=pod["id"], name=pod["name"], status=pod_status(states), created=config.get("created"),
                 labels=config.get("labels") or {},
                 containers=sorted(self._name_of(i) for i in members),
                 infra_container_id=infra,
@@ -339,7 +363,7 @@ class PodmanView(TreeView):
                 cgroup_path=state.get("cgroupPath") or None,
                 create_command=config.get("CreateCommand"),
             )  # fmt: skip
-            summary = f"{len(members)} container{'s' if len(members) != 1 else ''}"
+            summary = f"{pod_status(states)}, {len(members)} container{'s' if len(members) != 1 else ''}"
             self.add(StoreNode(
                 ("pods", pod["name"]), "pod", summary, node_fields, links=tuple(links),
                 source=(b"pod", pod["id"].encode()), marks=tuple(dict.fromkeys(marks)),
