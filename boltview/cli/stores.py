@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -135,6 +135,30 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], gap: str =
         click.echo(gap.join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
+Rows = Callable[[dict[str, Any], StoreNode, float], list[Sequence[str]]]
+"""A listing's rows for one object: from its fields, the node and the time now."""
+
+
+def list_group(
+    path: str, store: Store, group: str, options: dict[str, Any], header: Sequence[str],
+    rows: Rows, *, gap: str = "  ", keep: Callable[[dict[str, Any]], bool] | None = None,
+    order: Callable[[dict[str, Any]], str] | None = None,
+) -> None:  # fmt: skip
+    """The listing verbs' one shape: the objects of one group, as a table or (``--json``) JSON.
+
+    ``options`` are the verb's ``as_json``, ``meta`` and ``snapshot``.
+    """
+    with store_view(path, store, options["meta"], options["snapshot"]) as view:
+        nodes = [n for n in group_of(view, group) if keep is None or keep(_f(n))]
+        if order is not None:
+            nodes.sort(key=lambda n: order(_f(n)))
+        if options["as_json"]:
+            print_json([node_json(n) for n in nodes])
+            return
+        now = time.time()
+        print_table(header, [row for n in nodes for row in rows(_f(n), n, now)], gap)
+
+
 def _f(node: StoreNode) -> dict[str, Any]:
     """A node's fields, as the listings read them (decoded JSON: any shape)."""
     return node.fields
@@ -171,69 +195,55 @@ def podman_group() -> None:
 @click.option("--no-trunc", is_flag=True, help="Whole container IDs.")
 @json_flag
 @db_options
-def podman_ps(path: str, show_all: bool, no_trunc: bool, as_json: bool,
-              meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
+def podman_ps(path: str, show_all: bool, no_trunc: bool, **options: Any) -> None:
     """Containers, like podman ps [-a], oldest first."""
-    with store_view(path, PODMAN, meta, snapshot) as view:
-        containers = sorted(group_of(view, "containers"), key=lambda n: str(_f(n).get("created")))
-        if not show_all:
-            containers = [c for c in containers if _f(c).get("state") == "running"]
-        if as_json:
-            print_json([node_json(c) for c in containers])
-            return
-        from boltview.stores.podman import ps_status
+    from boltview.stores.podman import ps_status
 
-        now = time.time()
-        rows = []
-        for node in containers:
-            f = _f(node)
-            since = f.get("finished") if f.get("state") in ("exited", "stopped") else f.get("started")
-            created = ago(f.get("created"), now)
-            rows.append((
-                str(f["id"]) if no_trunc else str(f["id"])[:12], str(f.get("image", "")),
-                " ".join(f.get("command") or []), f"{created} ago" if created else "",
-                ps_status(str(f.get("state")), int(f.get("exit_code") or 0), ago(since, now) or None),
-                ", ".join(f.get("ports_text") or []),
-                node.label,
-            ))  # fmt: skip
-        print_table(("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"), rows)
+    def rows(f: dict[str, Any], node: StoreNode, now: float) -> list[Sequence[str]]:
+        since = f.get("finished") if f.get("state") in ("exited", "stopped") else f.get("started")
+        created = ago(f.get("created"), now)
+        return [(
+            str(f["id"]) if no_trunc else str(f["id"])[:12], str(f.get("image", "")),
+            " ".join(f.get("command") or []), f"{created} ago" if created else "",
+            ps_status(str(f.get("state")), int(f.get("exit_code") or 0), ago(since, now) or None),
+            ", ".join(f.get("ports_text") or []), node.label,
+        )]  # fmt: skip
+
+    list_group(
+        path, PODMAN, "containers", options,
+        ("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"), rows,
+        keep=None if show_all else lambda f: f.get("state") == "running",
+        order=lambda f: str(f.get("created")),
+    )  # fmt: skip
 
 
 @podman_group.command("pods")
 @click.argument("path")
 @json_flag
 @db_options
-def podman_pods(path: str, as_json: bool, meta: int | None, snapshot: bool | None) -> None:
+def podman_pods(path: str, **options: Any) -> None:
     """Pods, like podman pod ps: POD ID, NAME, STATUS, CREATED, INFRA ID, # OF CONTAINERS."""
-    with store_view(path, PODMAN, meta, snapshot) as view:
-        pods = group_of(view, "pods")
-        if as_json:
-            print_json([node_json(p) for p in pods])
-            return
-        now = time.time()
-        rows = [
-            (str(_f(p)["id"])[:12], p.label, str(_f(p).get("status", "")),
-             f"{ago(_f(p).get('created'), now)} ago",
-             str(_f(p).get("infra_container_id", ""))[:12], str(len(_f(p).get("containers") or [])))
-            for p in pods
-        ]  # fmt: skip
-        print_table(("POD ID", "NAME", "STATUS", "CREATED", "INFRA ID", "# OF CONTAINERS"), rows)
+    list_group(
+        path, PODMAN, "pods", options,
+        ("POD ID", "NAME", "STATUS", "CREATED", "INFRA ID", "# OF CONTAINERS"),
+        lambda f, node, now: [(
+            str(f["id"])[:12], node.label, str(f.get("status", "")), f"{ago(f.get('created'), now)} ago",
+            str(f.get("infra_container_id", ""))[:12], str(len(f.get("containers") or [])),
+        )],
+    )  # fmt: skip
 
 
 @podman_group.command("volumes")
 @click.argument("path")
 @json_flag
 @db_options
-def podman_volumes(path: str, as_json: bool, meta: int | None, snapshot: bool | None) -> None:
+def podman_volumes(path: str, **options: Any) -> None:
     """Volumes, like podman volume ls, with the containers that use each."""
-    with store_view(path, PODMAN, meta, snapshot) as view:
-        volumes = group_of(view, "volumes")
-        if as_json:
-            print_json([node_json(v) for v in volumes])
-            return
-        rows = [(str(_f(v).get("driver", "")), v.label, ", ".join(_f(v).get("users") or []))
-                for v in volumes]  # fmt: skip
-        print_table(("DRIVER", "VOLUME NAME", "USED BY"), rows, gap="      ")
+    list_group(
+        path, PODMAN, "volumes", options, ("DRIVER", "VOLUME NAME", "USED BY"),
+        lambda f, node, _: [(str(f.get("driver", "")), node.label, ", ".join(f.get("users") or []))],
+        gap="      ",
+    )  # fmt: skip
 
 
 @podman_group.command("inspect")
@@ -267,16 +277,14 @@ def docker_group() -> None:
 @click.argument("path")
 @json_flag
 @db_options
-def docker_volumes(path: str, as_json: bool, meta: int | None, snapshot: bool | None) -> None:
+def docker_volumes(path: str, **options: Any) -> None:
     """Volumes, like docker volume ls (DRIVER, VOLUME NAME), with labels and options."""
-    with store_view(path, DOCKER_VOLUMES, meta, snapshot) as view:
-        volumes = group_of(view, "volumes")
-        if as_json:
-            print_json([node_json(v) for v in volumes])
-            return
-        rows = [(str(_f(v).get("driver", "")), v.label, _pairs(_f(v).get("labels")),
-                 _pairs(_f(v).get("options"))) for v in volumes]  # fmt: skip
-        print_table(("DRIVER", "VOLUME NAME", "LABELS", "OPTIONS"), rows, gap="    ")
+    list_group(
+        path, DOCKER_VOLUMES, "volumes", options, ("DRIVER", "VOLUME NAME", "LABELS", "OPTIONS"),
+        lambda f, node, _: [(str(f.get("driver", "")), node.label, _pairs(f.get("labels")),
+                             _pairs(f.get("options")))],
+        gap="    ",
+    )  # fmt: skip
 
 
 @docker_group.command("networks")
@@ -330,24 +338,20 @@ def buildkit_group() -> None:
               help="Also the committed twins docker folds into their mutable records.")
 @json_flag
 @db_options
-def buildkit_du(path: str, show_all: bool, as_json: bool, meta: int | None, snapshot: bool | None) -> None:
+def buildkit_du(path: str, show_all: bool, **options: Any) -> None:
     """Build cache records, like docker system df -v: CACHE ID, CACHE TYPE, SIZE, CREATED,
     LAST USED, USAGE, and what each is."""
-    with store_view(path, BUILDKIT_METADATA, meta, snapshot) as view:
-        records = [r for r in group_of(view, "records") if show_all or _f(r).get("shown_in_du")]
-        records.sort(key=lambda r: str(_f(r).get("created")))
-        if as_json:
-            print_json([node_json(r) for r in records])
-            return
-        now = time.time()
-        rows = [
-            (r.label, str(_f(r).get("type", "regular")), _size(_f(r).get("du_size")),
-             f"{ago(_f(r).get('created'), now)} ago", f"{ago(_f(r).get('last_used'), now)} ago",
-             str(_f(r).get("usage_count", 0)), str(_f(r).get("description", "")))
-            for r in records
-        ]  # fmt: skip
-        print_table(("CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "DESCRIPTION"),
-                    rows)  # fmt: skip
+    list_group(
+        path, BUILDKIT_METADATA, "records", options,
+        ("CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "DESCRIPTION"),
+        lambda f, node, now: [(
+            node.label, str(f.get("type", "regular")), _size(f.get("du_size")),
+            f"{ago(f.get('created'), now)} ago", f"{ago(f.get('last_used'), now)} ago",
+            str(f.get("usage_count", 0)), str(f.get("description", "")),
+        )],
+        keep=None if show_all else lambda f: bool(f.get("shown_in_du")),
+        order=lambda f: str(f.get("created")),
+    )  # fmt: skip
 
 
 def _size(size: Any) -> str:
@@ -365,19 +369,15 @@ def _size(size: Any) -> str:
 @click.argument("path")
 @json_flag
 @db_options
-def blobinfo_command(path: str, as_json: bool, meta: int | None, snapshot: bool | None) -> None:
+def blobinfo_command(path: str, **options: Any) -> None:
     """containers/image's blob info cache: each blob's compressor, uncompressed digest, and where
     it was seen (registry/repository, last seen)."""
-    with store_view(path, BLOB_INFO_CACHE, meta, snapshot) as view:
-        blobs = group_of(view, "blobs")
-        if as_json:
-            print_json([node_json(b) for b in blobs])
-            return
-        rows = []
-        for blob in blobs:
-            f = _f(blob)
-            locations = f.get("locations") or [{}]
-            for location in locations:
-                rows.append((blob.label, str(f.get("compressor", "")), str(f.get("uncompressed_digest", "")),
-                             str(location.get("location", "")), str(location.get("last_seen", ""))))  # fmt: skip
-        print_table(("DIGEST", "COMPRESSOR", "UNCOMPRESSED", "SEEN IN", "LAST SEEN"), rows)
+    list_group(
+        path, BLOB_INFO_CACHE, "blobs", options,
+        ("DIGEST", "COMPRESSOR", "UNCOMPRESSED", "SEEN IN", "LAST SEEN"),
+        lambda f, node, _: [
+            (node.label, str(f.get("compressor", "")), str(f.get("uncompressed_digest", "")),
+             str(where.get("location", "")), str(where.get("last_seen", "")))
+            for where in f.get("locations") or [{}]
+        ],
+    )  # fmt: skip

@@ -39,6 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from boltview.bolt.bucket import Bucket
 from boltview.protobuf.wire import JsonValue
 from boltview.stores.recognize import PODMAN
 from boltview.stores.tree import ZERO_TIME, TreeView, fields, text
@@ -116,6 +117,17 @@ def ps_status(state: str, exit_code: int, ago: str | None) -> str:
     return state.capitalize()
 
 
+@dataclass
+class Record:
+    """A container's, pod's or volume's bucket in libpod's state, its JSON decoded."""
+
+    key: str
+    name: str
+    bucket: Bucket
+    config: dict[str, Any]
+    state: dict[str, Any]
+
+
 def pod_status(states: list[str]) -> str:
     """A pod's status from its containers' (libpod/pod_status.go, podman 4)."""
     count = {name: 0 for name in ("running", "paused", "stopped", "created", "error")}
@@ -187,73 +199,64 @@ class PodmanView(TreeView):
                 self.finding(f"id-registry: {id_} is named {name}, which name-registry lacks")
                 self.unregistered.add(id_)
 
+    def _registered(self, top: bytes, listing: bytes, what: str) -> dict[str, Record]:
+        """Each record of ``top`` (a bucket per ID, or per name for volumes), its config and
+        state decoded; one that ``listing`` lacks, or that ``listing`` names and ``top``
+        lacks, is a finding."""
+        listed = self._registry(listing)
+        found: dict[str, Record] = {}
+        for bucket in self.sub_buckets(top):
+            key = text(bucket.name)
+            where = f"{text(top)}/{key}"
+            config = self.json(bucket.get(b"config"), f"{where}/config") or {}
+            state = self.json(bucket.get(b"state"), f"{where}/state") or {}
+            name = str(config.get("name") or listed.get(key) or self.ids.get(key) or key)
+            found[key] = Record(key, name, bucket, config, state)
+            if key not in listed:
+                self.finding(f"{what} {name} ({key}) is in {text(top)} but not in {text(listing)}")
+                self.unregistered.add(key)
+        for key, name in listed.items():
+            if key not in found:
+                self.finding(f"{text(listing)} lists {name} ({key}), which {text(top)} lacks")
+        return found
+
     def _containers(self) -> dict[str, Container]:
-        listed = self._registry(b"all-ctrs")
         exit_codes = self._registry(b"exit-code")
         exit_times = self._registry(b"exit-code-time-stamp")
         found: dict[str, Container] = {}
-        for bucket in self.sub_buckets(b"ctr"):
-            id_ = text(bucket.name)
-            where = f"ctr/{id_}"
-            config = self.json(bucket.get(b"config"), f"{where}/config") or {}
-            state = self.json(bucket.get(b"state"), f"{where}/state") or {}
-            name = str(config.get("name") or listed.get(id_) or self.ids.get(id_) or id_)
-            container = Container(id_, name, config, state)
-            pod = bucket.get(b"pod-id")
+        for id_, record in self._registered(b"ctr", b"all-ctrs", "container").items():
+            container = Container(id_, record.name, record.config, record.state)
+            pod = record.bucket.get(b"pod-id")
             container.pod_id = text(pod) if pod else None
-            for key, value in self.values(b"ctr", bucket.name, b"networks"):
-                container.networks[text(key)] = self.json(value, f"{where}/networks/{text(key)}")
+            for key, value in self.values(b"ctr", record.bucket.name, b"networks"):
+                container.networks[text(key)] = self.json(value, f"ctr/{id_}/networks/{text(key)}")
             if id_ in exit_codes:
                 code = exit_codes[id_]
                 container.exit_code = int(code) if code.lstrip("-").isdigit() else None
                 container.exit_code_time = exit_times.get(id_)
             found[id_] = container
-            if id_ not in listed:
-                self.finding(f"container {name} ({id_}) is in ctr but not in all-ctrs")
-                self.unregistered.add(id_)
-            if self.ids.get(id_) not in (None, name):
-                self.finding(f"container {id_}: its config says {name}, id-registry {self.ids[id_]}")
-        for id_, name in listed.items():
-            if id_ not in found:
-                self.finding(f"all-ctrs lists {name} ({id_}), which ctr lacks")
+            if self.ids.get(id_) not in (None, record.name):
+                self.finding(f"container {id_}: its config says {record.name}, id-registry {self.ids[id_]}")
         for id_ in exit_codes:
             if id_ not in found:
                 self.finding(f"exit-code: a code for {id_}, which is no container")
         return found
 
     def _pods(self) -> dict[str, dict[str, Any]]:
-        listed = self._registry(b"allPods")
-        found: dict[str, dict[str, Any]] = {}
-        for bucket in self.sub_buckets(b"pod"):
-            id_ = text(bucket.name)
-            config = self.json(bucket.get(b"config"), f"pod/{id_}/config") or {}
-            state = self.json(bucket.get(b"state"), f"pod/{id_}/state") or {}
-            members = {text(k): text(v) for k, v in self.values(b"pod", bucket.name, b"containers")}
-            name = str(config.get("name") or listed.get(id_) or id_)
-            found[id_] = {"id": id_, "name": name, "config": config, "state": state, "members": members}
-            if id_ not in listed:
-                self.finding(f"pod {name} ({id_}) is in pod but not in allPods")
-                self.unregistered.add(id_)
-        for id_, name in listed.items():
-            if id_ not in found:
-                self.finding(f"allPods lists {name} ({id_}), which pod lacks")
-        return found
+        return {
+            id_: {"id": id_, "name": record.name, "config": record.config, "state": record.state,
+                  "members": {text(k): text(v) for k, v in self.values(b"pod", record.bucket.name,
+                                                                       b"containers")}}
+            for id_, record in self._registered(b"pod", b"allPods", "pod").items()
+        }  # fmt: skip
 
     def _volumes(self) -> dict[str, dict[str, Any]]:
-        listed = self._registry(b"allVolumes")
-        found: dict[str, dict[str, Any]] = {}
-        for bucket in self.sub_buckets(b"vol"):
-            name = text(bucket.name)
-            config = self.json(bucket.get(b"config"), f"vol/{name}/config") or {}
-            state = self.json(bucket.get(b"state"), f"vol/{name}/state") or {}
-            users = [text(k) for k, _ in self.values(b"vol", bucket.name, b"vol-dependencies")]
-            found[name] = {"name": name, "config": config, "state": state, "users": users}
-            if name not in listed:
-                self.finding(f"volume {name} is in vol but not in allVolumes")
-        for name in listed:
-            if name not in found:
-                self.finding(f"allVolumes lists {name}, which vol lacks")
-        return found
+        return {
+            name: {"name": name, "config": record.config, "state": record.state,
+                   "users": [text(k) for k, _ in self.values(b"vol", record.bucket.name,
+                                                             b"vol-dependencies")]}
+            for name, record in self._registered(b"vol", b"allVolumes", "volume").items()
+        }  # fmt: skip
 
     # -- the tree ------------------------------------------------------------------
 
