@@ -48,13 +48,18 @@ def options(*decorators: Decorator) -> Decorator:
     return apply
 
 
-db_options = options(
+read_options = options(
     click.option("--meta", type=click.IntRange(0, 1), default=None,
                  help="Read the tree of meta page 0 or 1 (the other one is the previous "
                       "transaction)."),
     click.option("--snapshot/--no-snapshot", default=None,
                  help="Copy the file into memory first and read the copy. Default: only when a "
                       "writer holds the file locked (a live database)."),
+)  # fmt: skip
+"""``--meta`` and ``--snapshot``: how to read the file."""
+
+db_options = options(
+    read_options,
     click.option("--install", metavar="NAME", default=None, expose_value=False,
                  callback=lambda ctx, _param, value: _remember_install(ctx, value),
                  help="Given a node's ROOT directory instead of FILE: which containerd install's "

@@ -29,7 +29,7 @@ from typing import Any
 
 import click
 
-from boltview.cli.options import EXIT_PROBLEMS, UserError, db_options, print_json
+from boltview.cli.options import EXIT_PROBLEMS, UserError, print_json, read_options
 from boltview.render.text import escape
 from boltview.stores.recognize import (
     BLOB_INFO_CACHE,
@@ -44,6 +44,7 @@ from boltview.stores.view import StoreNode, StoreView
 
 __all__ = ["blobinfo_command", "buildkit_group", "docker_group", "podman_group"]
 
+path_argument = click.argument("path", metavar="FILE|ROOT")
 json_flag = click.option("--json", "as_json", is_flag=True, help="Print the objects as JSON.")
 
 
@@ -190,11 +191,11 @@ def podman_group() -> None:
 
 
 @podman_group.command("ps")
-@click.argument("path")
+@path_argument
 @click.option("-a", "--all", "show_all", is_flag=True, help="Every container, not only running ones.")
 @click.option("--no-trunc", is_flag=True, help="Whole container IDs.")
 @json_flag
-@db_options
+@read_options
 def podman_ps(path: str, show_all: bool, no_trunc: bool, **options: Any) -> None:
     """Containers, like podman ps [-a], oldest first."""
     from boltview.stores.podman import ps_status
@@ -218,9 +219,9 @@ def podman_ps(path: str, show_all: bool, no_trunc: bool, **options: Any) -> None
 
 
 @podman_group.command("pods")
-@click.argument("path")
+@path_argument
 @json_flag
-@db_options
+@read_options
 def podman_pods(path: str, **options: Any) -> None:
     """Pods, like podman pod ps: POD ID, NAME, STATUS, CREATED, INFRA ID, # OF CONTAINERS."""
     list_group(
@@ -234,9 +235,9 @@ def podman_pods(path: str, **options: Any) -> None:
 
 
 @podman_group.command("volumes")
-@click.argument("path")
+@path_argument
 @json_flag
-@db_options
+@read_options
 def podman_volumes(path: str, **options: Any) -> None:
     """Volumes, like podman volume ls, with the containers that use each."""
     list_group(
@@ -247,9 +248,9 @@ def podman_volumes(path: str, **options: Any) -> None:
 
 
 @podman_group.command("inspect")
-@click.argument("path")
+@path_argument
 @click.argument("name")
-@db_options
+@read_options
 def podman_inspect(path: str, name: str, meta: int | None, snapshot: bool | None) -> None:
     """A container, pod or volume (by name, or ID or its prefix), decoded, as JSON."""
     with store_view(path, PODMAN, meta, snapshot) as view:
@@ -274,9 +275,9 @@ def docker_group() -> None:
 
 
 @docker_group.command("volumes")
-@click.argument("path")
+@path_argument
 @json_flag
-@db_options
+@read_options
 def docker_volumes(path: str, **options: Any) -> None:
     """Volumes, like docker volume ls (DRIVER, VOLUME NAME), with labels and options."""
     list_group(
@@ -288,9 +289,9 @@ def docker_volumes(path: str, **options: Any) -> None:
 
 
 @docker_group.command("networks")
-@click.argument("path")
+@path_argument
 @json_flag
-@db_options
+@read_options
 def docker_networks(path: str, as_json: bool, meta: int | None, snapshot: bool | None) -> None:
     """Networks, like docker network ls, then each one's endpoints (container, address)."""
     with store_view(path, LIBNETWORK, meta, snapshot) as view:
@@ -333,11 +334,11 @@ def buildkit_group() -> None:
 
 
 @buildkit_group.command("du")
-@click.argument("path")
+@path_argument
 @click.option("-a", "--all", "show_all", is_flag=True,
               help="Also the committed twins docker folds into their mutable records.")
 @json_flag
-@db_options
+@read_options
 def buildkit_du(path: str, show_all: bool, **options: Any) -> None:
     """Build cache records, like docker system df -v: CACHE ID, CACHE TYPE, SIZE, CREATED,
     LAST USED, USAGE, and what each is."""
@@ -366,9 +367,9 @@ def _size(size: Any) -> str:
 
 
 @click.command("blobinfo")
-@click.argument("path")
+@path_argument
 @json_flag
-@db_options
+@read_options
 def blobinfo_command(path: str, **options: Any) -> None:
     """containers/image's blob info cache: each blob's compressor, uncompressed digest, and where
     it was seen (registry/repository, last seen)."""
