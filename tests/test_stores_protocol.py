@@ -75,3 +75,12 @@ def test_view_keeps_the_protocol(name: str) -> None:
     assert [o.path for o in objects] == [o.path for o in view.objects()]  # stable order
     assert {o.path for o in objects} == {n.path for n in every if n.kind != "group"}
     assert view.find(("no such group",)) is None
+
+
+def test_the_fixture_is_small_and_says_who_wrote_it() -> None:
+    stores = DB.parent
+    size = sum(path.stat().st_size for path in stores.rglob("*") if path.is_file())
+    assert size < 3 * 1024 * 1024
+    versions = (stores / "expected" / "versions.txt").read_text()
+    for package in ("podman 4.3.", "docker.io 20.10.", "skopeo 1.9.", "golang-github-coreos-bbolt-dev"):
+        assert package in versions

@@ -98,7 +98,10 @@ class BlobInfoView(TreeView):
             links = []
             if info.get("uncompressed_digest") not in (None, digest):
                 links.append(self.link("uncompressed", "blobs", info["uncompressed_digest"]))
-            links += [self.link("compressed form", "blobs", form) for form in info["compressed_forms"]]
+            links += [
+                self.link("compressed form", "blobs", form)
+                for form in info["compressed_forms"] if form != digest  # a plain blob is its own
+            ]  # fmt: skip
             links += [
                 self.link("seen in", "scopes", f"{loc['transport']} {loc['scope']}")
                 for loc in info["locations"]
