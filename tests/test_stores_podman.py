@@ -157,7 +157,7 @@ def test_a_consistent_file_has_no_findings(view: PodmanView) -> None:
 
 
 def test_each_registry_the_real_bbolt_broke_is_a_finding() -> None:
-    """bolt_state-broken.db: keys deleted by the real bbolt (make_stores.sh's unlink)."""
+    """bolt_state-broken.db: keys deleted by the real bbolt (make_stores.sh's edit/)."""
     view = view_of(BoltFile.open(str(BROKEN)))
     assert view is not None
     findings = view.findings()
