@@ -302,7 +302,7 @@ class BuildkitCacheView(TreeView):
 
         for bucket in self.sub_buckets(b"_result"):
             for result_id, raw in self.values(b"_result", bucket.name):
-                result = self.json(raw, f"_result/{text(bucket.name)}/{text(result_id)}") or {}
+                result = self.json_object(raw, f"_result/{text(bucket.name)}/{text(result_id)}")
                 worker, _, ref = text(result_id).rpartition("::")
                 key(text(bucket.name))["results"].append(
                     {"id": text(result_id), "worker": worker, "ref": ref,

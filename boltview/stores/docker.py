@@ -49,7 +49,7 @@ class VolumesView(TreeView):
         self.group("volumes")
         for key, value in self.values(b"volumes"):
             name = text(key)
-            record = self.json(value, f"volumes/{name}") or {}
+            record = self.json_object(value, f"volumes/{name}")
             marks: tuple[str, ...] = ()
             if record.get("Name", name) != name:
                 self.finding(f"volume {name}: its record is named {record.get('Name')}")
@@ -85,7 +85,7 @@ class LibnetworkView(TreeView):
             except ValueError as error:
                 self.finding(f"libnetwork/{name}: {error}")
                 continue
-            decoded = self.json(body, f"libnetwork/{name}") if body else None
+            decoded = self.json_object(body, f"libnetwork/{name}") if body else None
             records.setdefault(parts[0], []).append((parts[1:], index, decoded, key))
         by_kind = {
             kind: {"/".join(ids): (index, record, key) for ids, index, record, key in items}

@@ -42,7 +42,7 @@ from typing import Any
 from boltview.bolt.bucket import Bucket
 from boltview.protobuf.wire import JsonValue
 from boltview.stores.recognize import PODMAN
-from boltview.stores.tree import ZERO_TIME, TreeView, fields, text
+from boltview.stores.tree import ZERO_TIME, TreeView, dicts, fields, text
 from boltview.stores.view import Link, StoreNode
 
 __all__ = ["STATES", "Container", "PodmanView", "pod_status", "port_text", "ps_status", "state_name"]
@@ -91,7 +91,8 @@ class Container:
 
     @property
     def command(self) -> list[str]:
-        return [str(arg) for arg in self.config.get("command") or []]
+        command = self.config.get("command")
+        return [str(arg) for arg in command] if isinstance(command, list) else []
 
     @property
     def image(self) -> str:
@@ -208,8 +209,8 @@ class PodmanView(TreeView):
         for bucket in self.sub_buckets(top):
             key = text(bucket.name)
             where = f"{text(top)}/{key}"
-            config = self.json(bucket.get(b"config"), f"{where}/config") or {}
-            state = self.json(bucket.get(b"state"), f"{where}/state") or {}
+            config = self.json_object(bucket.get(b"config"), f"{where}/config")
+            state = self.json_object(bucket.get(b"state"), f"{where}/state")
             name = str(config.get("name") or listed.get(key) or self.ids.get(key) or key)
             found[key] = Record(key, name, bucket, config, state)
             if key not in listed:
@@ -284,7 +285,7 @@ class PodmanView(TreeView):
                 marks.append("inconsistent")
         volumes = [
             {"name": v.get("volumeName"), "destination": v.get("dest"), "options": v.get("options")}
-            for v in config.get("namedVolumes") or []
+            for v in dicts(config.get("namedVolumes"))
         ]
         for volume in volumes:
             name = str(volume["name"])
@@ -319,8 +320,8 @@ class PodmanView(TreeView):
             labels=config.get("labels") or {},
             volumes=volumes,  # type: ignore[arg-type]
             mounts=config.get("userVolumes"),
-            ports=config.get("newPortMappings") or [],
-            ports_text=[port_text(p) for p in config.get("newPortMappings") or []],
+            ports=dicts(config.get("newPortMappings")),
+            ports_text=[port_text(p) for p in dicts(config.get("newPortMappings"))],
             network_mode=config.get("networkMode"),
             networks=c.networks,
             runtime=config.get("runtime"),

@@ -28,7 +28,7 @@ from boltview.stores.recognize import Store
 from boltview.stores.view import WINDOW, Link, StoreNode
 from boltview.values.gotime import GoTime, decode_go_time
 
-__all__ = ["ZERO_TIME", "TreeView", "fields", "go_binary_time", "nanos_time", "text"]
+__all__ = ["ZERO_TIME", "TreeView", "dicts", "fields", "go_binary_time", "nanos_time", "text"]
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 """Go's zero ``time.Time`` as it prints it: "never" in every store here."""
@@ -84,6 +84,10 @@ class TreeView:
                 self.build()
             except BoltviewError as error:  # a damaged file: what was read, and why not more
                 self.finding(f"the file could not be read whole: {error}")
+            except (TypeError, AttributeError, KeyError, ValueError) as error:
+                # a record of a shape its program never writes, past the checks of build()
+                self.finding(f"a record is not shaped as {self.store.program} writes it "
+                             f"({type(error).__name__}: {error}); what came before it is shown")  # fmt: skip
 
     # -- the StoreView protocol ----------------------------------------------------
 
@@ -140,6 +144,14 @@ class TreeView:
             self.finding(f"{where}: not JSON ({error})")
             return None
 
+    def json_object(self, raw: bytes | None, where: str) -> dict[str, Any]:
+        """``raw`` as a JSON object; anything else is a finding and an empty object."""
+        value = self.json(raw, where)
+        if value is None or isinstance(value, dict):
+            return value or {}
+        self.finding(f"{where}: a JSON {type(value).__name__}, not an object")
+        return {}
+
     @staticmethod
     def source(*path: bytes) -> tuple[bytes, ...]:
         return tuple(path)
@@ -166,6 +178,11 @@ def go_binary_time(raw: bytes) -> str | None:
         return decode_go_time(raw).rfc3339()
     except BoltviewError:
         return None
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list (none when it is no list): what a record's lists should hold."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def fields(**values: Any) -> dict[str, JsonValue]:
