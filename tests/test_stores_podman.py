@@ -75,6 +75,8 @@ def test_container_fields_are_podman_inspects(view: PodmanView, name: str) -> No
         assert "exit_code" not in fields
     volumes = sorted((m["Name"], m["Destination"]) for m in expected["Mounts"] if m["Type"] == "volume")
     assert sorted((v["name"], v["destination"]) for v in fields["volumes"]) == volumes
+    binds = [(m["Source"], m["Destination"], m["RW"]) for m in expected["Mounts"] if m["Type"] == "bind"]
+    assert [(b["source"], b["destination"], "ro" not in b["options"]) for b in fields.get("binds", [])] == binds
     networks = expected["NetworkSettings"].get("Networks") or {}
     assert sorted(fields["networks"]) == sorted(networks)
     bindings = expected["HostConfig"]["PortBindings"] or {}

@@ -287,6 +287,14 @@ class PodmanView(TreeView):
             {"name": v.get("volumeName"), "destination": v.get("dest"), "options": v.get("options")}
             for v in dicts(config.get("namedVolumes"))
         ]
+        named = {volume["destination"] for volume in volumes}
+        spec_mounts = dicts((config.get("spec") or {}).get("mounts")) if isinstance(config.get("spec"), dict) else []
+        binds = [
+            {"source": m.get("source"), "destination": m.get("destination"), "options": m.get("options")}
+            for m in spec_mounts
+            if m.get("type") == "bind" and m.get("destination") in (config.get("userVolumes") or [])
+            and m.get("destination") not in named
+        ]  # fmt: skip
         for volume in volumes:
             name = str(volume["name"])
             if name in self.volumes:
@@ -319,6 +327,7 @@ class PodmanView(TreeView):
             pod_id=c.pod_id,
             labels=config.get("labels") or {},
             volumes=volumes,  # type: ignore[arg-type]
+            binds=binds,
             mounts=config.get("userVolumes"),
             ports=dicts(config.get("newPortMappings")),
             ports_text=[port_text(p) for p in dicts(config.get("newPortMappings"))],
