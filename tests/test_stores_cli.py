@@ -148,3 +148,22 @@ def test_the_verbs_are_listed() -> None:
     done = run_boltview("--help")
     for verb in ("podman", "docker", "buildkit", "blobinfo"):
         assert re.search(rf"^\s+{verb}\b", done.stdout, re.MULTILINE), verb
+
+
+def test_the_verbs_leave_every_file_as_it_was() -> None:
+    """The files read, and the companions buildkit's view opens beside its file."""
+    import hashlib
+
+    def state() -> dict[str, tuple[str, int, int]]:
+        return {
+            path.name: (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns,
+                        path.stat().st_ctime_ns)
+            for path in sorted(DB.iterdir())
+        }  # fmt: skip
+
+    before = state()
+    for args in (("podman", "ps", DB / "bolt_state.db", "-a"), ("docker", "networks", DB / "local-kv.db"),
+                 ("buildkit", "du", DB / "buildkit-metadata_v2.db", "--no-snapshot"),
+                 ("blobinfo", DB / "blob-info-cache-v1.boltdb")):  # fmt: skip
+        assert run_boltview(*args).returncode == 0
+    assert state() == before
