@@ -169,9 +169,11 @@ def test_each_registry_the_real_bbolt_broke_is_a_finding() -> None:
     assert any(name_gone["key"] in f and "name-registry lacks" in f for f in findings)
     assert any(unlisted["key"] in f and "not in all-ctrs" in f for f in findings)
     assert any("pm-done" in f and "does not list it as a member" in f for f in findings)
+    assert not_member["key"] == INSPECT["pm-done"]["Id"]
+    pod = view.find(("pods", "pm-pod"))
+    assert pod is not None and "pm-done" not in pod.fields["containers"]
     marked = sorted(node.label for node in view.objects() if "inconsistent" in node.marks)
     assert marked == ["pm-done", "pm-job", "pm-web"]
-    del not_member
 
 
 def test_reading_a_view_leaves_the_file_untouched() -> None:

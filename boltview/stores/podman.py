@@ -283,18 +283,7 @@ class PodmanView(TreeView):
             if c.id not in pod["members"]:
                 self.finding(f"container {c.name}: pod {pod['name']} does not list it as a member")
                 marks.append("inconsistent")
-        volumes = [
-            {"name": v.get("volumeName"), "destination": v.get("dest"), "options": v.get("options")}
-            for v in dicts(config.get("namedVolumes"))
-        ]
-        named = {volume["destination"] for volume in volumes}
-        spec_mounts = dicts((config.get("spec") or {}).get("mounts")) if isinstance(config.get("spec"), dict) else []
-        binds = [
-            {"source": m.get("source"), "destination": m.get("destination"), "options": m.get("options")}
-            for m in spec_mounts
-            if m.get("type") == "bind" and m.get("destination") in (config.get("userVolumes") or [])
-            and m.get("destination") not in named
-        ]  # fmt: skip
+        volumes, binds = _mounts(config)
         for volume in volumes:
             name = str(volume["name"])
             if name in self.volumes:
@@ -326,7 +315,7 @@ class PodmanView(TreeView):
             pod=pod["name"] if pod else c.pod_id,
             pod_id=c.pod_id,
             labels=config.get("labels") or {},
-            volumes=volumes,  # type: ignore[arg-type]
+            volumes=volumes,
             binds=binds,
             mounts=config.get("userVolumes"),
             ports=dicts(config.get("newPortMappings")),
@@ -448,6 +437,24 @@ class PodmanView(TreeView):
                 ("runtime",), "runtime config", settings.get("graph-driver-name", ""),
                 dict(settings), source=(b"runtime-config",),
             ))  # fmt: skip
+
+
+def _mounts(config: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A container's named volumes, and its bind mounts: the mounts of its OCI spec at the
+    places the user asked for (``userVolumes``) that no named volume takes."""
+    volumes = [
+        {"name": v.get("volumeName"), "destination": v.get("dest"), "options": v.get("options")}
+        for v in dicts(config.get("namedVolumes"))
+    ]
+    spec = config.get("spec")
+    asked = config.get("userVolumes") if isinstance(config.get("userVolumes"), list) else []
+    named = {volume["destination"] for volume in volumes}
+    binds = [
+        {"source": m.get("source"), "destination": m.get("destination"), "options": m.get("options")}
+        for m in dicts(spec.get("mounts") if isinstance(spec, dict) else None)
+        if m.get("type") == "bind" and m.get("destination") in asked and m.get("destination") not in named
+    ]  # fmt: skip
+    return volumes, binds
 
 
 def _time(value: Any) -> str | None:
