@@ -447,7 +447,8 @@ def _mounts(config: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str
         for v in dicts(config.get("namedVolumes"))
     ]
     spec = config.get("spec")
-    asked = config.get("userVolumes") if isinstance(config.get("userVolumes"), list) else []
+    asked = config.get("userVolumes")
+    asked = asked if isinstance(asked, list) else []
     named = {volume["destination"] for volume in volumes}
     binds = [
         {"source": m.get("source"), "destination": m.get("destination"), "options": m.get("options")}
