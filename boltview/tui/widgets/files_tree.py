@@ -1,0 +1,354 @@
+"""The files and drift of containers and snapshots, in the containerd tree.
+
+A container has two nodes, "files" (its filesystem: its snapshot chain
+merged, :class:`~boltview.node.rootfs.MergedView`) and "drift" (what it
+changed, :func:`~boltview.node.drift.drift`); a snapshot has "files".
+Nothing is read before it is opened: a directory lists its entries in a
+worker, then shows them in windows of :data:`FILES_WINDOW` with a "more"
+node at the end, so a folder of 10,000 entries is on screen as soon as it
+is listed.  A layer the disk lacks is a marked gap node; a container whose
+files cannot be found says why where they would be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import work
+from textual.widgets.tree import TreeNode
+
+from boltview.containerd.model import Container, Snapshot
+from boltview.errors import BoltviewError
+from boltview.node.drift import drift, gaps
+from boltview.node.file_detail import file_detail
+from boltview.node.rootfs import Layer, MergedView
+from boltview.render.text import escape
+from boltview.tui.files_source import FilesUnavailable, whole_copy
+from boltview.tui.messages import ShowObject, TreeFilled
+from boltview.tui.model import ContainerdModel
+from boltview.tui.widgets.browsing import BrowsingTree, attached
+from boltview.tui.widgets.containerd_items import ContainerdItem, Note
+from boltview.tui.widgets.detail import DetailPane
+from boltview.tui.widgets.files_detail import (
+    change_parts,
+    file_parts,
+    layers_parts,
+    page_count,
+    preview_parts,
+)
+from boltview.tui.widgets.files_items import (
+    FILE_ITEMS,
+    FILES_WINDOW,
+    ChangeItem,
+    DirItem,
+    DriftItem,
+    FileItem,
+    GapItem,
+    MoreFiles,
+    change_label,
+    drift_label,
+    entry_label,
+    files_root_label,
+    gap_label,
+    more_label,
+)
+
+
+def file_nodes(owner: Container | Snapshot) -> list[DirItem | DriftItem]:
+    """The nodes an object gets first: "files", and for a container "drift"."""
+    if isinstance(owner, Container):
+        return [DirItem(owner), DriftItem(owner)]
+    return [DirItem(owner)]
+
+
+class FilesTree(BrowsingTree[ContainerdItem]):
+    """What the containerd tree does with the nodes of :mod:`files_items`."""
+
+    model: ContainerdModel
+    clock: Callable[[], datetime]
+    generation: int
+    shown_file: Any = None  # the file or change whose details the pane shows (or is reading)
+
+    def add_file_node(self, node: TreeNode[ContainerdItem], item: DirItem | DriftItem) -> None:
+        label = files_root_label(item) if isinstance(item, DirItem) else drift_label(item)
+        node.add(label, item)
+
+    # -- events (the containerd tree hands these over) ------------------------------------
+
+    def files_expanded(self, node: TreeNode[ContainerdItem]) -> bool:
+        """Start reading an opened directory or drift; say whether the node was one of ours."""
+        item = node.data
+        if not isinstance(item, DirItem | DriftItem):
+            return False
+        if not item.loaded and not item.loading:
+            item.loading = True
+            if not node.children:
+                node.add_leaf(Text("loading…", style="italic dim"), Note("loading"))
+            if isinstance(item, DirItem):
+                self._read_directory(node, item, self.generation)
+            else:
+                self._read_drift(node, item, self.generation)
+        return True
+
+    def files_highlighted(self, node: TreeNode[ContainerdItem]) -> bool:
+        item = node.data
+        if isinstance(item, MoreFiles):
+            self._more_files(node)
+            return True
+        if isinstance(item, FILE_ITEMS):
+            self.post_message(ShowObject(item))
+            return True
+        return False
+
+    def files_selected(self, node: TreeNode[ContainerdItem]) -> bool:
+        if isinstance(node.data, MoreFiles):
+            self._more_files(node)
+            return True
+        return False
+
+    # -- directories ------------------------------------------------------------------------
+
+    @work(thread=True, group="files-load")
+    def _read_directory(self, node: TreeNode[ContainerdItem], item: DirItem, generation: int) -> None:
+        result: Any
+        try:
+            view = item.view or self.model.files_view(item.owner)
+            result = view, sorted(view.listing(item.path).items())
+        except Exception as error:  # noqa: BLE001 - a hostile node must not end the app
+            result = error
+        self.app.call_from_thread(self._directory_read, node, item, result, generation)
+
+    def _directory_read(self, node: TreeNode[ContainerdItem], item: DirItem, result: Any,
+                        generation: int) -> None:  # fmt: skip
+        if not self._arrived(node, item, generation):
+            return
+        if isinstance(result, Exception):
+            self._say(node, result)
+            return
+        item.view, item.entries = result
+        assert item.view is not None
+        if item.is_root:
+            node.set_label(files_root_label(item))
+            for layer in item.view.layers:
+                if layer.missing:
+                    node.add_leaf(gap_label(layer), GapItem(item.owner, layer))
+        if not item.entries:
+            node.add_leaf(Text("(empty)", style="italic dim"), Note("empty"))
+        self._add_window(node)
+        if self.cursor_node is node:
+            self.post_message(ShowObject(item))  # the pane now knows the layers
+        self.post_message(TreeFilled(node))
+
+    # -- drift ------------------------------------------------------------------------------
+
+    @work(thread=True, group="files-load")
+    def _read_drift(self, node: TreeNode[ContainerdItem], item: DriftItem, generation: int) -> None:
+        result: Any
+        try:
+            view = self.model.files_view(item.owner, with_parent=True)
+            whole = whole_copy(item.owner)
+            result = view, drift(view, whole), gaps(view, whole)
+        except Exception as error:  # noqa: BLE001
+            result = error
+        self.app.call_from_thread(self._drift_read, node, item, result, generation)
+
+    def _drift_read(self, node: TreeNode[ContainerdItem], item: DriftItem, result: Any,
+                    generation: int) -> None:  # fmt: skip
+        if not self._arrived(node, item, generation):
+            return
+        if isinstance(result, Exception):
+            self._say(node, result)
+            return
+        view, item.changes, missing = result
+        item.view = view
+        node.set_label(drift_label(item))
+        for layer in missing:
+            node.add_leaf(gap_label(layer), GapItem(item.owner, layer))
+        if not item.changes:
+            why = _no_changes(view, missing)
+            node.add_leaf(Text(why, style="italic dim" if not missing else "italic red"), Note(why))
+        self._add_window(node)
+        if self.cursor_node is node:
+            self.post_message(ShowObject(item))
+        self.post_message(TreeFilled(node))
+
+    # -- windows ----------------------------------------------------------------------------
+
+    def _add_window(self, node: TreeNode[ContainerdItem]) -> None:
+        """The next window of a directory's entries or a drift's changes, and "more" if any are left."""
+        item = node.data
+        assert isinstance(item, DirItem | DriftItem)
+        rows: Sequence[Any] = (item.entries or []) if isinstance(item, DirItem) else item.changes
+        start, end = item.shown, min(item.shown + FILES_WINDOW, len(rows))
+        view = item.view
+        assert view is not None
+        for row in rows[start:end]:
+            if isinstance(item, DriftItem):
+                node.add_leaf(change_label(row), ChangeItem(item.owner, view, row))
+                continue
+            name, found = row
+            path = item.path.rstrip("/") + "/" + name
+            if found.entry.kind == "dir":
+                node.add(entry_label(view, name, found), DirItem(item.owner, path, found, view))
+            else:
+                node.add_leaf(entry_label(view, name, found), FileItem(item.owner, view, path, found))
+        item.shown = end
+        if end < len(rows):
+            node.add_leaf(more_label(len(rows) - end, "entries" if isinstance(item, DirItem) else "changes"),
+                          MoreFiles())  # fmt: skip
+
+    def _more_files(self, more: TreeNode[ContainerdItem]) -> None:
+        node = more.parent
+        if node is None or not isinstance(more.data, MoreFiles) or more.data.loading:
+            return
+        more.data.loading = True
+        was_cursor = self.cursor_node is more
+        first = len(node.children) - 1
+        more.remove()
+        self._add_window(node)
+        if was_cursor and first < len(node.children):
+            self._tree_lines  # noqa: B018 - the new lines, so the cursor can land
+            self.move_cursor(node.children[first])
+
+    def _arrived(self, node: TreeNode[ContainerdItem], item: DirItem | DriftItem, generation: int) -> bool:
+        """A worker's answer still wanted: the tree was not read again meanwhile; loading said."""
+        if generation != self.generation or not attached(node):
+            return False
+        item.loading, item.loaded = False, True
+        for child in list(node.children):
+            if isinstance(child.data, Note):
+                child.remove()
+        return True
+
+    def _say(self, node: TreeNode[ContainerdItem], error: Exception) -> None:
+        """Why there is nothing to show: a plain note when the files are not there, red when broken."""
+        if isinstance(error, FilesUnavailable):
+            node.add_leaf(Text(escape(str(error)), style="italic yellow"), Note(str(error)))
+            return
+        message = str(error) if isinstance(error, BoltviewError | OSError) else f"{type(error).__name__}: {error}"
+        node.add_leaf(Text("⚠ " + escape(message), style="bold red"), Note(message, True))
+
+    # -- the detail pane ------------------------------------------------------------------
+
+    def show_files_detail(self, pane: DetailPane, item: Any) -> bool:
+        """Show one of our nodes in the pane; False when ``item`` is none of ours."""
+        if isinstance(item, DirItem) and item.is_root:
+            if item.view is None:
+                pane.show_message(Text("files", style="bold cyan"),
+                                  Text("Open it to read the layers (in the background).", style="dim"))  # fmt: skip
+            else:
+                pane.show_message(*layers_parts(item.view, f"files of {item.owner.kind} {escape(_name(item))}"))
+        elif isinstance(item, DirItem | FileItem):
+            view = item.view
+            assert view is not None and item.found is not None
+            self._show_file(pane, view, item.path, item.found.layer, item, 0)
+        elif isinstance(item, ChangeItem):
+            self._show_change(pane, item)
+        elif isinstance(item, DriftItem):
+            pane.show_message(*_drift_text(item))
+        elif isinstance(item, GapItem):
+            pane.show_message(*_gap_text(item.layer))
+        elif isinstance(item, MoreFiles):
+            pane.show_message(Text("more entries: Enter, or move onto it", style="dim"))
+        else:
+            return False
+        return True
+
+    def _show_file(self, pane: DetailPane, view: MergedView, path: str, layer: int, item: Any, page: int) -> None:
+        found = view.find(path)
+        if found is None:
+            pane.show_message(Text(escape(f"{path}: no longer in the view"), style="yellow"))
+            return
+        self.shown_file = item
+        self._read_file(pane, view, path, layer, item, page)
+        if page == 0:
+            pane.show_message(Text(f"{found.entry.kind} ", style="bold").append(escape(path), style="bold yellow"),
+                              Text("reading…", style="italic dim"))  # fmt: skip
+
+    @work(thread=True, group="files-detail", exclusive=True)
+    def _read_file(self, pane: DetailPane, view: MergedView, path: str, layer: int, item: Any, page: int) -> None:
+        found = view.find(path)
+        detail = file_detail(view, path, found) if found is not None else None
+        self.app.call_from_thread(self._file_read, pane, view, detail, layer, item, page)
+
+    def _file_read(self, pane: DetailPane, view: MergedView, detail: Any, layer: int, item: Any, page: int) -> None:
+        if self.shown_file is not item or detail is None:
+            return
+        pages = page_count(detail)
+        page = max(0, min(page, pages - 1))
+        pane.show_message(*file_parts(detail, view, layer,
+                                      self.clock(), pane.local_tz, page, pane.hex_width()))  # fmt: skip
+        pane.scroll_home(animate=False)
+
+        def turn(delta: int) -> bool:
+            wanted = max(0, min(page + delta, pages - 1))
+            if pages > 1 and wanted != page and self.shown_file is item:
+                self._file_read(pane, view, detail, layer, item, wanted)
+            return pages > 1
+
+        pane.pager = turn
+
+    def _show_change(self, pane: DetailPane, item: ChangeItem) -> None:
+        self.shown_file = item
+        parts: list[RenderableType] = change_parts(item.change, self.clock(), pane.local_tz)
+        pane.show_message(*parts)
+        found = item.view.find(item.change.path) if item.change.now is not None else None
+        if found is not None and found.entry.kind == "file":
+            self._read_change_preview(pane, item, parts)
+
+    @work(thread=True, group="files-detail", exclusive=True)
+    def _read_change_preview(self, pane: DetailPane, item: ChangeItem, parts: list[RenderableType]) -> None:
+        found = item.view.find(item.change.path)
+        detail = file_detail(item.view, item.change.path, found) if found is not None else None
+        self.app.call_from_thread(self._change_preview_read, pane, item, parts, detail)
+
+    def _change_preview_read(self, pane: DetailPane, item: ChangeItem, parts: list[RenderableType],
+                             detail: Any) -> None:  # fmt: skip
+        if self.shown_file is not item or detail is None:
+            return
+        pane.show_message(*parts, *preview_parts(detail, 0, pane.hex_width()))
+
+
+def _name(item: DirItem) -> str:
+    owner = item.owner
+    return owner.id if isinstance(owner, Container) else owner.key
+
+
+def _no_changes(view: MergedView, missing: list[Layer]) -> str:
+    if missing and view.layers and view.layers[0].missing:
+        return "the container's own layer is missing on disk: its changes cannot be read"
+    if missing:
+        return "no change can be told: a layer it is compared with is missing on disk"
+    return "(no changes: the container's filesystem is its image's)"
+
+
+def _drift_text(item: DriftItem) -> list[RenderableType]:
+    head = Text("drift of container ", style="bold cyan")
+    head.append(escape(item.owner.id), style="bold yellow")
+    lines: list[RenderableType] = [head]
+    if not item.loaded:
+        lines.append(Text("Open it to compare the container's layer with its image's (in the background).",
+                          style="dim"))  # fmt: skip
+        return lines
+    counts: dict[str, int] = {}
+    for change in item.changes:
+        counts[change.change] = counts.get(change.change, 0) + 1
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items())) or "no changes"
+    executable = sum(change.newly_executable for change in item.changes)
+    lines.append(Text(summary + (f"; {executable} newly executable (+x)" if executable else "")))
+    lines.append(Text("+ added  ~ modified  ✗ deleted  ± added or modified (a layer is missing)  "
+                      "+x newly executable", style="dim"))  # fmt: skip
+    return lines
+
+
+def _gap_text(layer: Layer) -> list[RenderableType]:
+    return [Text("layer missing on disk", style="bold red"),
+            Text(escape(layer.label)),
+            Text(f"expected at {escape(layer.directory)}", style="dim"),
+            Text("The snapshotter's database knows this layer, but its directory is not on the node: "
+                 "what it held is not shown, and nothing below it is taken for the container's.",
+                 style="dim")]  # fmt: skip
