@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rich.text import Text
 
 from boltview.containerd.model import Container, ObjectRef, Snapshot
+from boltview.node.dirlisting import DirectoryListing
 from boltview.node.drift import ADDED, CHANGED, DELETED, MODIFIED, Change
 from boltview.node.file_detail import type_marker
 from boltview.node.rootfs import Found, Layer, MergedView
@@ -33,17 +34,18 @@ EXEC_MARK = "+x"
 
 @dataclass
 class DirItem:
-    """A directory of a view; with ``owner``, the "files" node (the view's root).
+    """A directory of a view; without ``found``, the "files" node (the view's root).
 
-    ``view`` is read in the worker that lists the root; ``entries`` when the
-    directory is first opened, ``shown`` of them in the tree so far.
+    ``view`` is read in the worker that lists the root; ``listing`` (its
+    names) when the directory is first opened; ``shown`` counts the names
+    gone through so far (the tree has their entries).
     """
 
     owner: Container | Snapshot
     path: str = "/"
     found: Found | None = None
     view: MergedView | None = None
-    entries: list[tuple[str, Found]] | None = None
+    listing: DirectoryListing | None = None
     shown: int = 0
     loaded: bool = False
     loading: bool = False
@@ -197,5 +199,5 @@ def short_layer(label: str) -> str:
 
 def more_label(left: int, what: str) -> Text:
     text = Text(f"▼ more {what} ", style="italic yellow")
-    text.append(f"({left:,} left, enter)", style="dim")
+    text.append(f"({left:,} {'names' if what == 'entries' else what} left, enter)", style="dim")
     return text

@@ -12,7 +12,7 @@ files cannot be found says why where they would be.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +23,10 @@ from textual.widgets.tree import TreeNode
 
 from boltview.containerd.model import Container, Snapshot
 from boltview.errors import BoltviewError
+from boltview.node.dirlisting import DirectoryListing
 from boltview.node.drift import drift, gaps
 from boltview.node.file_detail import file_detail
-from boltview.node.rootfs import Layer, MergedView
+from boltview.node.rootfs import Found, Layer, MergedView
 from boltview.render.text import escape
 from boltview.tui.files_source import FilesUnavailable, whole_copy
 from boltview.tui.messages import ShowObject, TreeFilled
@@ -114,10 +115,12 @@ class FilesTree(BrowsingTree[ContainerdItem]):
 
     @work(thread=True, group="files-load")
     def _read_directory(self, node: TreeNode[ContainerdItem], item: DirItem, generation: int) -> None:
+        """The directory's names, and the entries of its first window."""
         result: Any
         try:
             view = item.view or self.model.files_view(item.owner)
-            result = view, sorted(view.listing(item.path).items())
+            listing = DirectoryListing(view, item.path)
+            result = view, listing, listing.window(0, FILES_WINDOW)
         except Exception as error:  # noqa: BLE001 - a hostile node must not end the app
             result = error
         self.app.call_from_thread(self._directory_read, node, item, result, generation)
@@ -129,19 +132,56 @@ class FilesTree(BrowsingTree[ContainerdItem]):
         if isinstance(result, Exception):
             self._say(node, result)
             return
-        item.view, item.entries = result
+        item.view, item.listing, (rows, item.shown) = result
         assert item.view is not None
         if item.is_root:
             node.set_label(files_root_label(item))
             for layer in item.view.layers:
                 if layer.missing:
                     node.add_leaf(gap_label(layer), GapItem(item.owner, layer))
-        if not item.entries:
+        if not rows:
             node.add_leaf(Text("(empty)", style="italic dim"), Note("empty"))
-        self._add_window(node)
+        self._add_entries(node, item, rows)
         if self.cursor_node is node:
             self.post_message(ShowObject(item))  # the pane now knows the layers
         self.post_message(TreeFilled(node))
+
+    def _add_entries(self, node: TreeNode[ContainerdItem], item: DirItem, rows: list[tuple[str, Found]]) -> None:
+        view = item.view
+        assert view is not None and item.listing is not None
+        for name, found in rows:
+            path = item.path.rstrip("/") + "/" + name
+            if found.entry.kind == "dir":
+                node.add(entry_label(view, name, found), DirItem(item.owner, path, found, view))
+            else:
+                node.add_leaf(entry_label(view, name, found), FileItem(item.owner, view, path, found))
+        left = len(item.listing) - item.shown
+        if left > 0:
+            node.add_leaf(more_label(left, "entries"), MoreFiles())
+
+    @work(thread=True, group="files-load")
+    def _read_window(self, more: TreeNode[ContainerdItem], item: DirItem, generation: int) -> None:
+        assert item.listing is not None
+        try:
+            result: Any = item.listing.window(item.shown, FILES_WINDOW)
+        except Exception as error:  # noqa: BLE001
+            result = error
+        self.app.call_from_thread(self._window_read, more, item, result, generation)
+
+    def _window_read(self, more: TreeNode[ContainerdItem], item: DirItem, result: Any, generation: int) -> None:
+        node = more.parent
+        if generation != self.generation or node is None or not attached(more):
+            return
+        if isinstance(result, Exception):
+            more.remove()
+            self._say(node, result)
+            return
+        rows, item.shown = result
+        was_cursor = self.cursor_node is more
+        first = len(node.children) - 1
+        more.remove()
+        self._add_entries(node, item, rows)
+        self._land_after(node, first, was_cursor)
 
     # -- drift ------------------------------------------------------------------------------
 
@@ -171,45 +211,43 @@ class FilesTree(BrowsingTree[ContainerdItem]):
         if not item.changes:
             why = _no_changes(view, missing)
             node.add_leaf(Text(why, style="italic dim" if not missing else "italic red"), Note(why))
-        self._add_window(node)
+        self._add_changes(node, item)
         if self.cursor_node is node:
             self.post_message(ShowObject(item))
         self.post_message(TreeFilled(node))
 
     # -- windows ----------------------------------------------------------------------------
 
-    def _add_window(self, node: TreeNode[ContainerdItem]) -> None:
-        """The next window of a directory's entries or a drift's changes, and "more" if any are left."""
-        item = node.data
-        assert isinstance(item, DirItem | DriftItem)
-        rows: Sequence[Any] = (item.entries or []) if isinstance(item, DirItem) else item.changes
-        start, end = item.shown, min(item.shown + FILES_WINDOW, len(rows))
+    def _add_changes(self, node: TreeNode[ContainerdItem], item: DriftItem) -> None:
+        """The next window of a drift's changes, and "more" if any are left."""
         view = item.view
         assert view is not None
-        for row in rows[start:end]:
-            if isinstance(item, DriftItem):
-                node.add_leaf(change_label(row), ChangeItem(item.owner, view, row))
-                continue
-            name, found = row
-            path = item.path.rstrip("/") + "/" + name
-            if found.entry.kind == "dir":
-                node.add(entry_label(view, name, found), DirItem(item.owner, path, found, view))
-            else:
-                node.add_leaf(entry_label(view, name, found), FileItem(item.owner, view, path, found))
+        end = min(item.shown + FILES_WINDOW, len(item.changes))
+        for change in item.changes[item.shown : end]:
+            node.add_leaf(change_label(change), ChangeItem(item.owner, view, change))
         item.shown = end
-        if end < len(rows):
-            node.add_leaf(more_label(len(rows) - end, "entries" if isinstance(item, DirItem) else "changes"),
-                          MoreFiles())  # fmt: skip
+        if end < len(item.changes):
+            node.add_leaf(more_label(len(item.changes) - end, "changes"), MoreFiles())
 
     def _more_files(self, more: TreeNode[ContainerdItem]) -> None:
         node = more.parent
         if node is None or not isinstance(more.data, MoreFiles) or more.data.loading:
             return
         more.data.loading = True
+        item = node.data
+        if isinstance(item, DirItem):
+            more.set_label(Text("  loading…", style="italic dim"))
+            self._read_window(more, item, self.generation)
+            return
+        assert isinstance(item, DriftItem)
         was_cursor = self.cursor_node is more
         first = len(node.children) - 1
         more.remove()
-        self._add_window(node)
+        self._add_changes(node, item)
+        self._land_after(node, first, was_cursor)
+
+    def _land_after(self, node: TreeNode[ContainerdItem], first: int, was_cursor: bool) -> None:
+        """The cursor was on "more": it goes to the first of the entries that replaced it."""
         if was_cursor and first < len(node.children):
             self._tree_lines  # noqa: B018 - the new lines, so the cursor can land
             self.move_cursor(node.children[first])
