@@ -262,6 +262,27 @@ async def test_a_control_character_in_a_name_never_reaches_the_terminal(node: Pa
         assert "ctl-" in screen and "\\x1b" in screen and "[31m-red" in screen  # styled apart in the SVG
 
 
+@pilot_test
+async def test_a_snapshot_has_its_files_too(node: Path) -> None:
+    """The image's first layer, unpacked by the overlayfs snapshotter: what the host's find saw there."""
+    lower_1 = find_rows("overlay-1/lower_1_find.txt")
+    app = open_app(node / META)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(ContainerdTree)
+        await settle(pilot)
+        default = child(tree.root, lambda d: getattr(getattr(d, "namespace", None), "name", None) == "default")
+        group = await opened(pilot, child(default, lambda d: isinstance(d, GroupItem) and d.title == "snapshots"))
+        overlayfs = await opened(pilot, child(group, lambda d: isinstance(d, GroupItem) and d.snapshotter == "overlayfs"))
+        base = await opened(pilot, child(overlayfs, lambda d: isinstance(d, ObjItem)))
+        assert base.data.obj.backend.id == 1 and not base.data.obj.parent  # lower_1_find.txt: snapshots/1
+        files = await opened(pilot, child(base, lambda d: isinstance(d, DirItem)))
+        assert {f"/{n}" for n in entries(files)} == {p for p in lower_1 if p.count("/") == 1 and p != "/"}
+        assert all(str(c.label).endswith("upper 1") for c in files.children if isinstance(c.data, DirItem | FileItem))
+        assert any(isinstance(c.data, ObjItem) for c in base.children)  # its child snapshot is still there
+        etc = await opened(pilot, child(files, lambda d: isinstance(d, DirItem) and d.path == "/etc"))
+        assert {f"/etc/{n}" for n in entries(etc)} == {p for p in lower_1 if p.rpartition("/")[0] == "/etc"}
+
+
 # -- drift ----------------------------------------------------------------------------------------------
 
 
