@@ -48,6 +48,7 @@ from boltview.tui.widgets.files_items import (
     GapItem,
     MoreFiles,
 )
+from tests.conftest import require_real
 from tests.test_rootfs_real import (  # noqa: F401 - node: the unpacked fixture
     ESCAPE_NAME,
     EXPECTED,
@@ -459,6 +460,40 @@ async def test_opened_from_the_node_overview_the_install_is_used(node: Path) -> 
                 p for p in find_rows("overlay-1/merged_find.txt") if p.rpartition("/")[0] == "/etc"}
     finally:
         copy.unlink()
+
+
+@pytest.fixture
+def ext4_image(node: Path, tmp_path: Path) -> Path:
+    """The node root put in an ext4 image by the real mkfs.ext4 -d (nothing mounted)."""
+    require_real([] if shutil.which("mkfs.ext4") else ["mkfs.ext4 (e2fsprogs)"], "an ext4 image of the node")
+    image = tmp_path / "node.img"
+    subprocess.run(["mkfs.ext4", "-q", "-d", str(node), str(image), "64M"], check=True)
+    return image
+
+
+@pilot_test
+async def test_inside_a_disk_image_the_files_are_read_from_the_image(ext4_image: Path) -> None:
+    """Opened as the node overview opens an install of an image: its NodeTarget reads the image."""
+    from boltview.node.image import open_image
+    from boltview.node.target import companions
+
+    inside = open_image(str(ext4_image))
+    target = choose_install(inside, None)
+    snapshotters, _ = companions(target)
+    merged = find_rows("overlay-1/merged_find.txt")
+    assert target.install.meta_db is not None
+    app = make_app(inside.open_bolt(target.install.meta_db), snapshotter_dbs=snapshotters, files=target,
+                   clock=lambda: NOW, local_tz=None)  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(ContainerdTree)
+        etc = await files_at(pilot, tree, "overlay-1", "/etc")
+        assert {f"/etc/{n}" for n in entries(etc)} == {p for p in merged if p.rpartition("/")[0] == "/etc"}
+        text = await shown(pilot, tree, child(etc, lambda d: isinstance(d, FileItem) and d.path == "/etc/shadow"))
+        assert "root:*:19675:0:99999:7:::" in text  # the container's, read from the image
+        assert re.search(rf"size\s+{merged['/etc/shadow'].size} bytes", text)
+        assert re.search(r"owner\s+not known \(the disk image's reader does not give it\)", text)
+        app_dir = await files_at(pilot, tree, "overlay-1", "/srv/app")
+        assert label_of(app_dir, "shadow-link").startswith("shadow-link@ → /etc/shadow")
 
 
 @pilot_test

@@ -35,6 +35,7 @@ class FileDetail:
     leads_to_kind: str | None
     xattrs: dict[str, bytes]
     head: bytes  # the first bytes of a regular file, at most PREVIEW_BYTES
+    full_stat: bool = True  # False: the node's reader gives the type and size only (a disk image)
 
     @property
     def mode_text(self) -> str:
@@ -69,7 +70,8 @@ def file_detail(view: MergedView, path: str, found: Found, limit: int = PREVIEW_
     if entry.kind == "file" and limit > 0:
         head = node.read_resolved(found.path, 0, min(limit, max(entry.size, 1))) or b""
     return FileDetail(path, entry, view.layers[found.layer], found.path, atime, ctime, link,
-                      leads_to, leads_to_kind, node.xattrs(found.path), head)  # fmt: skip
+                      leads_to, leads_to_kind, node.xattrs(found.path), head,
+                      isinstance(node, DirectoryRoot))  # fmt: skip
 
 
 def type_marker(entry: Entry) -> str:

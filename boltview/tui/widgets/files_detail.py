@@ -28,11 +28,14 @@ from boltview.tui.widgets.files_items import CHANGE_MARKS, EXEC_MARK, layer_tag
 
 Rows = list[tuple[str, "RenderableType | str"]]
 
+#: What a file's facts say when the node's reader does not give them (a disk image's gives type and size).
+NOT_GIVEN = "not known (the disk image's reader does not give it)"
+
 
 def ns_time_rows(name: str, ns: int | None, now: datetime, local: tzinfo | None) -> list[tuple[str, str]]:
     """A file's time as the browser shows times: local with its age, and UTC when they differ."""
     if ns is None:
-        return [(name, "not known (not read from a directory)")]
+        return [(name, NOT_GIVEN)]
     if ns == 0:
         return [(name, "0 (not set)")]
     try:
@@ -53,12 +56,16 @@ def file_parts(detail: FileDetail, view: MergedView, layer_index: int, now: date
     entry = detail.entry
     head = Text(f"{entry.kind} ", style="bold")
     head.append_text(escaped(detail.path, "bold yellow"))
-    rows: Rows = [
-        ("mode", f"{detail.mode_text}  ({entry.mode & 0o7777:04o})"),
-        ("owner", f"uid {entry.uid}, gid {entry.gid}"),
-        ("size", size_text(entry.size)),
-    ]
-    rows += ns_time_rows("mtime", entry.mtime_ns, now, local)
+    if detail.full_stat:
+        rows: Rows = [
+            ("mode", f"{detail.mode_text}  ({entry.mode & 0o7777:04o})"),
+            ("owner", f"uid {entry.uid}, gid {entry.gid}"),
+            ("size", size_text(entry.size)),
+        ]
+    else:  # a disk image's reader gives the type and size, no permissions, owner or times
+        rows = [("mode", f"{entry.kind}; permissions {NOT_GIVEN}"), ("owner", NOT_GIVEN),
+                ("size", size_text(entry.size))]  # fmt: skip
+    rows += ns_time_rows("mtime", entry.mtime_ns if detail.full_stat else None, now, local)
     rows += ns_time_rows("ctime", detail.ctime_ns, now, local)
     rows += ns_time_rows("atime", detail.atime_ns, now, local)
     rows += [
