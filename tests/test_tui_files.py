@@ -96,11 +96,17 @@ async def opened(pilot: Any, node: TreeNode[Any]) -> TreeNode[Any]:
     return node
 
 
-async def container(pilot: Any, tree: ContainerdTree, name: str) -> TreeNode[Any]:
+async def group(pilot: Any, tree: ContainerdTree, title: str) -> TreeNode[Any]:
+    """The group ``title`` of namespace default, opened."""
     await settle(pilot)
     default = child(tree.root, lambda d: getattr(getattr(d, "namespace", None), "name", None) == "default")
-    group = await opened(pilot, child(default, lambda d: isinstance(d, GroupItem) and d.title == "containers"))
-    return await opened(pilot, child(group, lambda d: isinstance(d, ObjItem) and d.obj.id == name))
+    return await opened(pilot, child(default, lambda d: isinstance(d, GroupItem) and d.title == title))
+
+
+async def container(pilot: Any, tree: ContainerdTree, name: str | None) -> TreeNode[Any]:
+    """Container ``name`` (None: the first), opened."""
+    containers = await group(pilot, tree, "containers")
+    return await opened(pilot, child(containers, lambda d: isinstance(d, ObjItem) and (name is None or d.obj.id == name)))
 
 
 async def files_at(pilot: Any, tree: ContainerdTree, name: str, path: str = "/") -> TreeNode[Any]:
@@ -139,7 +145,6 @@ async def test_files_list_what_ls_showed_inside_the_container(node: Path, name: 
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(ContainerdTree)
         for directory, seen in ls_sections(name).items():
-            await pilot.press("escape")
             folder = await files_at(pilot, tree, name, directory)
             listed = {ls_shown(n): item for n, item in entries(folder).items()}
             assert set(listed) == set(seen), directory
@@ -167,7 +172,6 @@ async def test_files_are_the_kernels_merged_view_layer_by_layer(node: Path) -> N
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(ContainerdTree)
         for directory in ("/etc", "/var/cache/app", "/var/lib/pkgs", "/usr/local/bin"):
-            await pilot.press("escape")
             folder = await files_at(pilot, tree, "overlay-1", directory)
             listed = entries(folder)
             assert {f"{directory}/{n}" for n in listed} == {p for p in merged if p.rpartition("/")[0] == directory}
@@ -270,10 +274,8 @@ async def test_a_snapshot_has_its_files_too(node: Path) -> None:
     app = open_app(node / META)
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(ContainerdTree)
-        await settle(pilot)
-        default = child(tree.root, lambda d: getattr(getattr(d, "namespace", None), "name", None) == "default")
-        group = await opened(pilot, child(default, lambda d: isinstance(d, GroupItem) and d.title == "snapshots"))
-        overlayfs = await opened(pilot, child(group, lambda d: isinstance(d, GroupItem) and d.snapshotter == "overlayfs"))
+        snapshots = await group(pilot, tree, "snapshots")
+        overlayfs = await opened(pilot, child(snapshots, lambda d: isinstance(d, GroupItem) and d.snapshotter == "overlayfs"))
         base = await opened(pilot, child(overlayfs, lambda d: isinstance(d, ObjItem)))
         assert base.data.obj.backend.id == 1 and not base.data.obj.parent  # lower_1_find.txt: snapshots/1
         files = await opened(pilot, child(base, lambda d: isinstance(d, DirItem)))
@@ -295,15 +297,15 @@ async def test_drift_group_is_what_the_host_saw(node: Path, name: str) -> None:
     app = open_app(node / META)
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(ContainerdTree)
-        group = await opened(pilot, child(await container(pilot, tree, name), lambda d: isinstance(d, DriftItem)))
-        changes = {c.data.change.path: c for c in group.children if isinstance(c.data, ChangeItem)}
+        changes_node = await opened(pilot, child(await container(pilot, tree, name), lambda d: isinstance(d, DriftItem)))
+        changes = {c.data.change.path: c for c in changes_node.children if isinstance(c.data, ChangeItem)}
         assert {p: c.data.change.change for p, c in changes.items()} == {p: e.change for p, e in expected.items()}
         marks = {"added": "+", "modified": "~", "deleted": "✗"}
         for path, node_ in changes.items():
             label = str(node_.label)
             assert label.startswith(f"{marks[expected[path].change]} "), label
             assert ("+x" in label) == (path in ("/srv/app/tool.sh", "/usr/local/bin/helper")), label
-        assert f"({len(expected)} changes)" in str(group.label)
+        assert f"({len(expected)} changes)" in str(changes_node.label)
         text = await shown(pilot, tree, changes["/etc/motd"])
         assert "~ modified /etc/motd" in text and sums["/etc/motd"] in text
         assert (node / (OVERLAY + "/3/fs" if name == "overlay-1" else NATIVE + "/3")
@@ -368,15 +370,15 @@ async def test_the_browser_marks_missing_layers_as_gaps(damaged: Path) -> None:
         assert "etc" in entries(root) and "bin" not in entries(root)  # /bin came from the missing layer only
         text = await shown(pilot, tree, gap)
         assert "layer missing on disk" in text and "snapshots/1/fs" in text
-        group = await opened(pilot, child(await container(pilot, tree, "overlay-1"), lambda d: isinstance(d, DriftItem)))
-        kinds = {c.data.change.change for c in group.children if isinstance(c.data, ChangeItem)}
+        changes_node = await opened(pilot, child(await container(pilot, tree, "overlay-1"), lambda d: isinstance(d, DriftItem)))
+        kinds = {c.data.change.change for c in changes_node.children if isinstance(c.data, ChangeItem)}
         assert "added" not in kinds and "changed" in kinds
-        assert any(isinstance(c.data, GapItem) for c in group.children)
-        assert any(str(c.label).startswith("± /etc/motd") for c in group.children)
-        group = await opened(pilot, child(await container(pilot, tree, "native-1"), lambda d: isinstance(d, DriftItem)))
-        notes = [str(c.label) for c in group.children if isinstance(c.data, Note)]
+        assert any(isinstance(c.data, GapItem) for c in changes_node.children)
+        assert any(str(c.label).startswith("± /etc/motd") for c in changes_node.children)
+        changes_node = await opened(pilot, child(await container(pilot, tree, "native-1"), lambda d: isinstance(d, DriftItem)))
+        notes = [str(c.label) for c in changes_node.children if isinstance(c.data, Note)]
         assert notes == ["the container's own layer is missing on disk: its changes cannot be read"]
-        assert not any(isinstance(c.data, ChangeItem) for c in group.children)
+        assert not any(isinstance(c.data, ChangeItem) for c in changes_node.children)
 
 
 # -- a big directory --------------------------------------------------------------------------------------
@@ -503,10 +505,7 @@ async def test_the_demo_says_why_there_are_no_files() -> None:
     app = open_app(Path(demo_database()))
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(ContainerdTree)
-        await settle(pilot)
-        default = child(tree.root, lambda d: getattr(getattr(d, "namespace", None), "name", None) == "default")
-        group = await opened(pilot, child(default, lambda d: isinstance(d, GroupItem) and d.title == "containers"))
-        first = await opened(pilot, child(group, lambda d: isinstance(d, ObjItem)))
+        first = await container(pilot, tree, None)
         files = await opened(pilot, child(first, lambda d: isinstance(d, DirItem)))
         (note,) = files.children
         assert str(note.label).startswith("no snapshot directories beside this file")

@@ -32,8 +32,18 @@ CHANGE_MARKS = {ADDED: ("+", "green"), MODIFIED: ("~", "yellow"), DELETED: ("✗
 EXEC_MARK = "+x"
 
 
+class Owned:
+    """A node that belongs to a container or snapshot: the breadcrumb and history name that."""
+
+    owner: Container | Snapshot
+
+    @property
+    def ref(self) -> ObjectRef:
+        return self.owner.ref
+
+
 @dataclass
-class DirItem:
+class DirItem(Owned):
     """A directory of a view; without ``found``, the "files" node (the view's root).
 
     ``view`` is read in the worker that lists the root; ``listing`` (its
@@ -51,26 +61,18 @@ class DirItem:
     loading: bool = False
 
     @property
-    def ref(self) -> ObjectRef:
-        return self.owner.ref
-
-    @property
     def is_root(self) -> bool:
         return self.found is None
 
 
 @dataclass(frozen=True)
-class FileItem:
+class FileItem(Owned):
     """A name of a view that is no directory: a file, a link, a device..."""
 
     owner: Container | Snapshot
     view: MergedView
     path: str
     found: Found
-
-    @property
-    def ref(self) -> ObjectRef:
-        return self.owner.ref
 
 
 @dataclass
@@ -82,19 +84,15 @@ class MoreFiles:
 
 
 @dataclass(frozen=True)
-class GapItem:
+class GapItem(Owned):
     """A layer of the view the snapshotter knows but the disk lacks."""
 
     owner: Container | Snapshot
     layer: Layer
 
-    @property
-    def ref(self) -> ObjectRef:
-        return self.owner.ref
-
 
 @dataclass
-class DriftItem:
+class DriftItem(Owned):
     """A container's "drift" group: its changes, found in a worker when opened."""
 
     owner: Container
@@ -104,22 +102,14 @@ class DriftItem:
     loaded: bool = False
     loading: bool = False
 
-    @property
-    def ref(self) -> ObjectRef:
-        return self.owner.ref
-
 
 @dataclass(frozen=True)
-class ChangeItem:
+class ChangeItem(Owned):
     """One change of a container's drift."""
 
     owner: Container
     view: MergedView
     change: Change
-
-    @property
-    def ref(self) -> ObjectRef:
-        return self.owner.ref
 
 
 FILE_ITEMS = (DirItem, FileItem, MoreFiles, GapItem, DriftItem, ChangeItem)

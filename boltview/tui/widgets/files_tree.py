@@ -89,10 +89,7 @@ class FilesTree(BrowsingTree[ContainerdItem]):
             item.loading = True
             if not node.children:
                 node.add_leaf(Text("loading…", style="italic dim"), Note("loading"))
-            if isinstance(item, DirItem):
-                self._read_directory(node, item, self.generation)
-            else:
-                self._read_drift(node, item, self.generation)
+            self._read(node, item, self.generation)
         return True
 
     def files_highlighted(self, node: TreeNode[ContainerdItem]) -> bool:
@@ -111,27 +108,45 @@ class FilesTree(BrowsingTree[ContainerdItem]):
             return True
         return False
 
-    # -- directories ------------------------------------------------------------------------
+    # -- reading, in a worker ---------------------------------------------------------------
 
     @work(thread=True, group="files-load")
-    def _read_directory(self, node: TreeNode[ContainerdItem], item: DirItem, generation: int) -> None:
-        """The directory's names, and the entries of its first window."""
+    def _read(self, node: TreeNode[ContainerdItem], item: DirItem | DriftItem, generation: int) -> None:
+        """A directory's names and first window, or a container's drift; shown when read."""
         result: Any
         try:
-            view = item.view or self.model.files_view(item.owner)
-            listing = DirectoryListing(view, item.path)
-            result = view, listing, listing.window(0, FILES_WINDOW)
+            result = self._list_directory(item) if isinstance(item, DirItem) else self._find_drift(item)
         except Exception as error:  # noqa: BLE001 - a hostile node must not end the app
             result = error
-        self.app.call_from_thread(self._directory_read, node, item, result, generation)
+        self.app.call_from_thread(self._read_done, node, item, result, generation)
 
-    def _directory_read(self, node: TreeNode[ContainerdItem], item: DirItem, result: Any,
-                        generation: int) -> None:  # fmt: skip
-        if not self._arrived(node, item, generation):
-            return
+    def _read_done(self, node: TreeNode[ContainerdItem], item: DirItem | DriftItem, result: Any,
+                   generation: int) -> None:  # fmt: skip
+        if generation != self.generation or not attached(node):
+            return  # the tree was read again meanwhile
+        item.loading, item.loaded = False, True
+        for child in list(node.children):
+            if isinstance(child.data, Note):
+                child.remove()
         if isinstance(result, Exception):
             self._say(node, result)
-            return
+        elif isinstance(item, DirItem):
+            self._show_directory(node, item, result)
+        else:
+            self._show_drift(node, item, result)
+        if self.cursor_node is node:
+            self.post_message(ShowObject(item))  # the pane now knows the layers, the changes
+        self.post_message(TreeFilled(node))
+
+    # -- directories ------------------------------------------------------------------------
+
+    def _list_directory(self, item: DirItem) -> Any:
+        """The directory's names, and the entries of its first window (in the worker)."""
+        view = item.view or self.model.files_view(item.owner)
+        listing = DirectoryListing(view, item.path)
+        return view, listing, listing.window(0, FILES_WINDOW)
+
+    def _show_directory(self, node: TreeNode[ContainerdItem], item: DirItem, result: Any) -> None:
         item.view, item.listing, (rows, item.shown) = result
         assert item.view is not None
         if item.is_root:
@@ -142,9 +157,6 @@ class FilesTree(BrowsingTree[ContainerdItem]):
         if not rows:
             node.add_leaf(Text("(empty)", style="italic dim"), Note("empty"))
         self._add_entries(node, item, rows)
-        if self.cursor_node is node:
-            self.post_message(ShowObject(item))  # the pane now knows the layers
-        self.post_message(TreeFilled(node))
 
     def _add_entries(self, node: TreeNode[ContainerdItem], item: DirItem, rows: list[tuple[str, Found]]) -> None:
         view = item.view
@@ -185,24 +197,13 @@ class FilesTree(BrowsingTree[ContainerdItem]):
 
     # -- drift ------------------------------------------------------------------------------
 
-    @work(thread=True, group="files-load")
-    def _read_drift(self, node: TreeNode[ContainerdItem], item: DriftItem, generation: int) -> None:
-        result: Any
-        try:
-            view = self.model.files_view(item.owner, with_parent=True)
-            whole = whole_copy(item.owner)
-            result = view, drift(view, whole), gaps(view, whole)
-        except Exception as error:  # noqa: BLE001
-            result = error
-        self.app.call_from_thread(self._drift_read, node, item, result, generation)
+    def _find_drift(self, item: DriftItem) -> Any:
+        """The container's changes, and the layers it lacks to tell them (in the worker)."""
+        view = self.model.files_view(item.owner, with_parent=True)
+        whole = whole_copy(item.owner)
+        return view, drift(view, whole), gaps(view, whole)
 
-    def _drift_read(self, node: TreeNode[ContainerdItem], item: DriftItem, result: Any,
-                    generation: int) -> None:  # fmt: skip
-        if not self._arrived(node, item, generation):
-            return
-        if isinstance(result, Exception):
-            self._say(node, result)
-            return
+    def _show_drift(self, node: TreeNode[ContainerdItem], item: DriftItem, result: Any) -> None:
         view, item.changes, missing = result
         item.view = view
         node.set_label(drift_label(item))
@@ -212,9 +213,6 @@ class FilesTree(BrowsingTree[ContainerdItem]):
             why = _no_changes(view, missing)
             node.add_leaf(Text(why, style="italic dim" if not missing else "italic red"), Note(why))
         self._add_changes(node, item)
-        if self.cursor_node is node:
-            self.post_message(ShowObject(item))
-        self.post_message(TreeFilled(node))
 
     # -- windows ----------------------------------------------------------------------------
 
@@ -251,16 +249,6 @@ class FilesTree(BrowsingTree[ContainerdItem]):
         if was_cursor and first < len(node.children):
             self._tree_lines  # noqa: B018 - the new lines, so the cursor can land
             self.move_cursor(node.children[first])
-
-    def _arrived(self, node: TreeNode[ContainerdItem], item: DirItem | DriftItem, generation: int) -> bool:
-        """A worker's answer still wanted: the tree was not read again meanwhile; loading said."""
-        if generation != self.generation or not attached(node):
-            return False
-        item.loading, item.loaded = False, True
-        for child in list(node.children):
-            if isinstance(child.data, Note):
-                child.remove()
-        return True
 
     def _say(self, node: TreeNode[ContainerdItem], error: Exception) -> None:
         """Why there is nothing to show: a plain note when the files are not there, red when broken."""
