@@ -404,6 +404,17 @@ async def test_a_big_directory_is_shown_in_windows(damaged: Path) -> None:
         cursor = tree.cursor_node
         assert cursor is not None and isinstance(cursor.data, FileItem)
         assert cursor.data.path == f"/srv/wide/{names[FILES_WINDOW]}"  # the first of the new window
+        # the drift lists the new files (and their directory) in windows too
+        changes_node = await opened(pilot, child(await container(pilot, tree, "overlay-1"),
+                                                 lambda d: isinstance(d, DriftItem)))  # fmt: skip
+        shown_changes = [c for c in changes_node.children if isinstance(c.data, ChangeItem)]
+        assert len(shown_changes) == FILES_WINDOW and f"({10_000 + 1 + len(expected_overlay_drift()):,} changes)" in str(
+            changes_node.label)  # fmt: skip
+        more = changes_node.children[-1]
+        assert isinstance(more.data, MoreFiles) and "changes left" in str(more.label)
+        tree.move_cursor(more)
+        await settle(pilot)
+        assert len([c for c in changes_node.children if isinstance(c.data, ChangeItem)]) == 2 * FILES_WINDOW
 
 
 def test_listing_by_windows_is_the_merged_listing(node: Path) -> None:

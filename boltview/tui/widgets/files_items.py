@@ -165,7 +165,7 @@ def drift_label(item: DriftItem) -> Text:
     text = Text("drift", style="bold cyan")
     if item.loaded:
         count = len(item.changes)
-        text.append(f" ({count} change{'s' if count != 1 else ''})", style="dim")
+        text.append(f" ({count:,} change{'s' if count != 1 else ''})", style="dim")
     return text
 
 
