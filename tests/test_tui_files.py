@@ -522,4 +522,7 @@ async def test_the_demo_says_why_there_are_no_files() -> None:
         assert str(note.label).startswith("no snapshot directories beside this file")
         drift_node = await opened(pilot, child(first, lambda d: isinstance(d, DriftItem)))
         assert str(drift_node.children[0].label).startswith("no snapshot directories beside this file")
+        for item in (files, drift_node):
+            text = await shown(pilot, tree, item)
+            assert "no snapshot directories beside this file" in text and "no changes" not in text
 

@@ -57,6 +57,7 @@ class DirItem(Owned):
     view: MergedView | None = None
     listing: DirectoryListing | None = None
     shown: int = 0
+    problem: str | None = None  # why it could not be read
     loaded: bool = False
     loading: bool = False
 
@@ -99,6 +100,7 @@ class DriftItem(Owned):
     changes: list[Change] = field(default_factory=list)
     view: MergedView | None = None
     shown: int = 0
+    problem: str | None = None  # why it could not be found
     loaded: bool = False
     loading: bool = False
 

@@ -129,7 +129,7 @@ class FilesTree(BrowsingTree[ContainerdItem]):
             if isinstance(child.data, Note):
                 child.remove()
         if isinstance(result, Exception):
-            self._say(node, result)
+            item.problem = self._say(node, result)
         elif isinstance(item, DirItem):
             self._show_directory(node, item, result)
         else:
@@ -250,20 +250,23 @@ class FilesTree(BrowsingTree[ContainerdItem]):
             self._tree_lines  # noqa: B018 - the new lines, so the cursor can land
             self.move_cursor(node.children[first])
 
-    def _say(self, node: TreeNode[ContainerdItem], error: Exception) -> None:
+    def _say(self, node: TreeNode[ContainerdItem], error: Exception) -> str:
         """Why there is nothing to show: a plain note when the files are not there, red when broken."""
         if isinstance(error, FilesUnavailable):
             node.add_leaf(Text(escape(str(error)), style="italic yellow"), Note(str(error)))
-            return
+            return str(error)
         message = str(error) if isinstance(error, BoltviewError | OSError) else f"{type(error).__name__}: {error}"
         node.add_leaf(Text("⚠ " + escape(message), style="bold red"), Note(message, True))
+        return message
 
     # -- the detail pane ------------------------------------------------------------------
 
     def show_files_detail(self, pane: DetailPane, item: Any) -> bool:
         """Show one of our nodes in the pane; False when ``item`` is none of ours."""
         if isinstance(item, DirItem) and item.is_root:
-            if item.view is None:
+            if item.problem is not None:
+                pane.show_message(Text("files", style="bold cyan"), Text(escape(item.problem), style="yellow"))
+            elif item.view is None:
                 pane.show_message(Text("files", style="bold cyan"),
                                   Text("Open it to read the layers (in the background).", style="dim"))  # fmt: skip
             else:
@@ -356,6 +359,8 @@ def _drift_text(item: DriftItem) -> list[RenderableType]:
     head = Text("drift of container ", style="bold cyan")
     head.append(escape(item.owner.id), style="bold yellow")
     lines: list[RenderableType] = [head]
+    if item.problem is not None:
+        return [*lines, Text(escape(item.problem), style="yellow")]
     if not item.loaded:
         lines.append(Text("Open it to compare the container's layer with its image's (in the background).",
                           style="dim"))  # fmt: skip
