@@ -381,6 +381,24 @@ async def test_the_browser_marks_missing_layers_as_gaps(damaged: Path) -> None:
         assert not any(isinstance(c.data, ChangeItem) for c in changes_node.children)
 
 
+@pilot_test
+async def test_without_the_snapshotters_database_the_writable_layer_is_unknown(damaged: Path) -> None:
+    (damaged / NATIVE).parent.joinpath("metadata.db").unlink()  # native's: which directory is which
+    app = open_app(damaged / META)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(ContainerdTree)
+        root = await files_at(pilot, tree, "native-1")
+        (gap,) = [c for c in root.children if isinstance(c.data, GapItem)]
+        assert str(gap.label).startswith("⚠ layer unknown: upper native-1 (not in the snapshotter)")
+        assert not entries(root)
+        changes_node = await opened(pilot, child(await container(pilot, tree, "native-1"),
+                                                 lambda d: isinstance(d, DriftItem)))  # fmt: skip
+        notes = [str(c.label) for c in changes_node.children if isinstance(c.data, Note)]
+        assert notes == ["the container's writable layer is unknown (not in the snapshotter's database)"]
+        overlay = await files_at(pilot, tree, "overlay-1", "/etc")  # the other snapshotter's still read
+        assert "motd" in entries(overlay)
+
+
 # -- a big directory --------------------------------------------------------------------------------------
 
 

@@ -88,6 +88,14 @@ def install_reader(target: NodeTarget) -> Iterator[MetadataReader]:
 
 WHOLE_COPY_SNAPSHOTTERS = ("native", "btrfs", "devmapper", "zfs")
 
+#: The directory id of a layer the snapshotter's database does not know (or is not there).
+UNKNOWN_ID = "?"
+
+
+def layer_unknown(layer: Layer) -> bool:
+    """Whether ``layer``'s directory is unknown (not in the snapshotter), not merely missing on disk."""
+    return layer.directory.endswith(f"/snapshots/{UNKNOWN_ID}")
+
 
 def snapshot_layers(
     target: NodeTarget, reader: MetadataReader, snapshot: Snapshot, *, with_parent: bool = False
@@ -109,7 +117,7 @@ def snapshot_layers(
         backend = item.backend
         label = f"{'upper' if position == 0 else 'lower'} {item.key}"
         if backend is None or backend.id is None:
-            layers.append(Layer(f"{plugin}/snapshots/?", f"{label} (not in the snapshotter)", True))
+            layers.append(Layer(f"{plugin}/snapshots/{UNKNOWN_ID}", f"{label} (not in the snapshotter)", True))
             continue
         directory = f"{plugin}/snapshots/{backend.id}" + ("" if whole_copy else "/fs")
         resolved = target.node.resolve(directory)

@@ -19,6 +19,7 @@ from boltview.node.dirlisting import DirectoryListing
 from boltview.node.drift import ADDED, CHANGED, DELETED, MODIFIED, Change
 from boltview.node.file_detail import type_marker
 from boltview.node.rootfs import Found, Layer, MergedView
+from boltview.node.target import layer_unknown
 from boltview.render.text import escape
 from boltview.tui.values import escaped
 
@@ -158,7 +159,7 @@ def entry_label(view: MergedView, name: str, found: Found) -> Text:
 
 
 def gap_label(layer: Layer) -> Text:
-    text = Text("⚠ layer missing on disk: ", style="bold red")
+    text = Text("⚠ layer unknown: " if layer_unknown(layer) else "⚠ layer missing on disk: ", style="bold red")
     text.append(escape(layer.label), style="red")
     return text
 

@@ -27,6 +27,7 @@ from boltview.node.dirlisting import DirectoryListing
 from boltview.node.drift import drift, gaps
 from boltview.node.file_detail import file_detail
 from boltview.node.rootfs import Found, Layer, MergedView
+from boltview.node.target import layer_unknown
 from boltview.render.text import escape
 from boltview.tui.files_source import FilesUnavailable, whole_copy
 from boltview.tui.messages import ShowObject, TreeFilled
@@ -349,6 +350,8 @@ def _name(item: DirItem) -> str:
 
 def _no_changes(view: MergedView, missing: list[Layer]) -> str:
     if missing and view.layers and view.layers[0].missing:
+        if layer_unknown(view.layers[0]):
+            return "the container's writable layer is unknown (not in the snapshotter's database)"
         return "the container's own layer is missing on disk: its changes cannot be read"
     if missing:
         return "no change can be told: a layer it is compared with is missing on disk"
@@ -377,6 +380,11 @@ def _drift_text(item: DriftItem) -> list[RenderableType]:
 
 
 def _gap_text(layer: Layer) -> list[RenderableType]:
+    if layer_unknown(layer):
+        return [Text("layer unknown", style="bold red"), Text(escape(layer.label)),
+                Text("meta.db names this snapshot, but the snapshotter's database (not found, or without "
+                     "it) does not say which directory holds it: what it held is not shown.",
+                     style="dim")]  # fmt: skip
     return [Text("layer missing on disk", style="bold red"),
             Text(escape(layer.label)),
             Text(f"expected at {escape(layer.directory)}", style="dim"),
