@@ -39,6 +39,7 @@ from boltview.tui import make_app
 from boltview.tui.app import BoltviewApp
 from boltview.tui.widgets.containerd_items import GroupItem, Note, ObjItem
 from boltview.tui.widgets.containerd_tree import ContainerdTree
+from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.files_items import (
     FILES_WINDOW,
     ChangeItem,
@@ -205,6 +206,9 @@ async def test_a_file_shows_its_facts_and_its_text(node: Path) -> None:
         assert "snapshots/3/fs/etc/motd" in text
         for line in on_disk.splitlines():
             assert line in text  # the preview, as text
+        assert app.focused is tree
+        await pilot.press("enter")  # to the details, to scroll the preview
+        assert isinstance(app.focused, DetailPane)
 
 
 @pilot_test

@@ -104,8 +104,15 @@ class FilesTree(BrowsingTree[ContainerdItem]):
         return False
 
     def files_selected(self, node: TreeNode[ContainerdItem]) -> bool:
+        """Enter: "more" reads the next window; a file or change takes the focus to its details
+        (to scroll its preview, as Enter on an object goes to its relations)."""
         if isinstance(node.data, MoreFiles):
             self._more_files(node)
+            return True
+        if isinstance(node.data, FileItem | ChangeItem | GapItem):
+            pane = self.app.query_one("#detail")
+            if pane.can_focus:
+                pane.focus()
             return True
         return False
 
