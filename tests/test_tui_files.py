@@ -395,6 +395,8 @@ async def test_without_the_snapshotters_database_the_writable_layer_is_unknown(d
         (gap,) = [c for c in root.children if isinstance(c.data, GapItem)]
         assert str(gap.label).startswith("⚠ layer unknown: upper native-1 (not in the snapshotter)")
         assert not entries(root)
+        assert [str(c.label) for c in root.children if isinstance(c.data, Note)] == [
+            "(nothing here in the layers on disk)"]
         changes_node = await opened(pilot, child(await container(pilot, tree, "native-1"),
                                                  lambda d: isinstance(d, DriftItem)))  # fmt: skip
         notes = [str(c.label) for c in changes_node.children if isinstance(c.data, Note)]

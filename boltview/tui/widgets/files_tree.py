@@ -163,7 +163,9 @@ class FilesTree(BrowsingTree[ContainerdItem]):
                 if layer.missing:
                     node.add_leaf(gap_label(layer), GapItem(item.owner, layer))
         if not rows:
-            node.add_leaf(Text("(empty)", style="italic dim"), Note("empty"))
+            gap = any(layer.missing for layer in item.view.layers)
+            empty = "(nothing here in the layers on disk)" if gap else "(empty)"
+            node.add_leaf(Text(empty, style="italic dim"), Note(empty))
         self._add_entries(node, item, rows)
 
     def _add_entries(self, node: TreeNode[ContainerdItem], item: DirItem, rows: list[tuple[str, Found]]) -> None:
