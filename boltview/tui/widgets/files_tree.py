@@ -273,6 +273,7 @@ class FilesTree(BrowsingTree[ContainerdItem]):
 
     def show_files_detail(self, pane: DetailPane, item: Any) -> bool:
         """Show one of our nodes in the pane; False when ``item`` is none of ours."""
+        self.shown_file = None  # a file's details still being read are no longer wanted
         if isinstance(item, DirItem) and item.is_root:
             if item.problem is not None:
                 pane.show_message(Text("files", style="bold cyan"), Text(escape(item.problem), style="yellow"))
@@ -315,7 +316,7 @@ class FilesTree(BrowsingTree[ContainerdItem]):
         self.app.call_from_thread(self._file_read, pane, view, detail, layer, item, page)
 
     def _file_read(self, pane: DetailPane, view: MergedView, detail: Any, layer: int, item: Any, page: int) -> None:
-        if self.shown_file is not item or detail is None:
+        if not self._still_wanted(item) or detail is None:
             return
         pages = page_count(detail)
         page = max(0, min(page, pages - 1))
@@ -330,6 +331,10 @@ class FilesTree(BrowsingTree[ContainerdItem]):
             return pages > 1
 
         pane.pager = turn
+
+    def _still_wanted(self, item: Any) -> bool:
+        """Whether the pane still shows ``item`` (the cursor and the view did not move on)."""
+        return self.shown_file is item and getattr(self.app, "view", "containerd") == "containerd"
 
     def _show_change(self, pane: DetailPane, item: ChangeItem) -> None:
         self.shown_file = item
@@ -347,7 +352,7 @@ class FilesTree(BrowsingTree[ContainerdItem]):
 
     def _change_preview_read(self, pane: DetailPane, item: ChangeItem, parts: list[RenderableType],
                              detail: Any) -> None:  # fmt: skip
-        if self.shown_file is not item or detail is None:
+        if not self._still_wanted(item) or detail is None:
             return
         pane.show_message(*parts, *preview_parts(detail, 0, pane.hex_width()))
 
