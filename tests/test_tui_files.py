@@ -212,6 +212,26 @@ async def test_a_file_shows_its_facts_and_its_text(node: Path) -> None:
 
 
 @pilot_test
+async def test_enter_on_a_change_goes_to_its_file(node: Path) -> None:
+    app = open_app(node / META)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(ContainerdTree)
+        changes_node = await opened(pilot, child(await container(pilot, tree, "overlay-1"),
+                                                 lambda d: isinstance(d, DriftItem)))  # fmt: skip
+        tree.move_cursor(child(changes_node, lambda d: isinstance(d, ChangeItem) and d.change.path == "/srv/app/tool.sh"))
+        await pilot.press("enter")
+        await settle(pilot)
+        cursor = tree.cursor_node
+        assert cursor is not None and isinstance(cursor.data, FileItem) and cursor.data.path == "/srv/app/tool.sh"
+        assert cursor.data.found.entry.mode & 0o111  # the container's chmod +x
+        deleted = child(changes_node, lambda d: isinstance(d, ChangeItem) and d.change.path == "/etc/issue")
+        tree.move_cursor(deleted)
+        await settle(pilot)
+        await pilot.press("enter")  # a deleted file is nowhere to go: its details take the focus
+        assert isinstance(app.focused, DetailPane) and tree.cursor_node is deleted
+
+
+@pilot_test
 async def test_a_binary_is_a_hex_dump_paged_with_brackets(node: Path) -> None:
     busybox = node / OVERLAY / "1/fs/bin/busybox"
     head = busybox.read_bytes()[:16]
@@ -439,6 +459,20 @@ async def test_a_big_directory_is_shown_in_windows(damaged: Path) -> None:
         tree.move_cursor(more)
         await settle(pilot)
         assert len([c for c in changes_node.children if isinstance(c.data, ChangeItem)]) == 2 * FILES_WINDOW
+    app = open_app(damaged / META)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(ContainerdTree)
+        changes_node = await opened(pilot, child(await container(pilot, tree, "overlay-1"),
+                                                 lambda d: isinstance(d, DriftItem)))  # fmt: skip
+        tree.move_cursor(changes_node.children[-1])  # the second window of changes
+        await settle(pilot)
+        far = f"/srv/wide/{names[FILES_WINDOW + 150]}"  # in the directory's second window
+        tree.move_cursor(child(changes_node, lambda d: isinstance(d, ChangeItem) and d.change.path == far))
+        await pilot.press("enter")  # a change opens its file in the container's files
+        await settle(pilot)
+        cursor = tree.cursor_node
+        assert cursor is not None and isinstance(cursor.data, FileItem) and cursor.data.path == far
+        assert "file " + far in detail_text(app)
 
 
 def test_listing_by_windows_is_the_merged_listing(node: Path) -> None:

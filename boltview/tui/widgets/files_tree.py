@@ -12,6 +12,7 @@ files cannot be found says why where they would be.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -104,17 +105,67 @@ class FilesTree(BrowsingTree[ContainerdItem]):
         return False
 
     def files_selected(self, node: TreeNode[ContainerdItem]) -> bool:
-        """Enter: "more" reads the next window; a file or change takes the focus to its details
-        (to scroll its preview, as Enter on an object goes to its relations)."""
+        """Enter: "more" reads the next window; a change goes to its file in the container's
+        files; a file (or a deleted one's change) takes the focus to its details, to scroll
+        its preview, as Enter on an object goes to its relations."""
         if isinstance(node.data, MoreFiles):
             self._more_files(node)
             return True
+        if isinstance(node.data, ChangeItem) and node.data.change.now is not None and node.parent is not None:
+            container = node.parent.parent  # change < drift < container
+            if container is not None:
+                self._reveal_file(container, node.data.change.path)
+                return True
         if isinstance(node.data, FileItem | ChangeItem | GapItem):
             pane = self.app.query_one("#detail")
             if pane.can_focus:
                 pane.focus()
             return True
         return False
+
+    @work(group="files-reveal", exclusive=True)
+    async def _reveal_file(self, container: TreeNode[ContainerdItem], path: str) -> None:
+        """Open the container's files down to ``path``, reading windows as needed, and land on it."""
+        node = next((c for c in container.children if isinstance(c.data, DirItem)), None)
+        for name in (p for p in path.split("/") if p):
+            if node is None or not await self._opened(node):
+                return
+            node = await self._child_named(node, name)
+        if node is None:
+            self.app.notify(f"{escape(path)}: not in the container's files", severity="warning")
+            return
+        self._tree_lines  # noqa: B018 - the new lines, so the cursor can land
+        self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
+
+    async def _opened(self, node: TreeNode[ContainerdItem]) -> bool:
+        """Expand a directory node and wait for its first window (False: it cannot be read)."""
+        item = node.data
+        node.expand()
+        for _ in range(500):
+            if isinstance(item, DirItem) and item.loaded and not item.loading:
+                return item.problem is None and attached(node)
+            await asyncio.sleep(0.01)
+        return False
+
+    async def _child_named(self, node: TreeNode[ContainerdItem], name: str) -> TreeNode[ContainerdItem] | None:
+        """The entry ``name`` of an opened directory node, reading its next windows until it is there."""
+        wanted = node.data.path.rstrip("/") + "/" + name if isinstance(node.data, DirItem) else None
+        for _ in range(10_000):
+            for child in node.children:
+                if isinstance(child.data, DirItem | FileItem) and child.data.path == wanted:
+                    return child
+            more = node.children[-1] if node.children else None
+            if more is None or not isinstance(more.data, MoreFiles):
+                return None
+            self._more_files(more)
+            for _ in range(1000):  # its window replaces it (10 s at most)
+                if not attached(more):
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                return None
+        return None
 
     # -- reading, in a worker ---------------------------------------------------------------
 
