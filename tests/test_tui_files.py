@@ -369,6 +369,10 @@ def test_drift_with_a_missing_image_layer_names_the_gap_and_claims_no_addition(d
         want = expected[path].change
         assert change == want or (change == CHANGED and want in ("added", "modified")), path
     assert changes["/etc/motd"] == CHANGED  # its image copy was in the missing layer
+    # nothing the upper layer holds is lost: every file it added or changed is still there
+    assert {p for p, e in expected.items() if e.change != "deleted" and e.now is not None and e.now.kind != "d"} <= set(
+        changes)  # fmt: skip
+    assert changes["/srv/app/empty-dir"] == CHANGED and "/srv/app" not in changes  # a copy-up or new: unknown
 
 
 def test_native_drift_without_the_parents_copy_says_nothing(damaged: Path, tmp_path: Path) -> None:

@@ -154,8 +154,11 @@ def _upper_changes(view: MergedView, image: MergedView, directory: str,
             continue
         below = image.find(path)
         if entry.kind == "dir":
-            # A directory the image lacks was added, unless a missing layer had it (copied up).
-            if (below is None and not unsure) or (below is not None and below.entry.kind != "dir"):
+            # A directory the image lacks was added, unless a missing layer had it: then it may
+            # only hold changes (copied up for them), and says nothing itself unless it is empty.
+            if below is None and unsure and not node.listdir(here):
+                yield Change(path, CHANGED, _facts(node, here, entry, upper.label), None)
+            elif (below is None and not unsure) or (below is not None and below.entry.kind != "dir"):
                 yield Change(path, ADDED if below is None else MODIFIED,
                              _facts(node, here, entry, upper.label),
                              None if below is None else _found_facts(image, below))  # fmt: skip
