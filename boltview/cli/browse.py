@@ -7,8 +7,13 @@ itself notices a writer that moves the file on (see ``boltview.tui.live``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from boltview.bolt.file import BROWSE_SNAPSHOT_LIMIT, BoltFile
 from boltview.cli.options import UserError
+
+if TYPE_CHECKING:
+    from boltview.node.target import NodeTarget
 
 
 def browse(
@@ -30,9 +35,10 @@ def browse(
 
 def browse_db(
     db: BoltFile, path: str, snapshot: bool | None, snapshotter_dbs: tuple[str, ...],
-    content_root: str | None,
+    content_root: str | None, files: NodeTarget | None = None,
 ) -> None:  # fmt: skip
-    """The browser on an opened ``db``, its snapshotters and content store found or given."""
+    """The browser on an opened ``db``, its snapshotters and content store found or given
+    (and ``files``, the install the node overview opened it from)."""
     from boltview.tui import run  # imported here: the raw verbs never load Textual
     from boltview.tui.model import detect
 
@@ -50,4 +56,4 @@ def browse_db(
     reader = MetadataReader(db, check=False)
     with snapshotter_usage(), companions.snapshotter_dbs(reader, path, snapshot,
                                                          snapshotter_dbs) as found:  # fmt: skip
-        run(db, found, store)
+        run(db, found, store, files)

@@ -86,12 +86,12 @@ def browse_node(root: str) -> None:
             if isinstance(node, DirectoryRoot):
                 resolved = node.resolve(chosen) or chosen
                 with node.open_bolt(chosen, copy_up_to=BROWSE_SNAPSHOT_LIMIT) as db:
-                    browse_db(db, node.host_path(resolved), db.is_snapshot, (), None)
+                    browse_db(db, node.host_path(resolved), db.is_snapshot, (), None, target)
             elif target is not None:
                 snapshotters, store = companions(target)
                 try:
                     with node.open_bolt(chosen) as db:
-                        run(db, snapshotters, store)
+                        run(db, snapshotters, store, target)
                 finally:
                     for sdb in snapshotters.values():
                         sdb.close()

@@ -11,6 +11,14 @@ not).
 Each change says what the file is now and what it was (size, mode, owner,
 mtime, sha256 and the layer it comes from), and whether it became
 executable: a file with an execute bit that had none, or did not exist.
+
+A layer directory the snapshotter knows but the disk lacks is a gap
+(:func:`gaps` names it), and drift claims nothing it cannot know: without
+the container's own layer there are no changes to read; without the
+parent's copy (native) nothing can be compared; without one of the image's
+layers (overlayfs), a file of the upper layer that the others lack may have
+been in the missing one, so it is ``changed`` (added or modified), never
+``added``, and a whiteout whose name is in no layer left is not reported.
 """
 
 from __future__ import annotations
@@ -20,9 +28,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from boltview.node.root import Entry, NodeRoot, join
-from boltview.node.rootfs import OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX, Found, MergedView
+from boltview.node.rootfs import (
+    OPAQUE_MARKER,
+    OPAQUE_XATTR,
+    WHITEOUT_PREFIX,
+    Found,
+    Layer,
+    MergedView,
+)
 
 ADDED, MODIFIED, DELETED = "added", "modified", "deleted"
+#: Added or modified, which cannot be told: a layer below the container's is missing on disk.
+CHANGED = "changed"
 _EXEC = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 
 
@@ -46,12 +63,15 @@ class Change:
     """One path the container changed."""
 
     path: str
-    change: str  # added, modified, deleted
+    change: str  # added, modified, deleted; changed when a missing layer hides which
     now: FileFacts | None  # None when deleted
     before: FileFacts | None  # None when added
 
     @property
     def newly_executable(self) -> bool:
+        """An execute bit it had not before; unknown (False) when a missing layer held what it was."""
+        if self.change == CHANGED:
+            return False
         if self.now is None or self.now.kind != "file" or not self.now.mode & _EXEC:
             return False
         return self.before is None or self.before.kind != "file" or not self.before.mode & _EXEC
@@ -61,16 +81,27 @@ def drift(view: MergedView, whole_copy: bool) -> list[Change]:
     """The container's changes, in path order.
 
     ``view``'s top layer is the container's own; below it, the image's layers
-    (overlayfs), or for a whole copy (native) the parent's copy alone.
+    (overlayfs), or for a whole copy (native) the parent's copy alone.  A
+    layer missing on disk (see :func:`gaps`) leaves out what it would decide.
     """
     if not view.layers or view.layers[0].missing:
-        return []
+        return []  # the container's own layer is not there: nothing to read
+    below = view.layers[1:2] if whole_copy else view.layers[1:]
+    unsure = any(layer.missing for layer in below)
     if whole_copy:
+        if unsure:
+            return []  # a copy against no parent: every file would look added
         own = MergedView(view.node, view.layers[:1])
-        changes = list(_compare_copies(own, MergedView(view.node, view.layers[1:2])))
+        changes = list(_compare_copies(own, MergedView(view.node, below)))
     else:
-        changes = list(_upper_changes(view, MergedView(view.node, view.layers[1:]), "/"))
+        changes = list(_upper_changes(view, MergedView(view.node, below), "/", unsure=unsure))
     return sorted(changes, key=lambda change: change.path)
+
+
+def gaps(view: MergedView, whole_copy: bool) -> list[Layer]:
+    """The layers drift reads that are missing on disk: what its answer lacks."""
+    read = view.layers[:2] if whole_copy else view.layers
+    return [layer for layer in read if layer.missing]
 
 
 def _facts(node: NodeRoot, path: str, entry: Entry, layer: str, digest: bool = True) -> FileFacts:
@@ -88,8 +119,10 @@ def _found_facts(view: MergedView, found: Found) -> FileFacts:
 
 
 def _upper_changes(view: MergedView, image: MergedView, directory: str,
-                   replaced: bool = False) -> Iterator[Change]:  # fmt: skip
+                   replaced: bool = False, *, unsure: bool = False) -> Iterator[Change]:  # fmt: skip
+    """The upper layer's entries below ``directory``; ``unsure``: an image layer is missing."""
     node, upper = view.node, view.layers[0]
+    new = CHANGED if unsure else ADDED  # a name the image lacks, as far as what is left tells
     folder = join(upper.directory, directory.strip("/")) if directory != "/" else upper.directory
     names = node.listdir(folder)
     listed = set(names)
@@ -121,15 +154,19 @@ def _upper_changes(view: MergedView, image: MergedView, directory: str,
             continue
         below = image.find(path)
         if entry.kind == "dir":
-            if below is None or below.entry.kind != "dir":
+            # A directory the image lacks was added, unless a missing layer had it: then it may
+            # only hold changes (copied up for them), and says nothing itself unless it is empty.
+            if below is None and unsure and not node.listdir(here):
+                yield Change(path, CHANGED, _facts(node, here, entry, upper.label), None)
+            elif (below is None and not unsure) or (below is not None and below.entry.kind != "dir"):
                 yield Change(path, ADDED if below is None else MODIFIED,
                              _facts(node, here, entry, upper.label),
                              None if below is None else _found_facts(image, below))  # fmt: skip
             # beside a .wh.<name> of its own layer, the directory replaced the image's (as if opaque)
-            yield from _upper_changes(view, image, path, WHITEOUT_PREFIX + name in listed)
+            yield from _upper_changes(view, image, path, WHITEOUT_PREFIX + name in listed, unsure=unsure)
             continue
         now = _facts(node, here, entry, upper.label)
-        yield Change(path, ADDED if below is None else MODIFIED, now,
+        yield Change(path, new if below is None else MODIFIED, now,
                      None if below is None else _found_facts(image, below))  # fmt: skip
 
 

@@ -10,6 +10,7 @@ snapshotter databases and content store are found beside it as on a node.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from boltview.containerd.model import Snapshot
 from boltview.containerd.reader import MetadataReader, require_metadata
 from boltview.containerd.snapshotter import SnapshotterDB
 from boltview.errors import BoltviewError
-from boltview.node.installs import SNAPSHOTTER_PREFIX, Install, find_installs
+from boltview.node.installs import CONTENT, META_DB, SNAPSHOTTER_PREFIX, Install, find_installs
 from boltview.node.root import DirectoryRoot, NodeRoot, join
 from boltview.node.rootfs import Layer
 
@@ -87,6 +88,14 @@ def install_reader(target: NodeTarget) -> Iterator[MetadataReader]:
 
 WHOLE_COPY_SNAPSHOTTERS = ("native", "btrfs", "devmapper", "zfs")
 
+#: The directory id of a layer the snapshotter's database does not know (or is not there).
+UNKNOWN_ID = "?"
+
+
+def layer_unknown(layer: Layer) -> bool:
+    """Whether ``layer``'s directory is unknown (not in the snapshotter), not merely missing on disk."""
+    return layer.directory.endswith(f"/snapshots/{UNKNOWN_ID}")
+
 
 def snapshot_layers(
     target: NodeTarget, reader: MetadataReader, snapshot: Snapshot, *, with_parent: bool = False
@@ -108,7 +117,7 @@ def snapshot_layers(
         backend = item.backend
         label = f"{'upper' if position == 0 else 'lower'} {item.key}"
         if backend is None or backend.id is None:
-            layers.append(Layer(f"{plugin}/snapshots/?", f"{label} (not in the snapshotter)", True))
+            layers.append(Layer(f"{plugin}/snapshots/{UNKNOWN_ID}", f"{label} (not in the snapshotter)", True))
             continue
         directory = f"{plugin}/snapshots/{backend.id}" + ("" if whole_copy else "/fs")
         resolved = target.node.resolve(directory)
@@ -159,6 +168,33 @@ def install_of(node: NodeRoot, path: str) -> NodeTarget | None:
         if install.meta_db == path:
             return NodeTarget(node, install)
     return None
+
+
+NO_SNAPSHOT_DIRECTORIES = "no snapshot directories beside this file"
+
+
+def install_beside(meta_path: str) -> tuple[NodeTarget | None, str | None]:
+    """The install a meta.db on this machine belongs to, read as a directory; else why not.
+
+    ``ROOT/io.containerd.metadata.v1.bolt/meta.db`` has its snapshot
+    directories in ``ROOT/io.containerd.snapshotter.v1.NAME/snapshots`` (as
+    :mod:`boltview.containerd.companions` finds the snapshotters' databases).
+    The install's root is the top of the node read here: nothing below it
+    leads out of it.
+    """
+    plugin_dir = os.path.dirname(os.path.abspath(meta_path))
+    if os.path.basename(plugin_dir) + "/" + os.path.basename(meta_path) != META_DB:
+        return None, f"{NO_SNAPSHOT_DIRECTORIES} (it is not a containerd root's {META_DB})"
+    node = DirectoryRoot(os.path.dirname(plugin_dir))
+    install = Install("/", "containerd", [f"beside {meta_path}"], meta_db="/" + META_DB)
+    for name in node.listdir("/"):
+        if name.startswith(SNAPSHOTTER_PREFIX) and node.is_dir(join(join("/", name), "snapshots")):
+            install.snapshotters[name[len(SNAPSHOTTER_PREFIX) :]] = join(join("/", name), "metadata.db")
+    if node.is_dir("/" + CONTENT):
+        install.content_root = "/" + CONTENT
+    if not install.snapshotters:
+        return None, f"{NO_SNAPSHOT_DIRECTORIES} (no {SNAPSHOTTER_PREFIX}NAME/snapshots in {node.top})"
+    return NodeTarget(node, install), None
 
 
 def companions(target: NodeTarget) -> tuple[dict[str, SnapshotterDB], NodeContentStore | None]:

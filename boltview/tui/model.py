@@ -24,7 +24,7 @@ from boltview.containerd import schema as S
 from boltview.containerd.imagedoc import summary
 from boltview.containerd.json import object_json
 from boltview.containerd.listing import ContentStore, default_platform, go_bytes, image_facts
-from boltview.containerd.model import Image, Ingest, Namespace, ObjectRef, Pod, Snapshot
+from boltview.containerd.model import Container, Image, Ingest, Namespace, ObjectRef, Pod, Snapshot
 from boltview.containerd.reader import AnyObject, MetadataReader, ObjectWindow, detect_kind
 from boltview.containerd.refs import KIND_BUCKETS, describe, name_bytes, object_at
 from boltview.containerd.relations import Relation, checked_snapshot, relations
@@ -33,6 +33,8 @@ from boltview.errors import BoltviewError
 from boltview.forensics.containerd import recovered_objects
 from boltview.forensics.records import DELETED
 from boltview.forensics.recover import recover
+from boltview.node.rootfs import MergedView
+from boltview.tui.files_source import FilesSource
 
 # The names the tree, the app and the tests import from here.
 __all__ = [
@@ -80,6 +82,8 @@ class ContainerdModel:
         self.content = content
         self._deleted: dict[int, frozenset[ObjectRef]] = {}
         self._recovering = threading.Lock()
+        self.files: FilesSource | None = None
+        """Where containers' files are read (None: looked for beside the file when first asked)."""
         self.set_db(db)
 
     def set_db(self, db: BoltFile) -> None:
@@ -260,6 +264,17 @@ class ContainerdModel:
                 )
                 self._deleted[db.txid] = found
             return found
+
+    # -- files -----------------------------------------------------------------------
+
+    def files_view(self, owner: Container | Snapshot, *, with_parent: bool = False) -> MergedView:
+        """A container's or snapshot's merged filesystem (FilesUnavailable: why there is none).
+
+        Call it in a worker: the first call looks for the snapshot directories.
+        """
+        if self.files is None:
+            self.files = FilesSource.beside(self.db.path)
+        return self.files.view(self.reader, self.lock, owner, with_parent=with_parent)
 
     # -- export ------------------------------------------------------------------------
 

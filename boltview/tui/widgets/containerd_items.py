@@ -7,6 +7,14 @@ from typing import TypeAlias
 
 from boltview.containerd.model import IMAGE, Namespace
 from boltview.containerd.reader import AnyObject
+from boltview.tui.widgets.files_items import (
+    ChangeItem,
+    DirItem,
+    DriftItem,
+    FileItem,
+    GapItem,
+    MoreFiles,
+)
 
 
 @dataclass
@@ -54,7 +62,8 @@ class RootItem:
     pass
 
 
-ContainerdItem: TypeAlias = RootItem | NsItem | GroupItem | ObjItem | MoreObjects | Note
+ContainerdItem: TypeAlias = (RootItem | NsItem | GroupItem | ObjItem | MoreObjects | Note
+                             | DirItem | FileItem | MoreFiles | GapItem | DriftItem | ChangeItem)  # fmt: skip
 
 
 def obj_key(obj: AnyObject) -> str:

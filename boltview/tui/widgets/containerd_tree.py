@@ -22,7 +22,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from boltview.containerd import schema as S
-from boltview.containerd.model import POD, SNAPSHOT, Namespace, Snapshot
+from boltview.containerd.model import POD, SNAPSHOT, Container, Namespace, Snapshot
 from boltview.containerd.reader import AnyObject, ObjectWindow
 from boltview.containerd.refs import KIND_BUCKETS, group_path, kind_bucket, name_bytes
 from boltview.containerd.relations import Relation
@@ -44,6 +44,8 @@ from boltview.tui.widgets.containerd_items import (
     obj_key,
 )
 from boltview.tui.widgets.detail import DetailPane
+from boltview.tui.widgets.files_items import DirItem, DriftItem
+from boltview.tui.widgets.files_tree import FilesTree, file_nodes
 from boltview.tui.widgets.objects import object_body, object_header, summary
 
 
@@ -67,8 +69,8 @@ def marked_summary(obj: AnyObject, now: datetime) -> Text:
     return label
 
 
-class ContainerdTree(FilteringTree):
-    """containerd's objects by namespace and kind."""
+class ContainerdTree(FilesTree, FilteringTree):
+    """containerd's objects by namespace and kind; containers' and snapshots' files (files_tree)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "relations", "Relations", show=False),
@@ -167,6 +169,8 @@ class ContainerdTree(FilteringTree):
         event.stop()
         node = event.node
         item = node.data
+        if self.files_expanded(node):
+            return
         if isinstance(item, NsItem | GroupItem | ObjItem) and not item.loaded and not item.loading:
             item.loading = True
             if not node.children:
@@ -178,6 +182,8 @@ class ContainerdTree(FilteringTree):
     def _highlighted(self, event: Tree.NodeHighlighted[ContainerdItem]) -> None:
         event.stop()
         item = event.node.data
+        if self.files_highlighted(event.node):
+            return
         if isinstance(item, MoreObjects):
             self._load_more(event.node)
         elif isinstance(item, ObjItem):
@@ -195,6 +201,8 @@ class ContainerdTree(FilteringTree):
     def _selected(self, event: Tree.NodeSelected[ContainerdItem]) -> None:
         event.stop()
         node = event.node
+        if self.files_selected(node):
+            return
         if isinstance(node.data, MoreObjects):
             self._load_more(node)
         elif node.allow_expand:
@@ -224,7 +232,9 @@ class ContainerdTree(FilteringTree):
             elif isinstance(item, GroupItem):
                 result = self._read_group(item, mode, key)
             elif isinstance(item, ObjItem) and isinstance(item.obj, Snapshot):
-                result = self.model.snapshot_children(item.obj)
+                result = [*file_nodes(item.obj), *self.model.snapshot_children(item.obj)]
+            elif isinstance(item, ObjItem) and isinstance(item.obj, Container):
+                result = file_nodes(item.obj)
             else:
                 result = []
         except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
@@ -292,6 +302,8 @@ class ContainerdTree(FilteringTree):
             for entry in result:
                 if isinstance(entry, GroupItem):
                     node.add(group_label(entry), entry)
+                elif isinstance(entry, DirItem | DriftItem):
+                    self.add_file_node(node, entry)
                 else:
                     self._add_object(node, entry, now)
             if not result:
@@ -309,7 +321,7 @@ class ContainerdTree(FilteringTree):
         now: datetime,
         before: int | None = None,
     ) -> TreeNode[ContainerdItem] | None:
-        expandable = isinstance(obj, Snapshot) and bool(obj.children)
+        expandable = isinstance(obj, Snapshot | Container)  # their files, a snapshot's children
         return node.add(marked_summary(obj, now), ObjItem(obj), allow_expand=expandable,
                         before=before)  # fmt: skip
 
@@ -384,6 +396,8 @@ class ContainerdTree(FilteringTree):
 
     def show_detail(self, pane: DetailPane, item: Any) -> None:
         now = self.clock()
+        if self.show_files_detail(pane, item):
+            return
         if isinstance(item, GroupItem | RootItem):
             pane.show_message(*self._group_text(item))
             return

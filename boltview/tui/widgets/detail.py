@@ -120,6 +120,8 @@ class DetailPane(VerticalScroll):
         self.shown = Shown("empty")
         self.file_path = ""
         self.byteorder: str = "little"
+        self.pager: Callable[[int], bool] | None = None
+        """What ``[`` and ``]`` turn when something else than a value is shown (set after it)."""
 
     @property
     def file_layout(self) -> Layout:
@@ -140,6 +142,7 @@ class DetailPane(VerticalScroll):
         return self.query_one("#relations", RelationList)
 
     def set_body(self, *parts: RenderableType, more: list[RenderableType] | None = None) -> None:
+        self.pager = None
         self.body.update(Group(*parts))
         self.query_one("#detail-more", Static).update(Group(*(more or [])))
         if self.shown.kind != "object":
@@ -285,6 +288,8 @@ class DetailPane(VerticalScroll):
 
     def turn_page(self, delta: int) -> bool:
         """Page a big value's hex dump; False when there is nothing to page."""
+        if self.pager is not None:
+            return self.pager(delta)
         shown = self.shown
         if shown.kind != "value" or shown.key is None or len(shown.value) <= HEX_PAGE:
             return False
