@@ -108,16 +108,21 @@ class RawTree(BrowsingTree[RawItem]):
     # -- keys --------------------------------------------------------------------------
 
     def action_scroll_end(self) -> None:
-        """G: the bottom line; and when that is "more keys", the bucket's last keys."""
+        """G: the bottom line; and when that is "more keys", the bucket's last keys.
+
+        Those are read at once, seeking down the right edge of the bucket's
+        tree (:func:`~boltview.bolt.cursor.window_before`), never by paging
+        through it: the "more keys" node is marked loading first, so that the
+        cursor landing on it does not also ask for the next window.
+        """
+        bottom = self.get_node_at_line(self.last_line)
+        if bottom is not None and bottom.parent is not None:
+            more = bottom.data
+            if isinstance(more, MoreItem) and more.forward and not more.loading:
+                more.loading = True
+                bottom.set_label(more_label(more))
+                self.load(bottom.parent, "last", None)
         super().action_scroll_end()
-        node = self.cursor_node
-        if (
-            node is not None
-            and isinstance(node.data, MoreItem)
-            and node.data.forward
-            and node.parent is not None
-        ):
-            self.load(node.parent, "last", None)
 
     def load_more_node(self, node: TreeNode[Any]) -> bool:
         if isinstance(node.data, MoreItem):
@@ -335,9 +340,17 @@ class RawTree(BrowsingTree[RawItem]):
         """Put the cursor back on ``node`` after lines above it changed."""
         if node is None or node.tree is not self or not attached(node):
             return
+        before = self.cursor_node
         self._tree_lines  # noqa: B018 - rebuild the lines so node.line is current
-        if node.line >= 0 and node.line != self.cursor_line:
+        if node.line < 0:
+            return
+        if node.line != self.cursor_line:
             self.move_cursor(node)
+        elif node is not before:
+            # The cursor's line now holds another node (G: the last key where "more keys"
+            # was): the Tree says nothing of it, so the detail pane is told here.
+            self.move_cursor(node)
+            self.post_message(Tree.NodeHighlighted(node))
 
     # -- filter ---------------------------------------------------------------------------
 
