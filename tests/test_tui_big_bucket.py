@@ -50,9 +50,9 @@ class Reads:
         self.pages: list[int] = []
         window, read_page = raw_tree.window, db._read_page
 
-        def counted_window(bucket: Any, mode: str, key: bytes | None) -> Any:
+        def counted_window(bucket: Any, mode: str, key: bytes | None, **options: Any) -> Any:
             self.modes.append(mode)
-            return window(bucket, mode, key)
+            return window(bucket, mode, key, **options)
 
         def counted_page(pgid: int) -> Any:
             self.pages.append(pgid)

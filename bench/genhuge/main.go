@@ -83,10 +83,11 @@ func write(path string, values, valueSize, keys, small int) error {
 	if err := putSmall(db, "few", small); err != nil {
 		return err
 	}
-	// The large values: one buffer, each value stamped with its index.
-	value := make([]byte, valueSize)
-	for i := range value {
-		value[i] = byte(i*131 + i>>8)
+	// The large values: one pattern, each copy stamped with its index.  bbolt
+	// keeps the slice given to Put until the commit, so each value is a copy.
+	pattern := make([]byte, valueSize)
+	for i := range pattern {
+		pattern[i] = byte(i*131 + i>>8)
 	}
 	const perTx = 64
 	for start := 0; start < values; start += perTx {
@@ -94,6 +95,7 @@ func write(path string, values, valueSize, keys, small int) error {
 			b := tx.Bucket([]byte("blobs"))
 			b.FillPercent = 1.0
 			for i := start; i < start+perTx && i < values; i++ {
+				value := append([]byte(nil), pattern...)
 				binary.BigEndian.PutUint64(value[:8], uint64(i))
 				if err := b.Put(index(i), value); err != nil {
 					return err
@@ -110,12 +112,12 @@ func write(path string, values, valueSize, keys, small int) error {
 
 func putSmall(db *bolt.DB, name string, count int) error {
 	const perTx = 200000
-	value := make([]byte, 32)
 	for start := 0; start < count; start += perTx {
 		err := db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket([]byte(name))
 			b.FillPercent = 1.0 // appended in key order, as etcd's revisions
 			for i := start; i < start+perTx && i < count; i++ {
+				value := make([]byte, 32)
 				binary.BigEndian.PutUint64(value, uint64(i)*2654435761)
 				if err := b.Put(index(i), value); err != nil {
 					return err

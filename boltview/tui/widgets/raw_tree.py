@@ -1,7 +1,8 @@
 """The raw view: bolt's bucket tree with keys and values, read lazily.
 
 Nothing is read before it is shown.  Expanding a bucket shows "loading…" at
-once and a worker reads one window of keys (:data:`~boltview.bolt.cursor.WINDOW`);
+once and a worker reads one window of keys (:data:`~boltview.bolt.cursor.WINDOW`),
+as a glimpse: of a value in a long overflow run only its start, for the label;
 a "more keys" node at the bottom (and "earlier keys" at the top) loads the
 next window when the cursor reaches it, so a bucket of a million keys opens
 at once and scrolls as far as one likes.  At most :data:`MAX_LOADED` keys of a
@@ -205,7 +206,7 @@ class RawTree(BrowsingTree[RawItem]):
         loaded = Loaded()
         try:
             with self.db_lock:
-                loaded.window = window(self.db.bucket(*item.path), mode, key)
+                loaded.window = window(self.db.bucket(*item.path), mode, key, glimpse=True)
         except BoltviewError as error:
             loaded.error = str(error)
         except Exception as error:  # noqa: BLE001 - hostile input must not kill the app
@@ -295,7 +296,7 @@ class RawTree(BrowsingTree[RawItem]):
             else:
                 added = node.add_leaf(
                     value_label(entry),
-                    ValueItem(item.path, entry.key, len(entry.value)),
+                    ValueItem(item.path, entry.key, entry.size),
                     before=before,
                 )
             if first is None:
@@ -433,7 +434,7 @@ class RawTree(BrowsingTree[RawItem]):
         for bucket_path, name in targets:
             try:
                 with self.db_lock:
-                    around = window(self.db.bucket(*bucket_path), "at", name)
+                    around = window(self.db.bucket(*bucket_path), "at", name, glimpse=True)
                 steps.append((bucket_path, name, around, None))
             except Exception as error:  # noqa: BLE001 - BoltviewError, or worse from a hostile file
                 steps.append((bucket_path, name, None, read_error(self, self.db, error)))
