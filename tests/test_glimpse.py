@@ -178,3 +178,26 @@ async def test_opening_a_bucket_of_1_MiB_values_reads_their_starts_only(
 
     with BoltFile.open(str(large_values)) as db:  # the last keys, glimpsed as well
         assert agree(db.bucket(b"blobs"), "at", (240).to_bytes(8, "big")) == 60
+
+
+@pilot_test
+async def test_G_shows_the_last_key_above_the_horizontal_scrollbar_its_window_brings(
+    large_values: Path,
+) -> None:
+    """many/ is the bottom line; its last window's "earlier keys" label is wider than the
+    pane, so a horizontal scrollbar comes with it, and must not hide the last key."""
+    with BoltFile.open(str(large_values)) as db:
+        app = make_app(db, clock=lambda: NOW)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            tree = app.query_one(RawTree)
+            await pilot.press("G", "l")
+            await settle(pilot)
+            await pilot.press("G")
+            await settle(pilot)
+            node = tree.cursor_node
+            assert node is not None and isinstance(node.data, ValueItem)
+            assert node.data.key == (999).to_bytes(8, "big")
+            assert tree.show_horizontal_scrollbar
+            top, rows = tree.scroll_offset.y, tree.scrollable_content_region.height
+            assert top <= tree.cursor_line < top + rows

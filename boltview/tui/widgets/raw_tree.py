@@ -352,6 +352,15 @@ class RawTree(BrowsingTree[RawItem]):
             # was): the Tree says nothing of it, so the detail pane is told here.
             self.move_cursor(node)
             self.post_message(Tree.NodeHighlighted(node))
+        else:
+            return
+        # Once more when the new lines are laid out: a horizontal scrollbar that they
+        # bring would otherwise hide the bottom line (G's last key).
+        self.call_after_refresh(self._keep_in_view, node)
+
+    def _keep_in_view(self, node: TreeNode[RawItem]) -> None:
+        if attached(node) and self.cursor_node is node:
+            self.scroll_to_node(node, animate=False)
 
     # -- filter ---------------------------------------------------------------------------
 
