@@ -201,3 +201,25 @@ async def test_G_shows_the_last_key_above_the_horizontal_scrollbar_its_window_br
             assert tree.show_horizontal_scrollbar
             top, rows = tree.scroll_offset.y, tree.scrollable_content_region.height
             assert top <= tree.cursor_line < top + rows
+
+
+@pilot_test
+async def test_filtering_a_bucket_of_1_MiB_values_reads_their_keys_not_their_values(
+    large_values: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with BoltFile.open(str(large_values)) as db:
+        app = make_app(db, clock=lambda: NOW)
+        reads = BytesRead(monkeypatch, db)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            tree = app.query_one(RawTree)
+            blobs = find_child(tree.root, "blobs")
+            tree.move_cursor(blobs)
+            await pilot.press("l")
+            await settle(pilot)
+            before = reads.total
+            await pilot.press("f", *"zzz", "enter")
+            await settle(pilot)
+            assert "0 of 250" in str(blobs.label)  # every key looked at...
+            # ...and none of the 250 MiB of values read, though each keystroke scans again.
+            assert reads.total - before < 16 * MIB

@@ -27,7 +27,7 @@ from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
 from boltview.bolt.bucket import Entry
-from boltview.bolt.cursor import WINDOW, Window, window
+from boltview.bolt.cursor import WINDOW, Window, entries_after, window
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
 from boltview.render.text import escape, show_bytes
@@ -396,7 +396,8 @@ class RawTree(BrowsingTree[RawItem]):
         try:
             # A long scan: on a private view of the file, so the lock stays free.
             private = self.db.with_meta(self.db.meta.index)
-            entries = private.bucket(*item.path).entries()
+            # Keys are what is filtered: of large values, only their starts are read.
+            entries = entries_after(private.bucket(*item.path), None, glimpse=True)
             found = scan(entries, lambda entry: entry.key, query, lambda: worker.is_cancelled)
         except Exception as error:  # noqa: BLE001 - BoltviewError, or worse from a hostile file
             found = Filtered(query, error=str(error))
