@@ -28,7 +28,7 @@ BENCHMARKS = (
     ("dump_bench.py", ["--keys", "100000", "--runs", "1"]),
     ("grep_bench.py", ["--keys", "100000", "--runs", "1"]),
     ("export_bench.py", ["--containers", "1000", "--images", "1000", "--runs", "1"]),
-    ("tui_bench.py", ["--keys", "200000", "--runs", "1"]),
+    ("tui_bench.py", ["--values", "200", "--runs", "1"]),
     ("source_bench.py", ["--keys", "100000", "--runs", "1"]),
     ("scan_bench.py", ["--containers", "100", "--blobs", "1000", "--runs", "1"]),
     ("drift_bench.py", ["--files", "2000", "--changes", "200", "--wide", "1000", "--runs", "1"]),

@@ -16,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from boltview.bolt.cursor import MAX_DEPTH, Budget, Entry, child_page, entries_before, leaves, pages
+from boltview.bolt.cursor import (
+    MAX_DEPTH,
+    Budget,
+    Entry,
+    child_page,
+    entries_before,
+    leaves,
+    pages,
+    tree_page,
+)
 from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, PAGE_HEADER_SIZE
 from boltview.bolt.page import Page
 from boltview.bolt.path import show_path
@@ -188,11 +197,12 @@ class Bucket:
     # -- the tree walk -------------------------------------------------------
 
     def leaves(
-        self, start: bytes | None = None, budget: Budget | None = None
+        self, start: bytes | None = None, budget: Budget | None = None, *, glimpse: bool = False
     ) -> Iterator[tuple[Page, int]]:
-        """Leaf pages in key order, each with the index of its first wanted element."""
+        """Leaf pages in key order, each with the index of its first wanted element
+        (``glimpse``: long leaves as heads, see :func:`~boltview.bolt.cursor.glimpses`)."""
         budget = budget or Budget(self.db)
-        return leaves(self.db, self._walk_root(budget), start, (), budget)
+        return leaves(self.db, self.walk_root(budget, glimpse), start, (), budget, glimpse)
 
     def pages(self, budget: Budget | None = None) -> Iterator[tuple[Page, int]]:
         """Every page of this bucket's own tree with its depth (bbolt's forEachPage).
@@ -201,12 +211,14 @@ class Bucket:
         sharing a tree cannot multiply the work either.
         """
         budget = budget or Budget(self.db)
-        return pages(self.db, self._walk_root(budget), 0, (), budget)
+        return pages(self.db, self.walk_root(budget), 0, (), budget)
 
-    def _walk_root(self, budget: Budget) -> Page:
-        if self._inline is None:
-            budget.spend(self.root)
-        return self.root_page()
+    def walk_root(self, budget: Budget, glimpse: bool = False) -> Page:
+        """The root page, as the first page a walk spends (``glimpse``: see ``tree_page``)."""
+        if self._inline is not None:
+            return self._inline
+        budget.spend(self.root)
+        return tree_page(self.db, self.root, glimpse)
 
 
 def open_bucket(

@@ -13,6 +13,10 @@ walk visit more pages than the file holds.
 
 Windows (:func:`window_after`, :func:`window_at`, :func:`window_before`) are
 a few consecutive keys on either side of a key: what a lazy browser shows.
+A browser's window may be a *glimpse*: a leaf whose values fill a long
+overflow run (a bucket of 1 MiB values) is then not read whole, only its
+element array, its keys and the first :data:`PREVIEW` bytes of each value, so
+that a window of 200 such keys reads 200 small pieces, not 200 MiB.
 """
 
 from __future__ import annotations
@@ -22,7 +26,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from boltview.bolt.layout import BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG
+from boltview.bolt.layout import (
+    BUCKET_HEADER_SIZE,
+    BUCKET_LEAF_FLAG,
+    LEAF_ELEMENT_SIZE,
+    LEAF_PAGE,
+    PAGE_HEADER_SIZE,
+)
 from boltview.bolt.page import Page
 from boltview.errors import PageError
 
@@ -35,6 +45,12 @@ MAX_DEPTH = 64
 
 #: Keys per window: enough to fill a tall terminal, cheap to read.
 WINDOW = 200
+
+#: A leaf page whose run is longer than this is glimpsed, when a glimpse is asked for.
+GLIMPSE_RUN = 64 << 10
+
+#: Bytes of each value a glimpse keeps: what a label reads (a sub-bucket's header is kept whole).
+PREVIEW = 4096
 
 
 class Budget:
@@ -84,22 +100,88 @@ class Entry:
         value = self.value
         return self.is_bucket and len(value) >= BUCKET_HEADER_SIZE and not any(value[:8])
 
+    @property
+    def size(self) -> int:
+        """The value's length in bytes."""
+        return len(self.value)
 
-def child_page(db: BoltFile, pgid: int, ancestors: tuple[int, ...], budget: Budget) -> Page:
+
+@dataclass(frozen=True, slots=True)
+class Glimpse(Entry):
+    """A key with only the first :data:`PREVIEW` bytes of its value, and the value's length."""
+
+    length: int
+
+    @property
+    def size(self) -> int:
+        return self.length
+
+
+def child_page(
+    db: BoltFile, pgid: int, ancestors: tuple[int, ...], budget: Budget, glimpse: bool = False
+) -> Page:
     """Page ``pgid`` as the child of the pages in ``ancestors``, with every check a walk needs.
 
     It must be a branch or leaf page, not one of its own ancestors (a cycle),
-    not deeper than any real tree, and within the walk's page budget.
+    not deeper than any real tree, and within the walk's page budget.  With
+    ``glimpse``, a leaf with a long overflow run is read without it (see
+    :func:`tree_page`).
     """
     budget.spend(pgid)
     if pgid in ancestors:
         raise PageError(pgid, f"reference cycle: page {ancestors[-1]} points back to it")
     if len(ancestors) >= MAX_DEPTH:
         raise PageError(pgid, f"tree deeper than {MAX_DEPTH} levels")
-    page = db.page(pgid)
+    page = tree_page(db, pgid, glimpse)
     if not (page.is_branch or page.is_leaf):
         raise PageError(pgid, f"expected a branch or leaf page, found {page.type}")
     return page
+
+
+def tree_page(db: BoltFile, pgid: int, glimpse: bool) -> Page:
+    """Page ``pgid``; with ``glimpse``, a leaf whose run is longer than :data:`GLIMPSE_RUN`
+    as its head only (``BoltFile.page_head``): its entries are then read by :func:`glimpses`."""
+    header = db.page_header(pgid) if glimpse else None
+    if header is not None and header[0] == pgid and header[1] & LEAF_PAGE:
+        _, _, _, overflow = header
+        if (overflow + 1) * db.page_size > GLIMPSE_RUN:
+            return db.page_head(pgid)
+    return db.page(pgid)
+
+
+def is_head(page: Page) -> bool:
+    """Whether ``page`` is a leaf read without its overflow run (its values lie beyond it)."""
+    reach = page.reach() if page.overflow else None
+    return reach is not None and reach > len(page.data)
+
+
+def glimpses(db: BoltFile, page: Page, first: int = 0, end: int | None = None) -> list[Entry]:
+    """The entries of leaf ``page`` from element ``first`` to ``end``: read whole when the
+    page was, else each as a :class:`Glimpse`, one ``pread`` per key."""
+    if not is_head(page):
+        return list(page_entries(page, first, end))
+    count = page.count
+    if PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE > len(page.data):
+        raise PageError(page.pgid, f"{count} elements do not fit in {len(page.data)} bytes")
+    raw = db.layout.fast_elements(count).unpack_from(page.data, PAGE_HEADER_SIZE)
+    run = (page.overflow + 1) * db.page_size
+    offset = page.pgid * db.page_size
+    found: list[Entry] = []
+    for index in range(first, count if end is None else min(end, count)):
+        flags, pos, ksize, vsize = raw[4 * index : 4 * index + 4]
+        start = PAGE_HEADER_SIZE + index * LEAF_ELEMENT_SIZE + pos
+        if start + ksize + vsize > run:
+            raise PageError(
+                page.pgid,
+                f"element {index} runs past the end of the page ({start + ksize + vsize} > {run})",
+            )
+        is_bucket = bool(flags & BUCKET_LEAF_FLAG)
+        wanted = ksize + (vsize if is_bucket else min(vsize, PREVIEW))
+        data = db.source.read(offset + start, wanted)
+        if len(data) < wanted:
+            raise PageError(page.pgid, f"element {index} runs past the end of the file")
+        found.append(Glimpse(data[:ksize], data[ksize:], is_bucket, vsize))
+    return found
 
 
 def _not_a_tree_page(page: Page) -> PageError:
@@ -110,19 +192,23 @@ def _not_a_tree_page(page: Page) -> PageError:
 
 
 def leaves(
-    db: BoltFile, page: Page, start: bytes | None, ancestors: tuple[int, ...], budget: Budget
+    db: BoltFile,
+    page: Page,
+    start: bytes | None,
+    ancestors: tuple[int, ...],
+    budget: Budget,
+    glimpse: bool = False,
 ) -> Iterator[tuple[Page, int]]:
     """Leaf pages below ``page`` in key order, each with the index of its first wanted element.
 
     With ``start``, the walk seeks (bbolt's ``Cursor.Seek``): it goes down to
     the leaf that holds the first key >= ``start`` and goes on from there.
+    With ``glimpse``, long leaves come as heads (read them with :func:`glimpses`).
     """
     if page.is_leaf:
         first = 0
         if start is not None:
-            data = page.data
-            keys = [data[ks:ke] for _, ks, ke, _, _ in page.leaf_records()]
-            first = bisect_left(keys, start)
+            first = bisect_left(leaf_keys(db, page), start)
         yield page, first
         return
     if not page.is_branch:
@@ -136,8 +222,17 @@ def leaves(
         index = max(bisect_right(keys, start) - 1, 0)
     trail = ancestors + (page.pgid,)
     for position in range(index, len(records)):
-        child = child_page(db, records[position][2], trail, budget)
-        yield from leaves(db, child, start if position == index else None, trail, budget)
+        child = child_page(db, records[position][2], trail, budget, glimpse)
+        wanted = start if position == index else None
+        yield from leaves(db, child, wanted, trail, budget, glimpse)
+
+
+def leaf_keys(db: BoltFile, page: Page) -> list[bytes]:
+    """The keys of leaf ``page`` (a head's too), in order."""
+    if is_head(page):
+        return [entry.key for entry in glimpses(db, page)]
+    data = page.data
+    return [data[ks:ke] for _, ks, ke, _, _ in page.leaf_records()]
 
 
 def pages(
@@ -173,26 +268,49 @@ def page_entries(page: Page, first: int = 0, end: int | None = None) -> Iterator
 # -- backward -----------------------------------------------------------------------------
 
 
-def entries_before(bucket: Bucket, before: bytes | None) -> Iterator[Entry]:
-    """Keys strictly less than ``before`` (all keys when None), last first (bbolt's ``Prev``)."""
-    budget = Budget(bucket.db)
-    for page, end in leaves_reversed(bucket.db, bucket.root_page(), before, (), budget):
+def entries_before(
+    bucket: Bucket, before: bytes | None, glimpse: bool = False
+) -> Iterator[Entry]:
+    """Keys strictly less than ``before`` (all keys when None), last first (bbolt's ``Prev``).
+
+    With ``glimpse``, the entries of long leaves are :class:`Glimpse` entries.
+    """
+    db = bucket.db
+    budget = Budget(db)
+    root = bucket.walk_root(budget, glimpse)
+    for page, end in leaves_reversed(db, root, before, (), budget, glimpse):
+        if glimpse:
+            yield from reversed(glimpses(db, page, 0, end))
+            continue
         data = page.data
         records = page.leaf_records()
         for flags, ks, ke, vs, ve in reversed(records[:end]):
             yield Entry(data[ks:ke], data[vs:ve], bool(flags & BUCKET_LEAF_FLAG))
 
 
+def entries_after(bucket: Bucket, start: bytes | None, glimpse: bool = False) -> Iterator[Entry]:
+    """Keys from the first >= ``start`` on (all keys when None), as ``Bucket.entries``;
+    with ``glimpse``, the entries of long leaves are :class:`Glimpse` entries."""
+    if not glimpse:
+        yield from bucket.entries(start)
+        return
+    for page, first in bucket.leaves(start, glimpse=True):
+        yield from glimpses(bucket.db, page, first)
+
+
 def leaves_reversed(
-    db: BoltFile, page: Page, before: bytes | None, ancestors: tuple[int, ...], budget: Budget
+    db: BoltFile,
+    page: Page,
+    before: bytes | None,
+    ancestors: tuple[int, ...],
+    budget: Budget,
+    glimpse: bool = False,
 ) -> Iterator[tuple[Page, int]]:
     """Leaf pages from the right, each with how many of its elements are wanted."""
     if page.is_leaf:
-        records = page.leaf_records()
-        end = len(records)
+        end = page.count
         if before is not None:
-            data = page.data
-            end = bisect_left([data[ks:ke] for _, ks, ke, _, _ in records], before)
+            end = bisect_left(leaf_keys(db, page), before)
         yield page, end
         return
     if not page.is_branch:
@@ -206,8 +324,9 @@ def leaves_reversed(
         index = max(bisect_left(keys, before) - 1, 0)
     trail = ancestors + (page.pgid,)
     for position in range(index, -1, -1):
-        child = child_page(db, branches[position][2], trail, budget)
-        yield from leaves_reversed(db, child, before if position == index else None, trail, budget)
+        child = child_page(db, branches[position][2], trail, budget, glimpse)
+        wanted = before if position == index else None
+        yield from leaves_reversed(db, child, wanted, trail, budget, glimpse)
 
 
 # -- windows ------------------------------------------------------------------------------
@@ -222,11 +341,13 @@ class Window:
     more_after: bool
 
 
-def window_after(bucket: Bucket, after: bytes | None, size: int = WINDOW) -> Window:
+def window_after(
+    bucket: Bucket, after: bytes | None, size: int = WINDOW, glimpse: bool = False
+) -> Window:
     """Up to ``size`` keys following ``after`` (from the first key when None)."""
     entries: list[Entry] = []
     more = False
-    for entry in bucket.entries(after):
+    for entry in entries_after(bucket, after, glimpse):
         if after is not None and entry.key == after:
             continue
         if len(entries) == size:
@@ -236,24 +357,28 @@ def window_after(bucket: Bucket, after: bytes | None, size: int = WINDOW) -> Win
     return Window(entries, after is not None, more)
 
 
-def window_at(bucket: Bucket, start: bytes, size: int = WINDOW) -> Window:
+def window_at(
+    bucket: Bucket, start: bytes, size: int = WINDOW, glimpse: bool = False
+) -> Window:
     """Up to ``size`` keys from ``start`` on (inclusive); says if keys precede it."""
     entries: list[Entry] = []
     more = False
-    for entry in bucket.entries(start):
+    for entry in entries_after(bucket, start, glimpse):
         if len(entries) == size:
             more = True
             break
         entries.append(entry)
-    before = next(entries_before(bucket, start), None) is not None
+    before = next(entries_before(bucket, start, glimpse), None) is not None
     return Window(entries, before, more)
 
 
-def window_before(bucket: Bucket, before: bytes | None, size: int = WINDOW) -> Window:
+def window_before(
+    bucket: Bucket, before: bytes | None, size: int = WINDOW, glimpse: bool = False
+) -> Window:
     """Up to ``size`` keys just before ``before`` (the last keys when None), in order."""
     entries: list[Entry] = []
     more = False
-    for entry in entries_before(bucket, before):
+    for entry in entries_before(bucket, before, glimpse):
         if len(entries) == size:
             more = True
             break
@@ -262,19 +387,20 @@ def window_before(bucket: Bucket, before: bytes | None, size: int = WINDOW) -> W
     return Window(entries, more, before is not None)
 
 
-def window(bucket: Bucket, mode: str, key: bytes | None) -> Window:
+def window(bucket: Bucket, mode: str, key: bytes | None, glimpse: bool = False) -> Window:
     """The window a browser asks for by ``mode``.
 
     ``first``: the first keys; ``last``: the last ones; ``after`` or ``before``
     ``key``: the next or previous page of keys; ``at`` ``key``: the keys around
-    it, a quarter of the window before it, so that the key is in view.
+    it, a quarter of the window before it, so that the key is in view.  With
+    ``glimpse``, keys of long leaves come as :class:`Glimpse` entries.
     """
     if mode == "last":
-        return window_before(bucket, None)
+        return window_before(bucket, None, glimpse=glimpse)
     if mode == "before":
-        return window_before(bucket, key)
+        return window_before(bucket, key, glimpse=glimpse)
     if mode == "at" and key is not None:
-        before = window_before(bucket, key, WINDOW // 4)
-        at = window_at(bucket, key, WINDOW - len(before.entries))
+        before = window_before(bucket, key, WINDOW // 4, glimpse)
+        at = window_at(bucket, key, WINDOW - len(before.entries), glimpse)
         return Window(before.entries + at.entries, before.more_before, at.more_after)
-    return window_after(bucket, key if mode == "after" else None)
+    return window_after(bucket, key if mode == "after" else None, glimpse=glimpse)

@@ -376,6 +376,23 @@ class BoltFile:
                 self._pages.popitem(last=False)
         return page
 
+    def page_head(self, pgid: int) -> Page:
+        """Page ``pgid`` without its overflow: its first page and its element array.
+
+        For a leaf whose values fill a long overflow run, when only its keys
+        and the start of its values are wanted (see ``cursor.glimpse``).
+        """
+        offset = pgid * self.page_size
+        first = Page(pgid, self.source.read(offset, self.page_size), self.layout)
+        if first.header_id != pgid:
+            raise PageError(
+                pgid, f"header says page {first.header_id} (a torn read or a corrupt pointer)"
+            )
+        array_end = PAGE_HEADER_SIZE + first.count * LEAF_ELEMENT_SIZE
+        if array_end > len(first.data):
+            first = Page(pgid, self.source.read(offset, array_end), self.layout)
+        return first
+
     def raw_page(self, pgid: int) -> Page:
         """Page ``pgid`` as it is on disk, whatever its header says."""
         return self._read_page(pgid)

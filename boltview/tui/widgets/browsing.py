@@ -98,6 +98,16 @@ class BrowsingTree(Tree[ItemT]):
         more.remove()
         return index
 
+    def action_scroll_home(self) -> None:
+        """g: the top line, at once (boltbrowser jumps; no scrolling animation to wait for)."""
+        self.cursor_line = 0
+        self.scroll_to_line(self.cursor_line, animate=False)
+
+    def action_scroll_end(self) -> None:
+        """G: the bottom line, at once."""
+        self.cursor_line = self.last_line
+        self.scroll_to_line(self.cursor_line, animate=False)
+
     def action_expand_or_in(self) -> None:
         node = self.cursor_node
         if node is None or self.load_more_node(node):

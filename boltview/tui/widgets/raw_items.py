@@ -12,6 +12,7 @@ from typing import TypeAlias
 from rich.text import Text
 
 from boltview.bolt.bucket import Entry
+from boltview.bolt.cursor import PREVIEW
 from boltview.render.text import escape, human_size
 from boltview.tui.values import key_text, read_value
 
@@ -77,13 +78,11 @@ def bucket_label(item: BucketItem, name: bytes | None = None) -> Text:
 
 
 def value_label(entry: Entry) -> Text:
+    """The key, and what its value is; of a value over PREVIEW bytes (which a window's
+    glimpse holds only the start of), its size."""
     label = key_text(entry.key, limit=60)
-    reading = (
-        read_value(entry.value[:4096], entry.key)
-        if len(entry.value) > 4096
-        else read_value(entry.value, entry.key)
-    )
-    summary = reading.summary if len(entry.value) <= 4096 else human_size(len(entry.value))
+    reading = read_value(entry.value[:PREVIEW], entry.key)
+    summary = reading.summary if entry.size <= PREVIEW else human_size(entry.size)
     label.append("  ")
     label.append(summary, style="dim green" if reading.kind != "binary" else "dim")
     return label

@@ -1,7 +1,8 @@
 """The raw view: bolt's bucket tree with keys and values, read lazily.
 
 Nothing is read before it is shown.  Expanding a bucket shows "loading…" at
-once and a worker reads one window of keys (:data:`~boltview.bolt.cursor.WINDOW`);
+once and a worker reads one window of keys (:data:`~boltview.bolt.cursor.WINDOW`),
+as a glimpse: of a value in a long overflow run only its start, for the label;
 a "more keys" node at the bottom (and "earlier keys" at the top) loads the
 next window when the cursor reaches it, so a bucket of a million keys opens
 at once and scrolls as far as one likes.  At most :data:`MAX_LOADED` keys of a
@@ -26,7 +27,7 @@ from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
 from boltview.bolt.bucket import Entry
-from boltview.bolt.cursor import WINDOW, Window, window
+from boltview.bolt.cursor import WINDOW, Window, entries_after, window
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
 from boltview.render.text import escape, show_bytes
@@ -108,16 +109,21 @@ class RawTree(BrowsingTree[RawItem]):
     # -- keys --------------------------------------------------------------------------
 
     def action_scroll_end(self) -> None:
-        """G: the bottom line; and when that is "more keys", the bucket's last keys."""
+        """G: the bottom line; and when that is "more keys", the bucket's last keys.
+
+        Those are read at once, seeking down the right edge of the bucket's
+        tree (:func:`~boltview.bolt.cursor.window_before`), never by paging
+        through it: the "more keys" node is marked loading first, so that the
+        cursor landing on it does not also ask for the next window.
+        """
+        bottom = self.get_node_at_line(self.last_line)
+        if bottom is not None and bottom.parent is not None:
+            more = bottom.data
+            if isinstance(more, MoreItem) and more.forward and not more.loading:
+                more.loading = True
+                bottom.set_label(more_label(more))
+                self.load(bottom.parent, "last", None)
         super().action_scroll_end()
-        node = self.cursor_node
-        if (
-            node is not None
-            and isinstance(node.data, MoreItem)
-            and node.data.forward
-            and node.parent is not None
-        ):
-            self.load(node.parent, "last", None)
 
     def load_more_node(self, node: TreeNode[Any]) -> bool:
         if isinstance(node.data, MoreItem):
@@ -200,7 +206,7 @@ class RawTree(BrowsingTree[RawItem]):
         loaded = Loaded()
         try:
             with self.db_lock:
-                loaded.window = window(self.db.bucket(*item.path), mode, key)
+                loaded.window = window(self.db.bucket(*item.path), mode, key, glimpse=True)
         except BoltviewError as error:
             loaded.error = str(error)
         except Exception as error:  # noqa: BLE001 - hostile input must not kill the app
@@ -290,7 +296,7 @@ class RawTree(BrowsingTree[RawItem]):
             else:
                 added = node.add_leaf(
                     value_label(entry),
-                    ValueItem(item.path, entry.key, len(entry.value)),
+                    ValueItem(item.path, entry.key, entry.size),
                     before=before,
                 )
             if first is None:
@@ -335,9 +341,26 @@ class RawTree(BrowsingTree[RawItem]):
         """Put the cursor back on ``node`` after lines above it changed."""
         if node is None or node.tree is not self or not attached(node):
             return
+        before = self.cursor_node
         self._tree_lines  # noqa: B018 - rebuild the lines so node.line is current
-        if node.line >= 0 and node.line != self.cursor_line:
+        if node.line < 0:
+            return
+        if node.line != self.cursor_line:
             self.move_cursor(node)
+        elif node is not before:
+            # The cursor's line now holds another node (G: the last key where "more keys"
+            # was): the Tree says nothing of it, so the detail pane is told here.
+            self.move_cursor(node)
+            self.post_message(Tree.NodeHighlighted(node))
+        else:
+            return
+        # Once more when the new lines are laid out: a horizontal scrollbar that they
+        # bring would otherwise hide the bottom line (G's last key).
+        self.call_after_refresh(self._keep_in_view, node)
+
+    def _keep_in_view(self, node: TreeNode[RawItem]) -> None:
+        if attached(node) and self.cursor_node is node:
+            self.scroll_to_node(node, animate=False)
 
     # -- filter ---------------------------------------------------------------------------
 
@@ -373,7 +396,8 @@ class RawTree(BrowsingTree[RawItem]):
         try:
             # A long scan: on a private view of the file, so the lock stays free.
             private = self.db.with_meta(self.db.meta.index)
-            entries = private.bucket(*item.path).entries()
+            # Keys are what is filtered: of large values, only their starts are read.
+            entries = entries_after(private.bucket(*item.path), None, glimpse=True)
             found = scan(entries, lambda entry: entry.key, query, lambda: worker.is_cancelled)
         except Exception as error:  # noqa: BLE001 - BoltviewError, or worse from a hostile file
             found = Filtered(query, error=str(error))
@@ -420,7 +444,7 @@ class RawTree(BrowsingTree[RawItem]):
         for bucket_path, name in targets:
             try:
                 with self.db_lock:
-                    around = window(self.db.bucket(*bucket_path), "at", name)
+                    around = window(self.db.bucket(*bucket_path), "at", name, glimpse=True)
                 steps.append((bucket_path, name, around, None))
             except Exception as error:  # noqa: BLE001 - BoltviewError, or worse from a hostile file
                 steps.append((bucket_path, name, None, read_error(self, self.db, error)))
