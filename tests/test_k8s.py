@@ -23,7 +23,7 @@ import pytest
 
 from boltview.bolt.file import reading
 from boltview.stores.etcd import EtcdStore
-from boltview.stores.k8s_schemas import TOP_LEVEL
+from boltview.stores.k8s_types import TOP_LEVEL
 from boltview.stores.kubernetes import MAGIC, decode_value, human_duration, list_objects
 from tests.conftest import ROOT
 
@@ -62,9 +62,36 @@ def assert_within(mine: Any, theirs: Any, where: str) -> None:
 def test_the_fixture_has_every_core_type() -> None:
     kinds = {json.loads(path.read_text())["kind"] for path in OBJECTS}
     assert kinds == {
-        "Pod", "ConfigMap", "Secret", "Namespace", "Service",  # decoded in full at the top
-        "Deployment", "ClusterRole",  # ObjectMeta only, for now
+        "Pod", "ConfigMap", "Secret", "Namespace", "Service", "Node", "ServiceAccount", "Event",
+        "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob",
+        "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "Lease",
     }  # fmt: skip
+    assert {kind for _, kind in TOP_LEVEL} == kinds  # every one decoded in full
+
+
+def set_values(theirs: Any) -> Any:
+    """Kubernetes' JSON without what says nothing: nulls, empty objects and lists, zeros."""
+    if isinstance(theirs, dict):
+        kept = {name: set_values(value) for name, value in theirs.items()}
+        return {name: value for name, value in kept.items() if value not in (None, {}, [], "", 0)}
+    if isinstance(theirs, list):
+        return [set_values(value) for value in theirs]
+    return theirs
+
+
+def assert_covers(mine: Any, theirs: Any, where: str) -> None:
+    """Every value Kubernetes' JSON sets, boltview decoded (zeros and empties aside)."""
+    if isinstance(theirs, dict):
+        assert isinstance(mine, dict), where
+        for name, value in theirs.items():
+            assert name in mine, f"{where}.{name} was not decoded"
+            assert_covers(mine[name], value, f"{where}.{name}")
+    elif isinstance(theirs, list):
+        assert isinstance(mine, list) and len(mine) == len(theirs), where
+        for index, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+            assert_covers(a, b, f"{where}[{index}]")
+    else:
+        assert mine == theirs, where
 
 
 @pytest.mark.parametrize("path", OBJECTS, ids=lambda path: path.stem)
@@ -77,14 +104,41 @@ def test_protobuf_objects_decode_to_kubernetes_own_json(store: EtcdStore, path: 
     assert (mine.api_version, mine.kind) == (theirs["apiVersion"], theirs["kind"])
     assert mine.metadata == theirs["metadata"]  # ObjectMeta: every field, exactly
     body = dict(mine.body)
+    theirs_body = {k: v for k, v in theirs.items() if k not in ("kind", "apiVersion", "metadata")}
     if mine.kind == "Secret":  # values hidden: each one's size instead
         sizes = {k: f"{len(base64.b64decode(v))} bytes" for k, v in theirs["data"].items()}
         assert body.pop("data") == sizes
-    if (mine.api_version, mine.kind) not in TOP_LEVEL:
-        assert body == {}  # ObjectMeta for any type; the rest is not guessed
-        return
-    assert body, "the core type's own fields are decoded"
-    assert_within(body, {k: v for k, v in theirs.items() if k not in ("kind", "apiVersion")}, "")
+        del theirs_body["data"]
+    assert "_undecodedFields" not in json.dumps(body), "every field written is declared"
+    assert_within(body, theirs_body, "")  # nothing decoded that Kubernetes does not say...
+    assert_covers(body, set_values(theirs_body), "")  # ...and nothing it says left out
+
+
+@pytest.mark.parametrize(
+    ("key", "path", "value"),
+    [
+        ("statefulsets/default/web", "spec.updateStrategy.rollingUpdate.partition", 0),
+        ("statefulsets/default/web", "status.collisionCount", 0),
+        ("leases/kube-node-lease/node-1", "spec.leaseTransitions", 0),
+        ("jobs/default/backup-28577000", "spec.ttlSecondsAfterFinished", 0),
+        ("cronjobs/default/backup", "spec.suspend", False),
+        ("deployments/default/api", "spec.template.spec.volumes.3.secret.optional", False),
+        ("deployments/default/api",
+         "spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation", False),
+        ("serviceaccounts/default/api", "automountServiceAccountToken", False),
+    ],
+)  # fmt: skip
+def test_a_go_pointers_zero_is_a_value(store: EtcdStore, key: str, path: str, value: Any) -> None:
+    """A field that is a pointer in Go is written only when set: its zero is shown, as
+    Kubernetes' JSON shows it."""
+    (kv,) = store.get(b"/registry/" + key.encode()).kvs
+    mine: Any = decode_value(kv.value).body
+    expected = FIXTURE / "expected" / "k8s" / f"%registry%{key.replace('/', '%')}.json"
+    theirs: Any = json.loads(expected.read_text())
+    for step in path.split("."):
+        mine = mine[int(step)] if step.isdigit() else mine[step]
+        theirs = theirs[int(step)] if step.isdigit() else theirs[step]
+    assert mine is not None and mine == theirs == value
 
 
 def test_top_level_fields_people_look_at(store: EtcdStore) -> None:
@@ -119,7 +173,9 @@ def test_list_objects_by_kind_and_namespace(store: EtcdStore) -> None:
     assert [obj.name for obj in list_objects(store, "namespaces")] == ["kube-system"]
     assert [obj.name for obj in list_objects(store, "ns")] == ["kube-system"]
     assert [obj.name for obj in list_objects(store, "deploy", "kube-system")] == ["coredns"]
-    assert [obj.name for obj in list_objects(store, "clusterroles")] == ["view"]
+    assert [obj.name for obj in list_objects(store, "clusterroles")] == ["monitoring", "view"]
+    assert [obj.name for obj in list_objects(store, "nodes")] == ["node-1"]  # under minions/
+    assert [obj.name for obj in list_objects(store, "no")] == ["node-1"]
     for obj in pods:  # resourceVersion is the key's mod_revision, as the apiserver says it
         assert obj.value.metadata["resourceVersion"] == str(obj.mod_revision)
 
@@ -138,7 +194,9 @@ def test_cli_k8s_ls_prints_kubectls_columns() -> None:
     ]
     assert all(row[2].endswith(("y", "d")) for row in rows)  # created in 2024
     assert run("namespaces").stdout.splitlines()[0].split() == ["NAME", "AGE"]
-    assert run("clusterroles").stdout.splitlines()[1].split()[0] == "view"
+    assert [line.split()[0] for line in run("clusterroles").stdout.splitlines()[1:]] == [
+        "monitoring", "view"
+    ]
     empty = run("pods", "-n", "nowhere")
     assert empty.returncode == 0 and empty.stdout == "" and "No resources found" in empty.stderr
     decoded = json.loads(run("secrets", "--json").stdout)
