@@ -32,6 +32,7 @@ import click
 from boltview.cli.options import EXIT_PROBLEMS, UserError, console, db_options, open_db, print_json
 from boltview.errors import DecodeError
 from boltview.render.json import no_del
+from boltview.render.yaml import yaml_text
 from boltview.render.text import base64_text, escape, parse_name, show_text
 from boltview.stores.etcd import EtcdStore, KeyValue, RevisionError, lease_hex
 
@@ -97,9 +98,10 @@ def etcd_group() -> None:
 @click.option(
     "-w",
     "--write-out",
-    type=click.Choice(["simple", "json"]),
+    type=click.Choice(["simple", "json", "yaml"]),
     default="simple",
-    help="simple: key and value lines, as etcdctl; json: etcdctl's -w json.",
+    help="simple: key and value lines, as etcdctl; json: etcdctl's -w json; yaml: the same "
+    "document as YAML.",
 )
 @db_options
 def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
@@ -107,12 +109,15 @@ def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
     """Like etcdctl get KEY [--rev N] [--prefix]."""
     with etcd_store(path, meta, snapshot) as store:
         answer = store.get(parse_name(key) if key else b"", rev, prefix=prefix)
-        if write_out == "json":
+        if write_out in ("json", "yaml"):
             document: dict[str, Any] = {"header": {"revision": answer.revision}}
             if answer.kvs:
                 document["kvs"] = [kv_json(kv) for kv in answer.kvs]
                 document["count"] = len(answer.kvs)
-            click.echo(no_del(json.dumps(document, separators=(",", ":"), ensure_ascii=True)))
+            if write_out == "yaml":
+                click.echo(yaml_text(document), nl=False)
+            else:
+                click.echo(no_del(json.dumps(document, separators=(",", ":"), ensure_ascii=True)))
             return
         for kv in answer.kvs:
             click.echo(show_text(kv.key))
