@@ -35,9 +35,9 @@ NASTY: list[Any] = [
 
 def parse_with_pyyaml(texts: list[str]) -> list[Any]:
     """Each YAML text as Debian's PyYAML reads it (safe_load), in one process."""
+    program = "import json, sys, yaml; print(json.dumps([yaml.safe_load(t) for t in json.load(sys.stdin)]))"
     done = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import json, sys, yaml; "
-         "print(json.dumps([yaml.safe_load(t) for t in json.load(sys.stdin)]))"],
+        [SYSTEM_PYTHON, "-c", program],
         input=json.dumps(texts), capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
     if done.returncode != 0:

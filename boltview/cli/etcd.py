@@ -32,8 +32,8 @@ import click
 from boltview.cli.options import EXIT_PROBLEMS, UserError, console, db_options, open_db, print_json
 from boltview.errors import DecodeError
 from boltview.render.json import no_del
-from boltview.render.yaml import yaml_text
 from boltview.render.text import base64_text, escape, parse_name, show_text
+from boltview.render.yaml import yaml_text
 from boltview.stores.etcd import EtcdStore, KeyValue, RevisionError, lease_hex
 
 __all__ = ["etcd_group", "k8s_group"]

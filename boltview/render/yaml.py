@@ -25,7 +25,7 @@ __all__ = ["yaml_text"]
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 # Words a YAML 1.1 or 1.2 parser reads as something else than a string.
 _RESERVED = frozenset(
-    "y n yes no on off true false null ~ nan inf".split()
+    ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "nan", "inf"]
 )  # fmt: skip
 
 
