@@ -23,6 +23,7 @@ import pytest
 
 from boltview.bolt.file import reading
 from boltview.stores.etcd import EtcdStore
+from boltview.stores.k8s_columns import columns_of, moment, row_of
 from boltview.stores.k8s_types import TOP_LEVEL
 from boltview.stores.kubernetes import MAGIC, decode_value, human_duration, list_objects
 from tests.conftest import ROOT
@@ -42,19 +43,22 @@ def key_of(path: Path) -> bytes:
     return path.name.removesuffix(".json").replace("%", "/").encode()
 
 
-def assert_within(mine: Any, theirs: Any, where: str) -> None:
-    """Everything boltview decoded is in Kubernetes' JSON, with the same value."""
+def assert_within(
+    mine: Any, theirs: Any, where: str, missing: str = "is not in Kubernetes' JSON"
+) -> None:
+    """Everything in ``mine`` is in ``theirs``, with the same value (by default: what
+    boltview decoded, in Kubernetes' JSON)."""
     if isinstance(mine, dict):
         assert isinstance(theirs, dict), where
         for name, value in mine.items():
             if name == "_undecodedFields":
                 continue
-            assert name in theirs, f"{where}.{name} is not in Kubernetes' JSON"
-            assert_within(value, theirs[name], f"{where}.{name}")
+            assert name in theirs, f"{where}.{name} {missing}"
+            assert_within(value, theirs[name], f"{where}.{name}", missing)
     elif isinstance(mine, list):
         assert isinstance(theirs, list) and len(mine) == len(theirs), where
         for index, (a, b) in enumerate(zip(mine, theirs, strict=True)):
-            assert_within(a, b, f"{where}[{index}]")
+            assert_within(a, b, f"{where}[{index}]", missing)
     else:
         assert mine == theirs, where
 
@@ -79,21 +83,6 @@ def set_values(theirs: Any) -> Any:
     return theirs
 
 
-def assert_covers(mine: Any, theirs: Any, where: str) -> None:
-    """Every value Kubernetes' JSON sets, boltview decoded (zeros and empties aside)."""
-    if isinstance(theirs, dict):
-        assert isinstance(mine, dict), where
-        for name, value in theirs.items():
-            assert name in mine, f"{where}.{name} was not decoded"
-            assert_covers(mine[name], value, f"{where}.{name}")
-    elif isinstance(theirs, list):
-        assert isinstance(mine, list) and len(mine) == len(theirs), where
-        for index, (a, b) in enumerate(zip(mine, theirs, strict=True)):
-            assert_covers(a, b, f"{where}[{index}]")
-    else:
-        assert mine == theirs, where
-
-
 @pytest.mark.parametrize("path", OBJECTS, ids=lambda path: path.stem)
 def test_protobuf_objects_decode_to_kubernetes_own_json(store: EtcdStore, path: Path) -> None:
     theirs = json.loads(path.read_text())
@@ -111,7 +100,8 @@ def test_protobuf_objects_decode_to_kubernetes_own_json(store: EtcdStore, path: 
         del theirs_body["data"]
     assert "_undecodedFields" not in json.dumps(body), "every field written is declared"
     assert_within(body, theirs_body, "")  # nothing decoded that Kubernetes does not say...
-    assert_covers(body, set_values(theirs_body), "")  # ...and nothing it says left out
+    # ...and nothing it says left out:
+    assert_within(set_values(theirs_body), body, "", "was not decoded")
 
 
 @pytest.mark.parametrize(
@@ -153,6 +143,31 @@ def test_top_level_fields_people_look_at(store: EtcdStore) -> None:
     assert pod.body["status"] == theirs["status"]
 
 
+ROWS = sorted((FIXTURE / "expected" / "k8s").glob("*.row"))
+
+
+def test_every_object_has_the_row_the_apiserver_printed() -> None:
+    assert {path.stem for path in ROWS} == {path.stem for path in OBJECTS}
+
+
+@pytest.mark.parametrize("path", ROWS, ids=lambda path: path.stem)
+def test_columns_are_the_apiservers_printers(store: EtcdStore, path: Path) -> None:
+    """Each kind's columns and cells, as kube-apiserver's own printer made them for the same
+    object (ages as of when it printed)."""
+    printed = json.loads(path.read_text())
+    (kv,) = store.get(path.name.removesuffix(".row").replace("%", "/").encode()).kvs
+    value = decode_value(kv.value)
+    now = moment(printed["printedAt"])
+    assert now is not None
+    names = printed["columns"]
+    cells = [str(cell) for cell in printed["cells"]]
+    if names[0] == "Name":
+        assert cells[0] == value.metadata["name"]
+        names, cells = names[1:], cells[1:]
+    assert list(columns_of(value)) == [name.upper() for name in names]
+    assert row_of(value, now) == cells
+
+
 def test_json_values_are_read_as_json(store: EtcdStore) -> None:
     kv = store.get(b"/registry/example.com/widgets/default/gizmo").kvs[0]
     stored = json.loads(kv.value)
@@ -186,14 +201,17 @@ def test_cli_k8s_ls_prints_kubectls_columns() -> None:
                               check=False, capture_output=True, text=True, timeout=60)  # fmt: skip
 
     lines = run("pods").stdout.splitlines()
-    assert lines[0].split() == ["NAMESPACE", "NAME", "AGE"]
+    assert lines[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     rows = [line.split() for line in lines[1:]]
-    assert [row[:2] for row in rows] == [
-        ["default", "web-0"],
-        ["kube-system", "coredns-5d78c9869d-abcde"],
-    ]
-    assert all(row[2].endswith(("y", "d")) for row in rows)  # created in 2024
-    assert run("namespaces").stdout.splitlines()[0].split() == ["NAME", "AGE"]
+    assert rows[0][:5] == ["default", "web-0", "0/1", "Terminating", "0"]
+    assert rows[1][:4] == ["kube-system", "coredns-5d78c9869d-abcde", "0/1", "0"]  # no phase
+    assert all(row[-1].endswith(("y", "d")) for row in rows)  # created in 2024
+    assert run("namespaces").stdout.splitlines()[0].split() == ["NAME", "STATUS", "AGE"]
+    deployments = run("deploy", "-n", "default").stdout.splitlines()
+    assert deployments[0].split() == ["NAMESPACE", "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert deployments[1].split()[:5] == ["default", "api", "2/3", "3", "2"]
+    events = run("events").stdout.splitlines()  # listed by what they are about, as kubectl does
+    assert events[0].split()[:4] == ["NAMESPACE", "LAST", "SEEN", "TYPE"]
     assert [line.split()[0] for line in run("clusterroles").stdout.splitlines()[1:]] == [
         "monitoring", "view"
     ]

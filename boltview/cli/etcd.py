@@ -255,8 +255,9 @@ def k8s_group() -> None:
 @db_options
 def k8s_ls_command(path: str, kind: str, namespace: str | None, rev: int, as_json: bool,
                    meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
-    """Objects of KIND (pods, Pod, configmaps, ...): NAMESPACE, NAME, AGE."""
-    from boltview.stores.kubernetes import human_duration, list_objects
+    """Objects of KIND (pods, Pod, deploy, ...) with kubectl get's columns."""
+    from boltview.stores.k8s_columns import columns_of, row_of
+    from boltview.stores.kubernetes import key_namespace, list_objects
 
     with etcd_store(path, meta, snapshot) as store:
         objects = list_objects(store, kind, namespace, rev)
@@ -268,17 +269,21 @@ def k8s_ls_command(path: str, kind: str, namespace: str | None, rev: int, as_jso
             click.echo(f"No resources found{escape(where)}.", err=True)
             return
         now = time.time()
+        headers = columns_of(objects[0].value)
         rows = []
         for obj in objects:
-            created = obj.created
-            age = human_duration(now - created.timestamp()) if created else "<unknown>"
-            if obj.value.encoding == "encrypted":
-                age = f"(encrypted: {obj.value.provider} key {obj.value.key_name})"
-            rows.append((obj.namespace, obj.name, age))
+            cells = row_of(obj.value, now) if obj.value.error is None else []
+            if obj.value.encoding == "encrypted" or len(cells) != len(headers):
+                note = (f"(encrypted: {obj.value.provider} key {obj.value.key_name})"
+                        if obj.value.encoding == "encrypted" else f"({obj.value.kind or 'unreadable'})")  # fmt: skip
+                cells = [""] * (len(headers) - 1) + [note]
+            rows.append((obj.namespace or key_namespace(obj), obj.name, *cells))
         cluster_scoped = all(not row[0] for row in rows)
-        header = ("NAME", "AGE") if cluster_scoped else ("NAMESPACE", "NAME", "AGE")
-        table = [header] + [row[1:] if cluster_scoped else row for row in rows]
-        widths = [max(len(escape(row[i])) for row in table) for i in range(len(header))]
+        header = ("NAMESPACE", "NAME", *headers)
+        named = objects[0].value.kind != "Event"  # kubectl lists events by what they are about
+        shown = [i for i in range(len(header)) if (i or not cluster_scoped) and (i != 1 or named)]
+        table = [tuple(row[i] for i in shown) for row in [header, *rows]]
+        widths = [max(len(escape(row[i])) for row in table) for i in range(len(shown))]
         for row in table:
             cells = [escape(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
             click.echo("   ".join(cells).rstrip())

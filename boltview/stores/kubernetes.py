@@ -355,14 +355,14 @@ def list_objects(
         if (
             namespace is not None
             and obj.namespace != namespace
-            and _key_namespace(obj) != namespace
+            and key_namespace(obj) != namespace
         ):
             continue
         found.append(obj)
     return found
 
 
-def _key_namespace(obj: K8sObject) -> str:
+def key_namespace(obj: K8sObject) -> str:
     """For an encrypted value, the namespace the key names (``.../<namespace>/<name>``)."""
     parts = obj.key.split("/")
     return parts[-2] if obj.value.encoding == "encrypted" and len(parts) >= 5 else ""
