@@ -180,7 +180,7 @@ def test_json_values_are_read_as_json(store: EtcdStore) -> None:
 def test_list_objects_by_kind_and_namespace(store: EtcdStore) -> None:
     pods = list_objects(store, "pods")
     keys = {kv.key.decode() for kv in store.get(b"/registry/pods/", prefix=True).kvs}
-    assert {obj.key for obj in pods} == keys
+    assert {obj.key for obj in pods} == keys and len(keys) == 5
     assert [obj.name for obj in list_objects(store, "Pod", "kube-system")] == [
         "coredns-5d78c9869d-abcde"
     ]
@@ -202,10 +202,11 @@ def test_cli_k8s_ls_prints_kubectls_columns() -> None:
 
     lines = run("pods").stdout.splitlines()
     assert lines[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
-    rows = [line.split() for line in lines[1:]]
-    assert rows[0][:5] == ["default", "web-0", "0/1", "Terminating", "0"]
-    assert rows[1][:4] == ["kube-system", "coredns-5d78c9869d-abcde", "0/1", "0"]  # no phase
-    assert all(row[-1].endswith(("y", "d")) for row in rows)  # created in 2024
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in lines[1:]}
+    assert rows["default", "web-0"][:3] == ["0/1", "Terminating", "0"]
+    assert rows["default", "api-6d4cf56db6-x7k2p"][:3] == ["1/2", "CrashLoopBackOff", "5"]
+    assert rows["kube-system", "coredns-5d78c9869d-abcde"][:2] == ["0/1", "0"]  # no phase
+    assert all(row[-1].endswith(("y", "d")) for row in rows.values())  # created in 2024
     assert run("namespaces").stdout.splitlines()[0].split() == ["NAME", "STATUS", "AGE"]
     deployments = run("deploy", "-n", "default").stdout.splitlines()
     assert deployments[0].split() == ["NAMESPACE", "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]

@@ -4,10 +4,11 @@
 
     boltview etcd get member/snap/db /registry/pods/default/web-0 --rev 1234 -w json
     boltview etcd get db /registry/ --prefix             # every key under /registry/
+    boltview etcd get db /app/config -w yaml             # the -w json document as YAML
     boltview etcd history db /app/config                 # every revision still in the file
     boltview etcd ls db /registry/                       # one level of the key space
     boltview etcd info db                                # meta, leases, members, alarms, auth
-    boltview k8s ls db pods -n kube-system               # NAMESPACE NAME AGE, like kubectl
+    boltview k8s ls db pods -n kube-system               # kubectl get's columns
 
 ``-w json`` is shaped like ``etcdctl get -w json``: a header with the store's
 revision, then ``kvs`` with base64 keys and values, and fields that are zero

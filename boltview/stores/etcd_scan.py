@@ -122,6 +122,7 @@ def _matches(
     count_of = db.layout.fast_page_header.unpack_from
     arrays: dict[int, Callable[..., tuple[int, ...]]] = {}
     layout = db.layout
+    found: list[tuple[int, int, int, int]] = []  # flags, key start, value start, value size
     for base in bases:
         count = count_of(data, base)[2]
         unpack = arrays.get(count)
@@ -129,12 +130,13 @@ def _matches(
             unpack = arrays[count] = layout.fast_elements(count).unpack_from
         raw = unpack(data, base + PAGE_HEADER_SIZE)
         element = base + PAGE_HEADER_SIZE
-        for at in range(0, 4 * count, 4):
-            key_start = element + raw[at + 1]
-            value_start = key_start + raw[at + 2]
-            found = data[value_start : value_start + size]
-            if found == head or found[:1] != b"\x0a":
-                if raw[at]:  # a sub-bucket: not etcd's
-                    raise BoltviewError("a sub-bucket inside etcd's key bucket")
-                yield data[key_start:value_start], data[value_start : value_start + raw[at + 3]]
+        for at in range(1, 4 * count, 4):  # pos, key size, value size after the flags
+            value_start = element + raw[at] + raw[at + 1]
+            begins = data[value_start : value_start + size]
+            if begins == head or (begins and begins[0] != FIELD_1):
+                found.append((raw[at - 1], element + raw[at], value_start, raw[at + 2]))
             element += LEAF_ELEMENT_SIZE
+    for flags, key_start, value_start, value_size in found:
+        if flags:  # a sub-bucket: not etcd's
+            raise BoltviewError("a sub-bucket inside etcd's key bucket")
+        yield data[key_start:value_start], data[value_start : value_start + value_size]
