@@ -23,7 +23,7 @@ import pytest
 
 from boltview.bolt.file import reading
 from boltview.stores.etcd import EtcdStore
-from boltview.stores.k8s_columns import columns_of, moment, row_of
+from boltview.stores.k8s_columns import COLUMNS, columns_of, moment, row_of
 from boltview.stores.k8s_types import TOP_LEVEL
 from boltview.stores.kubernetes import MAGIC, decode_value, human_duration, list_objects
 from tests.conftest import ROOT
@@ -255,6 +255,23 @@ def test_hostile_values_never_raise() -> None:
             decode_value(value)  # an answer, or an error in it: never an exception
     cut = decode_value(MAGIC + b"\x0a\x0f\x0a\x02v1")
     assert cut.encoding == "protobuf" and cut.error is not None
+
+
+@pytest.mark.parametrize("api_version, kind", sorted(COLUMNS), ids="/".join)
+def test_a_json_value_of_any_shape_never_breaks_a_printer(api_version: str, kind: str) -> None:
+    """A JSON value can claim any kind: a printer given the wrong shapes says so (None)."""
+    generator = random.Random(kind)
+    shapes: list[Any] = [None, 0, "x", [], {}, [1], {"a": 1}, True, 2.5]
+    for _ in range(200):
+        body = {name: generator.choice(shapes)
+                for name in ("spec", "status", "data", "secrets", "roleRef", "involvedObject",
+                             "series", "firstTimestamp", "lastTimestamp", "eventTime", "type")}  # fmt: skip
+        meta = {"name": "x", "creationTimestamp": generator.choice(shapes),
+                "labels": generator.choice(shapes), "deletionTimestamp": generator.choice(shapes)}  # fmt: skip
+        document = {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
+        value = decode_value(json.dumps(document).encode())
+        cells = row_of(value, 1.7e9)
+        assert cells is None or len(cells) == len(columns_of(value))
 
 
 def test_an_unknown_content_encoding_is_said_not_guessed() -> None:

@@ -270,18 +270,20 @@ def k8s_ls_command(path: str, kind: str, namespace: str | None, rev: int, as_jso
             click.echo(f"No resources found{escape(where)}.", err=True)
             return
         now = time.time()
-        headers = columns_of(objects[0].value)
+        readable = [obj for obj in objects if obj.value.kind and obj.value.error is None]
+        first = (readable or objects)[0].value
+        headers = columns_of(first)
         rows = []
         for obj in objects:
-            cells = row_of(obj.value, now) if obj.value.error is None else []
-            if obj.value.encoding == "encrypted" or len(cells) != len(headers):
+            cells = row_of(obj.value, now) if obj.value.error is None else None
+            if cells is None or len(cells) != len(headers) or obj.value.encoding == "encrypted":
                 note = (f"(encrypted: {obj.value.provider} key {obj.value.key_name})"
                         if obj.value.encoding == "encrypted" else f"({obj.value.kind or 'unreadable'})")  # fmt: skip
                 cells = [""] * (len(headers) - 1) + [note]
             rows.append((obj.namespace or key_namespace(obj), obj.name, *cells))
         cluster_scoped = all(not row[0] for row in rows)
         header = ("NAMESPACE", "NAME", *headers)
-        named = objects[0].value.kind != "Event"  # kubectl lists events by what they are about
+        named = first.kind != "Event"  # kubectl lists events by what they are about
         shown = [i for i in range(len(header)) if (i or not cluster_scoped) and (i != 1 or named)]
         table = [tuple(row[i] for i in shown) for row in [header, *rows]]
         widths = [max(len(escape(row[i])) for row in table) for i in range(len(shown))]

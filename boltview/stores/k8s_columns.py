@@ -261,6 +261,11 @@ def columns_of(value: K8sValue) -> tuple[str, ...]:
     return _printer(value)[0]
 
 
-def row_of(value: K8sValue, now: float) -> list[str]:
-    """The cells after NAME of one object, as the apiserver's printer fills them."""
-    return _printer(value)[1](value.body, value.metadata, now)
+def row_of(value: K8sValue, now: float) -> list[str] | None:
+    """The cells after NAME of one object, as the apiserver's printer fills them; None
+    when the object is not shaped as its kind is (a JSON value can hold anything)."""
+    try:
+        cells = _printer(value)[1](value.body, value.metadata, now)
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError):
+        return None
+    return [str(cell) for cell in cells]
