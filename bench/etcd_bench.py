@@ -185,10 +185,11 @@ def measure(work: Path, args: argparse.Namespace) -> None:
         done.write_text(json.dumps({"shape": wanted, "rev": rev}))
     db = str(data / "member" / "snap" / "db")
     size = os.path.getsize(db)
-    etcd_version = subprocess.run(
-        ["etcd", "--version"], capture_output=True, text=True, check=False
-    ).stdout
-    print(f"{versions()}; {etcd_version.splitlines()[0]}; db {size / 2**30:.2f} GiB, N = {rev}")
+    tools = []
+    for command in (["etcd", "--version"], ["etcdctl", "version"]):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        tools.append(done.stdout.splitlines()[0] if done.stdout else command[0])
+    print(f"{versions()}; {'; '.join(tools)}; db {size / 2**30:.2f} GiB, N = {rev}")
     boltview = [sys.executable, "-m", "boltview", "etcd"]
     key = key_name(7)
     with running_etcd(data) as endpoint:  # etcdctl asks the running etcd...

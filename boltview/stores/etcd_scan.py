@@ -9,7 +9,9 @@ leaves, reads each leaf's element array in one ``struct`` call, and compares
 only the first few bytes of each value with those the key must begin with:
 values are not read, let alone decoded, except the key's own.  A value that
 does not begin with field 1 is decoded whole and compared, so the answer is
-the same as a walk that decodes every record.
+the same as a walk that decodes every record, for every value protobuf's
+marshallers write (one that wrote the key's length as a longer varint than it
+needs, or the key field twice, would be missed: no marshaller does).
 
 The file is mapped read-only (``mmap`` of a read-only descriptor) so that
 only the pages holding element arrays and value heads are touched; a file
