@@ -4,11 +4,15 @@ from a snapshot in memory."""
 
 from __future__ import annotations
 
+import fcntl
+import shutil
+from pathlib import Path
+
 import pytest
 
 from boltview.bolt.file import reading
 from boltview.stores.etcd import EtcdStore
-from boltview.stores.etcd_scan import key_head, leaf_pages
+from boltview.stores.etcd_scan import key_head, leaf_pages, mapped
 from tests.conftest import ROOT
 
 DB = ROOT / "fixtures" / "etcd" / "db"
@@ -41,3 +45,18 @@ def test_the_fixture_exercises_a_tree_of_pages() -> None:
 def test_a_keys_head_is_field_one_with_a_varint_length(length: int, varint: bytes) -> None:
     key = b"k" * length
     assert key_head(key) == b"\x0a" + varint + key
+
+
+def test_a_file_a_writer_holds_is_read_page_by_page(tmp_path: Path) -> None:
+    """Mapped, a file a writer could cut short would kill the reader (SIGBUS): not mapped."""
+    copy = tmp_path / "db"
+    shutil.copyfile(DB, copy)
+    with open(copy, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as bbolt's writer holds its file
+        with reading(str(copy), snapshot=False) as db:
+            assert db.lock_holders and not db.source.is_snapshot
+            with mapped(db) as data:
+                assert data is None
+            index = EtcdStore(db).history_index
+            for key, records in index.items():
+                assert EtcdStore(db).history(key) == records, key

@@ -14,9 +14,10 @@ marshallers write (one that wrote the key's length as a longer varint than it
 needs, or the key field twice, would be missed: no marshaller does).
 
 The file is mapped read-only (``mmap`` of a read-only descriptor) so that
-only the pages holding element arrays and value heads are touched; a file
-read from a snapshot in memory, or replaced since it was opened, is read page
-by page instead.
+only the pages holding element arrays and value heads are touched.  A file
+read from a snapshot in memory, replaced since it was opened, or held by a
+writer when it was opened (which might cut it short under the mapping) is read
+page by page instead.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from boltview.bolt.layout import (
 from boltview.bolt.source import open_quietly
 from boltview.errors import BoltviewError, PageError
 
-__all__ = ["find_key_records", "leaf_pages"]
+__all__ = ["find_key_records", "key_head", "leaf_pages", "mapped"]
 
 FIELD_1 = 0x0A
 
@@ -78,10 +79,10 @@ def leaf_pages(bucket: Bucket) -> list[int]:
 
 
 @contextmanager
-def _mapped(db: BoltFile) -> Iterator[Data | None]:
+def mapped(db: BoltFile) -> Iterator[Data | None]:
     """The file mapped read-only, or None when it must be read through the source."""
     source = db.source
-    if source.is_snapshot or source.replaced():
+    if source.is_snapshot or source.replaced() or db.lock_holders:
         yield None
         return
     fd = open_quietly(source.path)
@@ -105,7 +106,7 @@ def find_key_records(bucket: Bucket, key: bytes) -> Iterator[tuple[bytes, bytes]
     db = bucket.db
     head = key_head(key)
     leaves = leaf_pages(bucket)
-    with _mapped(db) as data:
+    with mapped(db) as data:
         if data is None or len(data) < db.high_water_mark * db.page_size:
             for pgid in leaves:
                 page = db.page(pgid)
