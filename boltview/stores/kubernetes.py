@@ -13,8 +13,9 @@ one of three forms:
 
 :func:`decode_value` reads any of them to the object's apiVersion, kind and
 ``ObjectMeta``, for every type (field 1 of every top-level object is its
-metadata), and the top-level fields of the core types in
-:data:`~boltview.stores.k8s_schemas.TOP_LEVEL`.  The apiserver does not
+metadata), and the whole object for the common kinds in
+:data:`~boltview.stores.k8s_types.TOP_LEVEL`, shaped as apimachinery's JSON
+shows it.  The apiserver does not
 store ``resourceVersion``: it is the key's ``mod_revision``, and
 :func:`list_objects` fills it in as kubectl shows it.
 """
