@@ -226,8 +226,8 @@ COLUMNS: dict[tuple[str, str], tuple[tuple[str, ...], Row]] = {
     ("apps/v1", "StatefulSet"): (("READY", "AGE"),
                                  lambda b, m, now: [ready_of(b, "readyReplicas"), age(m, now)]),
     ("batch/v1", "Job"): (("COMPLETIONS", "DURATION", "AGE"), job),
-    ("batch/v1beta1", "CronJob"): (("SCHEDULE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"),
-                                   cron_job),
+    **{(version, "CronJob"): (("SCHEDULE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"), cron_job)
+       for version in ("batch/v1beta1", "batch/v1")},
     ("coordination.k8s.io/v1", "Lease"): (
         ("HOLDER", "AGE"),
         lambda b, m, now: [b.get("spec", {}).get("holderIdentity", ""), age(m, now)]),

@@ -142,10 +142,12 @@ JOB_SPEC = kind(
     "k8s.io.api.batch.v1.JobSpec",
     {1: ("parallelism", INT32), 2: ("completions", INT32), 3: ("activeDeadlineSeconds", INT64),
      7: ("backoffLimit", INT32), 4: ("selector", SELECTOR), 5: ("manualSelector", BOOL),
-     6: ("template", TEMPLATE), 8: ("ttlSecondsAfterFinished", INT32)},
+     6: ("template", TEMPLATE), 8: ("ttlSecondsAfterFinished", INT32),
+     9: ("completionMode", STRING), 10: ("suspend", BOOL)},
     pointers="parallelism completions activeDeadlineSeconds backoffLimit manualSelector "
-    "ttlSecondsAfterFinished",
+    "ttlSecondsAfterFinished completionMode suspend",
 )  # fmt: skip
+"""Fields 9 and 10 are Kubernetes 1.21's; 11 (``podFailurePolicy``, 1.25) is left by number."""
 
 JOB_STATUS = kind(
     "k8s.io.api.batch.v1.JobStatus",
@@ -153,9 +155,11 @@ JOB_STATUS = kind(
                                  {**CONDITION, 3: ("lastProbeTime", message(TIME)),
                                   4: ("lastTransitionTime", message(TIME))}))),
      2: ("startTime", message(TIME)), 3: ("completionTime", message(TIME)), 4: ("active", INT32),
-     5: ("succeeded", INT32), 6: ("failed", INT32)},
-    pointers="startTime completionTime",
+     5: ("succeeded", INT32), 6: ("failed", INT32), 7: ("completedIndexes", STRING),
+     9: ("ready", INT32)},
+    pointers="startTime completionTime ready",
 )  # fmt: skip
+"""Fields 7 and 9 are 1.21's and 1.23's; 8 (``uncountedTerminatedPods``) is left by number."""
 
 CRON_JOB_SPEC = kind(
     "k8s.io.api.batch.v1beta1.CronJobSpec",
@@ -164,15 +168,20 @@ CRON_JOB_SPEC = kind(
      5: ("jobTemplate", message(kind("k8s.io.api.batch.v1beta1.JobTemplateSpec",
                                      {1: ("metadata", message(OBJECT_META)),
                                       2: ("spec", message(JOB_SPEC))}))),
-     6: ("successfulJobsHistoryLimit", INT32), 7: ("failedJobsHistoryLimit", INT32)},
-    pointers="startingDeadlineSeconds suspend successfulJobsHistoryLimit failedJobsHistoryLimit",
+     6: ("successfulJobsHistoryLimit", INT32), 7: ("failedJobsHistoryLimit", INT32),
+     8: ("timeZone", STRING)},
+    pointers="startingDeadlineSeconds suspend successfulJobsHistoryLimit failedJobsHistoryLimit "
+    "timeZone",
 )  # fmt: skip
+"""batch/v1beta1's, and batch/v1's (the storage version since Kubernetes 1.21 made
+CronJob v1, same field numbers): ``timeZone`` (8) is 1.24's."""
 
 CRON_JOB_STATUS = kind(
     "k8s.io.api.batch.v1beta1.CronJobStatus",
-    {1: ("active", many(OBJECT_REFERENCE)), 4: ("lastScheduleTime", message(TIME))},
-    pointers="lastScheduleTime",
-)
+    {1: ("active", many(OBJECT_REFERENCE)), 4: ("lastScheduleTime", message(TIME)),
+     5: ("lastSuccessfulTime", message(TIME))},
+    pointers="lastScheduleTime lastSuccessfulTime",
+)  # fmt: skip
 
 POLICY_RULE = kind(
     "k8s.io.api.rbac.v1.PolicyRule",
@@ -211,8 +220,9 @@ GROUPS: dict[tuple[str, str], dict[int, tuple[str, FieldType]]] = {
     **{("apps/v1", name): {2: ("spec", message(spec)), 3: ("status", message(status))}
        for name, (spec, status) in WORKLOADS.items()},
     ("batch/v1", "Job"): {2: ("spec", message(JOB_SPEC)), 3: ("status", message(JOB_STATUS))},
-    ("batch/v1beta1", "CronJob"): {2: ("spec", message(CRON_JOB_SPEC)),
-                                   3: ("status", message(CRON_JOB_STATUS))},
+    **{(version, "CronJob"): {2: ("spec", message(CRON_JOB_SPEC)),
+                              3: ("status", message(CRON_JOB_STATUS))}
+       for version in ("batch/v1beta1", "batch/v1")},
     ("rbac.authorization.k8s.io/v1", "Role"): {2: ("rules", many(POLICY_RULE))},
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): {
         2: ("rules", many(POLICY_RULE)),
