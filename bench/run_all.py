@@ -32,6 +32,7 @@ BENCHMARKS = (
     ("source_bench.py", ["--keys", "100000", "--runs", "1"]),
     ("scan_bench.py", ["--containers", "100", "--blobs", "1000", "--runs", "1"]),
     ("drift_bench.py", ["--files", "2000", "--changes", "200", "--wide", "1000", "--runs", "1"]),
+    ("etcd_bench.py", ["--keys", "3000", "--runs", "1"]),
 )
 
 

@@ -23,7 +23,8 @@ import pytest
 
 from boltview.bolt.file import reading
 from boltview.stores.etcd import EtcdStore
-from boltview.stores.k8s_schemas import TOP_LEVEL
+from boltview.stores.k8s_columns import COLUMNS, columns_of, moment, row_of
+from boltview.stores.k8s_types import TOP_LEVEL
 from boltview.stores.kubernetes import MAGIC, decode_value, human_duration, list_objects
 from tests.conftest import ROOT
 
@@ -42,19 +43,22 @@ def key_of(path: Path) -> bytes:
     return path.name.removesuffix(".json").replace("%", "/").encode()
 
 
-def assert_within(mine: Any, theirs: Any, where: str) -> None:
-    """Everything boltview decoded is in Kubernetes' JSON, with the same value."""
+def assert_within(
+    mine: Any, theirs: Any, where: str, missing: str = "is not in Kubernetes' JSON"
+) -> None:
+    """Everything in ``mine`` is in ``theirs``, with the same value (by default: what
+    boltview decoded, in Kubernetes' JSON)."""
     if isinstance(mine, dict):
         assert isinstance(theirs, dict), where
         for name, value in mine.items():
             if name == "_undecodedFields":
                 continue
-            assert name in theirs, f"{where}.{name} is not in Kubernetes' JSON"
-            assert_within(value, theirs[name], f"{where}.{name}")
+            assert name in theirs, f"{where}.{name} {missing}"
+            assert_within(value, theirs[name], f"{where}.{name}", missing)
     elif isinstance(mine, list):
         assert isinstance(theirs, list) and len(mine) == len(theirs), where
         for index, (a, b) in enumerate(zip(mine, theirs, strict=True)):
-            assert_within(a, b, f"{where}[{index}]")
+            assert_within(a, b, f"{where}[{index}]", missing)
     else:
         assert mine == theirs, where
 
@@ -62,9 +66,21 @@ def assert_within(mine: Any, theirs: Any, where: str) -> None:
 def test_the_fixture_has_every_core_type() -> None:
     kinds = {json.loads(path.read_text())["kind"] for path in OBJECTS}
     assert kinds == {
-        "Pod", "ConfigMap", "Secret", "Namespace", "Service",  # decoded in full at the top
-        "Deployment", "ClusterRole",  # ObjectMeta only, for now
+        "Pod", "ConfigMap", "Secret", "Namespace", "Service", "Node", "ServiceAccount", "Event",
+        "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob",
+        "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "Lease",
     }  # fmt: skip
+    assert {kind for _, kind in TOP_LEVEL} == kinds  # every one decoded in full
+
+
+def set_values(theirs: Any) -> Any:
+    """Kubernetes' JSON without what says nothing: nulls, empty objects and lists, zeros."""
+    if isinstance(theirs, dict):
+        kept = {name: set_values(value) for name, value in theirs.items()}
+        return {name: value for name, value in kept.items() if value not in (None, {}, [], "", 0)}
+    if isinstance(theirs, list):
+        return [set_values(value) for value in theirs]
+    return theirs
 
 
 @pytest.mark.parametrize("path", OBJECTS, ids=lambda path: path.stem)
@@ -77,14 +93,42 @@ def test_protobuf_objects_decode_to_kubernetes_own_json(store: EtcdStore, path: 
     assert (mine.api_version, mine.kind) == (theirs["apiVersion"], theirs["kind"])
     assert mine.metadata == theirs["metadata"]  # ObjectMeta: every field, exactly
     body = dict(mine.body)
+    theirs_body = {k: v for k, v in theirs.items() if k not in ("kind", "apiVersion", "metadata")}
     if mine.kind == "Secret":  # values hidden: each one's size instead
         sizes = {k: f"{len(base64.b64decode(v))} bytes" for k, v in theirs["data"].items()}
         assert body.pop("data") == sizes
-    if (mine.api_version, mine.kind) not in TOP_LEVEL:
-        assert body == {}  # ObjectMeta for any type; the rest is not guessed
-        return
-    assert body, "the core type's own fields are decoded"
-    assert_within(body, {k: v for k, v in theirs.items() if k not in ("kind", "apiVersion")}, "")
+        del theirs_body["data"]
+    assert "_undecodedFields" not in json.dumps(body), "every field written is declared"
+    assert_within(body, theirs_body, "")  # nothing decoded that Kubernetes does not say...
+    # ...and nothing it says left out:
+    assert_within(set_values(theirs_body), body, "", "was not decoded")
+
+
+@pytest.mark.parametrize(
+    ("key", "path", "value"),
+    [
+        ("statefulsets/default/web", "spec.updateStrategy.rollingUpdate.partition", 0),
+        ("statefulsets/default/web", "status.collisionCount", 0),
+        ("leases/kube-node-lease/node-1", "spec.leaseTransitions", 0),
+        ("jobs/default/backup-28577000", "spec.ttlSecondsAfterFinished", 0),
+        ("cronjobs/default/backup", "spec.suspend", False),
+        ("deployments/default/api", "spec.template.spec.volumes.3.secret.optional", False),
+        ("deployments/default/api",
+         "spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation", False),
+        ("serviceaccounts/default/api", "automountServiceAccountToken", False),
+    ],
+)  # fmt: skip
+def test_a_go_pointers_zero_is_a_value(store: EtcdStore, key: str, path: str, value: Any) -> None:
+    """A field that is a pointer in Go is written only when set: its zero is shown, as
+    Kubernetes' JSON shows it."""
+    (kv,) = store.get(b"/registry/" + key.encode()).kvs
+    mine: Any = decode_value(kv.value).body
+    expected = FIXTURE / "expected" / "k8s" / f"%registry%{key.replace('/', '%')}.json"
+    theirs: Any = json.loads(expected.read_text())
+    for step in path.split("."):
+        mine = mine[int(step)] if step.isdigit() else mine[step]
+        theirs = theirs[int(step)] if step.isdigit() else theirs[step]
+    assert mine is not None and mine == theirs == value
 
 
 def test_top_level_fields_people_look_at(store: EtcdStore) -> None:
@@ -99,6 +143,31 @@ def test_top_level_fields_people_look_at(store: EtcdStore) -> None:
     assert pod.body["status"] == theirs["status"]
 
 
+ROWS = sorted((FIXTURE / "expected" / "k8s").glob("*.row"))
+
+
+def test_every_object_has_the_row_the_apiserver_printed() -> None:
+    assert {path.stem for path in ROWS} == {path.stem for path in OBJECTS}
+
+
+@pytest.mark.parametrize("path", ROWS, ids=lambda path: path.stem)
+def test_columns_are_the_apiservers_printers(store: EtcdStore, path: Path) -> None:
+    """Each kind's columns and cells, as kube-apiserver's own printer made them for the same
+    object (ages as of when it printed)."""
+    printed = json.loads(path.read_text())
+    (kv,) = store.get(path.name.removesuffix(".row").replace("%", "/").encode()).kvs
+    value = decode_value(kv.value)
+    now = moment(printed["printedAt"])
+    assert now is not None
+    names = printed["columns"]
+    cells = [str(cell) for cell in printed["cells"]]
+    if names[0] == "Name":
+        assert cells[0] == value.metadata["name"]
+        names, cells = names[1:], cells[1:]
+    assert list(columns_of(value)) == [name.upper() for name in names]
+    assert row_of(value, now) == cells
+
+
 def test_json_values_are_read_as_json(store: EtcdStore) -> None:
     kv = store.get(b"/registry/example.com/widgets/default/gizmo").kvs[0]
     stored = json.loads(kv.value)
@@ -111,7 +180,7 @@ def test_json_values_are_read_as_json(store: EtcdStore) -> None:
 def test_list_objects_by_kind_and_namespace(store: EtcdStore) -> None:
     pods = list_objects(store, "pods")
     keys = {kv.key.decode() for kv in store.get(b"/registry/pods/", prefix=True).kvs}
-    assert {obj.key for obj in pods} == keys
+    assert {obj.key for obj in pods} == keys and len(keys) == 5
     assert [obj.name for obj in list_objects(store, "Pod", "kube-system")] == [
         "coredns-5d78c9869d-abcde"
     ]
@@ -119,7 +188,9 @@ def test_list_objects_by_kind_and_namespace(store: EtcdStore) -> None:
     assert [obj.name for obj in list_objects(store, "namespaces")] == ["kube-system"]
     assert [obj.name for obj in list_objects(store, "ns")] == ["kube-system"]
     assert [obj.name for obj in list_objects(store, "deploy", "kube-system")] == ["coredns"]
-    assert [obj.name for obj in list_objects(store, "clusterroles")] == ["view"]
+    assert [obj.name for obj in list_objects(store, "clusterroles")] == ["monitoring", "view"]
+    assert [obj.name for obj in list_objects(store, "nodes")] == ["node-1"]  # under minions/
+    assert [obj.name for obj in list_objects(store, "no")] == ["node-1"]
     for obj in pods:  # resourceVersion is the key's mod_revision, as the apiserver says it
         assert obj.value.metadata["resourceVersion"] == str(obj.mod_revision)
 
@@ -130,15 +201,21 @@ def test_cli_k8s_ls_prints_kubectls_columns() -> None:
                               check=False, capture_output=True, text=True, timeout=60)  # fmt: skip
 
     lines = run("pods").stdout.splitlines()
-    assert lines[0].split() == ["NAMESPACE", "NAME", "AGE"]
-    rows = [line.split() for line in lines[1:]]
-    assert [row[:2] for row in rows] == [
-        ["default", "web-0"],
-        ["kube-system", "coredns-5d78c9869d-abcde"],
+    assert lines[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in lines[1:]}
+    assert rows["default", "web-0"][:3] == ["0/1", "Terminating", "0"]
+    assert rows["default", "api-6d4cf56db6-x7k2p"][:3] == ["1/2", "CrashLoopBackOff", "5"]
+    assert rows["kube-system", "coredns-5d78c9869d-abcde"][:2] == ["0/1", "0"]  # no phase
+    assert all(row[-1].endswith(("y", "d")) for row in rows.values())  # created in 2024
+    assert run("namespaces").stdout.splitlines()[0].split() == ["NAME", "STATUS", "AGE"]
+    deployments = run("deploy", "-n", "default").stdout.splitlines()
+    assert deployments[0].split() == ["NAMESPACE", "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert deployments[1].split()[:5] == ["default", "api", "2/3", "3", "2"]
+    events = run("events").stdout.splitlines()  # listed by what they are about, as kubectl does
+    assert events[0].split()[:4] == ["NAMESPACE", "LAST", "SEEN", "TYPE"]
+    assert [line.split()[0] for line in run("clusterroles").stdout.splitlines()[1:]] == [
+        "monitoring", "view"
     ]
-    assert all(row[2].endswith(("y", "d")) for row in rows)  # created in 2024
-    assert run("namespaces").stdout.splitlines()[0].split() == ["NAME", "AGE"]
-    assert run("clusterroles").stdout.splitlines()[1].split()[0] == "view"
     empty = run("pods", "-n", "nowhere")
     assert empty.returncode == 0 and empty.stdout == "" and "No resources found" in empty.stderr
     decoded = json.loads(run("secrets", "--json").stdout)
@@ -178,6 +255,23 @@ def test_hostile_values_never_raise() -> None:
             decode_value(value)  # an answer, or an error in it: never an exception
     cut = decode_value(MAGIC + b"\x0a\x0f\x0a\x02v1")
     assert cut.encoding == "protobuf" and cut.error is not None
+
+
+@pytest.mark.parametrize("api_version, kind", sorted(COLUMNS), ids="/".join)
+def test_a_json_value_of_any_shape_never_breaks_a_printer(api_version: str, kind: str) -> None:
+    """A JSON value can claim any kind: a printer given the wrong shapes says so (None)."""
+    generator = random.Random(kind)
+    shapes: list[Any] = [None, 0, "x", [], {}, [1], {"a": 1}, True, 2.5]
+    for _ in range(200):
+        body = {name: generator.choice(shapes)
+                for name in ("spec", "status", "data", "secrets", "roleRef", "involvedObject",
+                             "series", "firstTimestamp", "lastTimestamp", "eventTime", "type")}  # fmt: skip
+        meta = {"name": "x", "creationTimestamp": generator.choice(shapes),
+                "labels": generator.choice(shapes), "deletionTimestamp": generator.choice(shapes)}  # fmt: skip
+        document = {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
+        value = decode_value(json.dumps(document).encode())
+        cells = row_of(value, 1.7e9)
+        assert cells is None or len(cells) == len(columns_of(value))
 
 
 def test_an_unknown_content_encoding_is_said_not_guessed() -> None:

@@ -4,10 +4,11 @@
 
     boltview etcd get member/snap/db /registry/pods/default/web-0 --rev 1234 -w json
     boltview etcd get db /registry/ --prefix             # every key under /registry/
+    boltview etcd get db /app/config -w yaml             # the -w json document as YAML
     boltview etcd history db /app/config                 # every revision still in the file
     boltview etcd ls db /registry/                       # one level of the key space
     boltview etcd info db                                # meta, leases, members, alarms, auth
-    boltview k8s ls db pods -n kube-system               # NAMESPACE NAME AGE, like kubectl
+    boltview k8s ls db pods -n kube-system               # kubectl get's columns
 
 ``-w json`` is shaped like ``etcdctl get -w json``: a header with the store's
 revision, then ``kvs`` with base64 keys and values, and fields that are zero
@@ -33,6 +34,7 @@ from boltview.cli.options import EXIT_PROBLEMS, UserError, console, db_options, 
 from boltview.errors import DecodeError
 from boltview.render.json import no_del
 from boltview.render.text import base64_text, escape, parse_name, show_text
+from boltview.render.yaml import yaml_text
 from boltview.stores.etcd import EtcdStore, KeyValue, RevisionError, lease_hex
 
 __all__ = ["etcd_group", "k8s_group"]
@@ -97,9 +99,10 @@ def etcd_group() -> None:
 @click.option(
     "-w",
     "--write-out",
-    type=click.Choice(["simple", "json"]),
+    type=click.Choice(["simple", "json", "yaml"]),
     default="simple",
-    help="simple: key and value lines, as etcdctl; json: etcdctl's -w json.",
+    help="simple: key and value lines, as etcdctl; json: etcdctl's -w json; yaml: the same "
+    "document as YAML.",
 )
 @db_options
 def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
@@ -107,12 +110,15 @@ def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
     """Like etcdctl get KEY [--rev N] [--prefix]."""
     with etcd_store(path, meta, snapshot) as store:
         answer = store.get(parse_name(key) if key else b"", rev, prefix=prefix)
-        if write_out == "json":
+        if write_out in ("json", "yaml"):
             document: dict[str, Any] = {"header": {"revision": answer.revision}}
             if answer.kvs:
                 document["kvs"] = [kv_json(kv) for kv in answer.kvs]
                 document["count"] = len(answer.kvs)
-            click.echo(no_del(json.dumps(document, separators=(",", ":"), ensure_ascii=True)))
+            if write_out == "yaml":
+                click.echo(yaml_text(document), nl=False)
+            else:
+                click.echo(no_del(json.dumps(document, separators=(",", ":"), ensure_ascii=True)))
             return
         for kv in answer.kvs:
             click.echo(show_text(kv.key))
@@ -250,8 +256,9 @@ def k8s_group() -> None:
 @db_options
 def k8s_ls_command(path: str, kind: str, namespace: str | None, rev: int, as_json: bool,
                    meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
-    """Objects of KIND (pods, Pod, configmaps, ...): NAMESPACE, NAME, AGE."""
-    from boltview.stores.kubernetes import human_duration, list_objects
+    """Objects of KIND (pods, Pod, deploy, ...) with kubectl get's columns."""
+    from boltview.stores.k8s_columns import columns_of, row_of
+    from boltview.stores.kubernetes import key_namespace, list_objects
 
     with etcd_store(path, meta, snapshot) as store:
         objects = list_objects(store, kind, namespace, rev)
@@ -263,17 +270,23 @@ def k8s_ls_command(path: str, kind: str, namespace: str | None, rev: int, as_jso
             click.echo(f"No resources found{escape(where)}.", err=True)
             return
         now = time.time()
+        readable = [obj for obj in objects if obj.value.kind and obj.value.error is None]
+        first = (readable or objects)[0].value
+        headers = columns_of(first)
         rows = []
         for obj in objects:
-            created = obj.created
-            age = human_duration(now - created.timestamp()) if created else "<unknown>"
-            if obj.value.encoding == "encrypted":
-                age = f"(encrypted: {obj.value.provider} key {obj.value.key_name})"
-            rows.append((obj.namespace, obj.name, age))
+            cells = row_of(obj.value, now) if obj.value.error is None else None
+            if cells is None or len(cells) != len(headers) or obj.value.encoding == "encrypted":
+                note = (f"(encrypted: {obj.value.provider} key {obj.value.key_name})"
+                        if obj.value.encoding == "encrypted" else f"({obj.value.kind or 'unreadable'})")  # fmt: skip
+                cells = [""] * (len(headers) - 1) + [note]
+            rows.append((obj.namespace or key_namespace(obj), obj.name, *cells))
         cluster_scoped = all(not row[0] for row in rows)
-        header = ("NAME", "AGE") if cluster_scoped else ("NAMESPACE", "NAME", "AGE")
-        table = [header] + [row[1:] if cluster_scoped else row for row in rows]
-        widths = [max(len(escape(row[i])) for row in table) for i in range(len(header))]
+        header = ("NAMESPACE", "NAME", *headers)
+        named = first.kind != "Event"  # kubectl lists events by what they are about
+        shown = [i for i in range(len(header)) if (i or not cluster_scoped) and (i != 1 or named)]
+        table = [tuple(row[i] for i in shown) for row in [header, *rows]]
+        widths = [max(len(escape(row[i])) for row in table) for i in range(len(shown))]
         for row in table:
             cells = [escape(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
             click.echo("   ".join(cells).rstrip())

@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,6 +41,7 @@ from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError, DecodeError
 from boltview.protobuf.wire import JsonValue, WireType, decode_raw, to_int64
 from boltview.stores import etcd_schemas as schemas
+from boltview.stores.etcd_scan import find_key_records
 
 __all__ = [
     "BUCKETS",
@@ -246,13 +248,19 @@ class EtcdStore:
     def records(self) -> Iterator[Record]:
         """Every revision in the file, oldest first; what cannot be read goes to ``problems``."""
         for raw_key, raw_value in self._entries(b"key"):
-            try:
-                revision, tombstone = parse_revision(raw_key)
-                kv = decode_key_value(raw_value)
-            except DecodeError as error:
-                self.problems.append(f"key bucket, key {raw_key.hex()}: {error}")
-                continue
-            yield Record(revision, tombstone, kv)
+            record = self._record(raw_key, raw_value)
+            if record is not None:
+                yield record
+
+    def _record(self, raw_key: bytes, raw_value: bytes) -> Record | None:
+        """One entry of the ``key`` bucket; None (and a problem) when it cannot be read."""
+        try:
+            revision, tombstone = parse_revision(raw_key)
+            kv = decode_key_value(raw_value)
+        except DecodeError as error:
+            self.problems.append(f"key bucket, key {raw_key.hex()}: {error}")
+            return None
+        return Record(revision, tombstone, kv)
 
     @cached_property
     def history_index(self) -> dict[bytes, list[Record]]:
@@ -297,10 +305,15 @@ class EtcdStore:
     @cached_property
     def current_revision(self) -> int:
         """The store's revision, as etcd restores it: the newest in the file, or the
-        compaction's when that is newer."""
-        newest = 0
-        for records in self.history_index.values():
-            newest = max(newest, records[-1].revision.main)
+        compaction's when that is newer.  The ``key`` bucket is in revision order, so
+        the newest is its last record that can be read."""
+        newest = None
+        bucket = self._bucket(b"key")
+        if "history_index" not in self.__dict__ and bucket is not None:
+            newest = _last_revision(bucket)
+        if newest is None:
+            newest = max((records[-1].revision.main for records in self.history_index.values()),
+                         default=0)  # fmt: skip
         return max(newest, self.compacted_revision)
 
     def check_revision(self, rev: int) -> int:
@@ -361,8 +374,26 @@ class EtcdStore:
                 yield found
 
     def history(self, key: bytes) -> list[Record]:
-        """Every revision of ``key`` still in the file, oldest first, tombstones included."""
-        return list(self.history_index.get(key, []))
+        """Every revision of ``key`` still in the file, oldest first, tombstones included.
+
+        Without the index of every key (:attr:`history_index`, built by the first
+        ``get``), only the records whose value begins with the key are read
+        (:mod:`boltview.stores.etcd_scan`): a record of another key that cannot be
+        read is then not looked at, so not reported in ``problems``.
+        """
+        bucket = self._bucket(b"key")
+        if "history_index" in self.__dict__ or bucket is None or bucket.is_inline:
+            return list(self.history_index.get(key, []))
+        try:
+            found = list(find_key_records(bucket, key))
+        except (BoltviewError, struct.error):  # damaged pages: the walk reports them
+            return list(self.history_index.get(key, []))
+        records = []
+        for raw_key, raw_value in found:
+            record = self._record(raw_key, raw_value)
+            if record is not None and record.key == key:
+                records.append(record)
+        return records
 
     def live_keys(self, prefix: bytes = b"", rev: int = 0) -> list[KeyValue]:
         """The keys that start with ``prefix`` and exist as of ``rev``."""
@@ -499,6 +530,19 @@ class EtcdStore:
             name.decode("utf-8", "replace"): value.decode("utf-8", "replace")
             for name, value in self._entries(b"cluster")
         }
+
+
+def _last_revision(bucket: Bucket) -> int | None:
+    """The main of the newest revision in the ``key`` bucket; None when it cannot be read."""
+    try:
+        for entry in bucket.entries_reversed():
+            try:
+                return parse_revision(entry.key)[0].main
+            except DecodeError:
+                continue
+    except BoltviewError:
+        return None
+    return 0
 
 
 _META_KEYS = {b"consistent_index", b"term", b"scheduledCompactRev", b"finishedCompactRev"}

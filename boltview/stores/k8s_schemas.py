@@ -1,11 +1,14 @@
-"""Kubernetes' protobuf messages, from the field numbers in its ``generated.proto`` files.
+"""Kubernetes' protobuf messages, from the field numbers in its ``generated.proto`` files:
+the envelope and the shared types.
 
 ``k8s.io/apimachinery/pkg/runtime/generated.proto`` (``Unknown``, the
 envelope of every stored object), ``pkg/apis/meta/v1/generated.proto``
-(``ObjectMeta``, ``OwnerReference``, ``Time``), ``pkg/util/intstr`` and
-``k8s.io/api/core/v1/generated.proto`` for the top level of the core types
-decoded so far: Pod, ConfigMap, Secret, Namespace, Service.  A field not
-declared here is kept by number (see :data:`UNDECODED`).
+(``ObjectMeta``, ``OwnerReference``, ``Time``, ``MicroTime``,
+``LabelSelector``), ``pkg/api/resource`` (``Quantity``) and ``pkg/util/intstr``.
+The API groups' own types are in :mod:`k8s_core` (core/v1) and
+:mod:`k8s_groups` (apps, batch, rbac, coordination), and every top-level type
+decoded in full in :data:`boltview.stores.k8s_types.TOP_LEVEL`.  A field not
+declared is kept by number (``_undecodedFields``).
 """
 
 from __future__ import annotations
@@ -16,26 +19,50 @@ from boltview.protobuf.schemas import (
     INT32,
     INT64,
     STRING,
+    FieldType,
     MessageSchema,
     message,
     repeated,
 )
 
-__all__ = ["OBJECT_META", "POINTERS", "TOP_LEVEL", "TYPE_META", "UNKNOWN"]
+__all__ = [
+    "INLINE", "INT_OR_STRING", "LABEL_SELECTOR", "MICRO_TIME", "OBJECT_META", "OBJECT_REFERENCE",
+    "POINTERS", "QUANTITY", "STRINGS", "STRING_MAP", "TIME", "TYPE_META", "UNKNOWN",
+    "kind", "many", "map_of",
+]  # fmt: skip
 
-POINTERS = frozenset(
-    {
-        "deletionGracePeriodSeconds",
-        "controller",
-        "blockOwnerDeletion",
-        "terminationGracePeriodSeconds",
-        "priority",
-        "immutable",
-    }
-)
-"""Fields that are pointers in Go: written only when set, so a zero is a real zero.
-Every other field is written always, and its zero means "not set" (and
-apimachinery's JSON leaves it out)."""
+POINTERS: dict[str, frozenset[str]] = {}
+"""The fields of each message that are pointers in Go, by the message's name: written
+only when set, so a zero is a real zero.  Every other field is written always, and
+its zero means "not set" (and apimachinery's JSON leaves it out)."""
+
+INLINE = frozenset({"volumeSource", "handler", "localObjectReference"})
+"""Embedded structs that Go's JSON writes inline (``json:",inline"``): their fields
+are the parent's."""
+
+
+def kind(name: str, fields: dict[int, tuple[str, FieldType]], pointers: str = "") -> MessageSchema:
+    """A message of Kubernetes' ``generated.proto``; ``pointers`` names its Go pointer fields."""
+    if pointers:
+        POINTERS[name] = frozenset(pointers.split())
+    return MessageSchema(name, fields)
+
+
+def map_of(value: FieldType) -> FieldType:
+    """A ``map<string, V>`` field: repeated key/value entries on the wire."""
+    return repeated(
+        message(MessageSchema("map<string, V>", {1: ("key", STRING), 2: ("value", value)}))
+    )
+
+
+def many(schema: MessageSchema) -> FieldType:
+    """A repeated message field."""
+    return repeated(message(schema))
+
+
+STRINGS = repeated(STRING)
+STRING_MAP = map_of(STRING)
+
 
 TYPE_META = MessageSchema(
     "k8s.io.apimachinery.pkg.runtime.TypeMeta", {1: ("apiVersion", STRING), 2: ("kind", STRING)}
@@ -55,10 +82,15 @@ TIME = MessageSchema(
     "k8s.io.apimachinery.pkg.apis.meta.v1.Time", {1: ("seconds", INT64), 2: ("nanos", INT32)}
 )
 
-STRING_ENTRY = MessageSchema("map<string, string>", {1: ("key", STRING), 2: ("value", STRING)})
-BYTES_ENTRY = MessageSchema("map<string, bytes>", {1: ("key", STRING), 2: ("value", BYTES)})
 
-OWNER_REFERENCE = MessageSchema(
+MICRO_TIME = MessageSchema(
+    "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime", {1: ("seconds", INT64), 2: ("nanos", INT32)}
+)
+
+QUANTITY = MessageSchema("k8s.io.apimachinery.pkg.api.resource.Quantity", {1: ("string", STRING)})
+"""A quantity (``500m``, ``1Gi``) as its canonical text, the form JSON shows."""
+
+OWNER_REFERENCE = kind(
     "k8s.io.apimachinery.pkg.apis.meta.v1.OwnerReference",
     {
         5: ("apiVersion", STRING),
@@ -68,9 +100,10 @@ OWNER_REFERENCE = MessageSchema(
         6: ("controller", BOOL),
         7: ("blockOwnerDeletion", BOOL),
     },
+    pointers="controller blockOwnerDeletion",
 )
 
-OBJECT_META = MessageSchema(
+OBJECT_META = kind(
     "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta",
     {
         1: ("name", STRING),
@@ -83,12 +116,13 @@ OBJECT_META = MessageSchema(
         8: ("creationTimestamp", message(TIME)),
         9: ("deletionTimestamp", message(TIME)),
         10: ("deletionGracePeriodSeconds", INT64),
-        11: ("labels", repeated(message(STRING_ENTRY))),
-        12: ("annotations", repeated(message(STRING_ENTRY))),
+        11: ("labels", STRING_MAP),
+        12: ("annotations", STRING_MAP),
         13: ("ownerReferences", repeated(message(OWNER_REFERENCE))),
         14: ("finalizers", repeated(STRING)),
         15: ("clusterName", STRING),
     },
+    pointers="deletionGracePeriodSeconds",
 )
 """Field 17, ``managedFields``, is left undecoded: it is server-side apply's bookkeeping."""
 
@@ -97,130 +131,25 @@ INT_OR_STRING = MessageSchema(
     {1: ("type", INT64), 2: ("intVal", INT32), 3: ("strVal", STRING)},
 )
 
-CONTAINER_PORT = MessageSchema(
-    "k8s.io.api.core.v1.ContainerPort",
+LABEL_SELECTOR_REQUIREMENT = MessageSchema(
+    "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
+    {1: ("key", STRING), 2: ("operator", STRING), 3: ("values", STRINGS)},
+)
+
+LABEL_SELECTOR = MessageSchema(
+    "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector",
+    {1: ("matchLabels", STRING_MAP), 2: ("matchExpressions", many(LABEL_SELECTOR_REQUIREMENT))},
+)
+
+OBJECT_REFERENCE = MessageSchema(
+    "k8s.io.api.core.v1.ObjectReference",
     {
-        1: ("name", STRING),
-        2: ("hostPort", INT32),
-        3: ("containerPort", INT32),
-        4: ("protocol", STRING),
-        5: ("hostIP", STRING),
+        1: ("kind", STRING),
+        2: ("namespace", STRING),
+        3: ("name", STRING),
+        4: ("uid", STRING),
+        5: ("apiVersion", STRING),
+        6: ("resourceVersion", STRING),
+        7: ("fieldPath", STRING),
     },
 )
-
-CONTAINER = MessageSchema(
-    "k8s.io.api.core.v1.Container",
-    {
-        1: ("name", STRING),
-        2: ("image", STRING),
-        3: ("command", repeated(STRING)),
-        4: ("args", repeated(STRING)),
-        5: ("workingDir", STRING),
-        6: ("ports", repeated(message(CONTAINER_PORT))),
-        14: ("imagePullPolicy", STRING),
-    },
-)
-
-POD_SPEC = MessageSchema(
-    "k8s.io.api.core.v1.PodSpec",
-    {
-        20: ("initContainers", repeated(message(CONTAINER))),
-        2: ("containers", repeated(message(CONTAINER))),
-        3: ("restartPolicy", STRING),
-        4: ("terminationGracePeriodSeconds", INT64),
-        6: ("dnsPolicy", STRING),
-        7: ("nodeSelector", repeated(message(STRING_ENTRY))),
-        8: ("serviceAccountName", STRING),
-        10: ("nodeName", STRING),
-        11: ("hostNetwork", BOOL),
-        12: ("hostPID", BOOL),
-        13: ("hostIPC", BOOL),
-        16: ("hostname", STRING),
-        19: ("schedulerName", STRING),
-        24: ("priorityClassName", STRING),
-        25: ("priority", INT32),
-        29: ("runtimeClassName", STRING),
-    },
-)
-
-POD_IP = MessageSchema("k8s.io.api.core.v1.PodIP", {1: ("ip", STRING)})
-
-POD_STATUS = MessageSchema(
-    "k8s.io.api.core.v1.PodStatus",
-    {
-        1: ("phase", STRING),
-        3: ("message", STRING),
-        4: ("reason", STRING),
-        5: ("hostIP", STRING),
-        6: ("podIP", STRING),
-        7: ("startTime", message(TIME)),
-        9: ("qosClass", STRING),
-        11: ("nominatedNodeName", STRING),
-        12: ("podIPs", repeated(message(POD_IP))),
-    },
-)
-
-SERVICE_PORT = MessageSchema(
-    "k8s.io.api.core.v1.ServicePort",
-    {
-        1: ("name", STRING),
-        2: ("protocol", STRING),
-        6: ("appProtocol", STRING),
-        3: ("port", INT32),
-        4: ("targetPort", message(INT_OR_STRING)),
-        5: ("nodePort", INT32),
-    },
-)
-
-SERVICE_SPEC = MessageSchema(
-    "k8s.io.api.core.v1.ServiceSpec",
-    {
-        1: ("ports", repeated(message(SERVICE_PORT))),
-        2: ("selector", repeated(message(STRING_ENTRY))),
-        3: ("clusterIP", STRING),
-        18: ("clusterIPs", repeated(STRING)),
-        4: ("type", STRING),
-        5: ("externalIPs", repeated(STRING)),
-        7: ("sessionAffinity", STRING),
-        10: ("externalName", STRING),
-        11: ("externalTrafficPolicy", STRING),
-    },
-)
-
-NAMESPACE_SPEC = MessageSchema(
-    "k8s.io.api.core.v1.NamespaceSpec", {1: ("finalizers", repeated(STRING))}
-)
-NAMESPACE_STATUS = MessageSchema("k8s.io.api.core.v1.NamespaceStatus", {1: ("phase", STRING)})
-
-TOP_LEVEL: dict[tuple[str, str], MessageSchema] = {
-    ("v1", "Pod"): MessageSchema(
-        "k8s.io.api.core.v1.Pod",
-        {2: ("spec", message(POD_SPEC)), 3: ("status", message(POD_STATUS))},
-    ),
-    ("v1", "ConfigMap"): MessageSchema(
-        "k8s.io.api.core.v1.ConfigMap",
-        {
-            4: ("immutable", BOOL),
-            2: ("data", repeated(message(STRING_ENTRY))),
-            3: ("binaryData", repeated(message(BYTES_ENTRY))),
-        },
-    ),
-    ("v1", "Secret"): MessageSchema(
-        "k8s.io.api.core.v1.Secret",
-        {
-            5: ("immutable", BOOL),
-            2: ("data", repeated(message(BYTES_ENTRY))),
-            4: ("stringData", repeated(message(STRING_ENTRY))),
-            3: ("type", STRING),
-        },
-    ),
-    ("v1", "Namespace"): MessageSchema(
-        "k8s.io.api.core.v1.Namespace",
-        {2: ("spec", message(NAMESPACE_SPEC)), 3: ("status", message(NAMESPACE_STATUS))},
-    ),
-    ("v1", "Service"): MessageSchema(
-        "k8s.io.api.core.v1.Service", {2: ("spec", message(SERVICE_SPEC))}
-    ),
-}
-"""The fields beyond ``metadata`` (field 1) of the core types decoded so far, by
-(apiVersion, kind).  Service's status (load balancer ingress) is not yet declared."""

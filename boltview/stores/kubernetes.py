@@ -13,8 +13,9 @@ one of three forms:
 
 :func:`decode_value` reads any of them to the object's apiVersion, kind and
 ``ObjectMeta``, for every type (field 1 of every top-level object is its
-metadata), and the top-level fields of the core types in
-:data:`~boltview.stores.k8s_schemas.TOP_LEVEL`.  The apiserver does not
+metadata), and the whole object for the common kinds in
+:data:`~boltview.stores.k8s_types.TOP_LEVEL`, shaped as apimachinery's JSON
+shows it.  The apiserver does not
 store ``resourceVersion``: it is the key's ``mod_revision``, and
 :func:`list_objects` fills it in as kubectl shows it.
 """
@@ -37,6 +38,7 @@ from boltview.protobuf.schemas import (
 from boltview.protobuf.wire import JsonValue, WireType, decode_raw
 from boltview.stores import k8s_schemas as schemas
 from boltview.stores.etcd import EtcdStore
+from boltview.stores.k8s_types import TOP_LEVEL
 
 __all__ = [
     "ENCRYPTED_PREFIX",
@@ -132,7 +134,7 @@ def _protobuf(data: bytes) -> K8sValue:
     raw = _raw_field(data)
     metadata: dict[str, JsonValue] = {}
     body: dict[str, JsonValue] = {}
-    top = schemas.TOP_LEVEL.get((api_version, kind))
+    top = TOP_LEVEL.get((api_version, kind))
     fields: dict[int, tuple[str, FieldType]] = {1: ("metadata", message(schemas.OBJECT_META))}
     if top is not None:
         fields.update(top.fields)
@@ -197,31 +199,51 @@ def _hide_secret_data(body: dict[str, JsonValue]) -> dict[str, JsonValue]:
 
 
 def _shape(schema: MessageSchema, decoded: dict[str, JsonValue]) -> dict[str, JsonValue]:
-    """Maps as objects, Times as RFC 3339, IntOrString as the one it holds."""
+    """As apimachinery's JSON has it: zeros that mean "not set" left out, maps as
+    objects, times as RFC 3339, quantities and IntOrString as what they hold, inline
+    structs merged into their parent."""
     out: dict[str, JsonValue] = {}
     by_name = {name: ftype for name, ftype in schema.fields.values()}
+    pointers = schemas.POINTERS.get(schema.name, frozenset())
     for name, value in decoded.items():
         if name == UNKNOWN_KEY:
             if isinstance(value, dict):
                 numbers = sorted(int(number) for number in value)
                 out["_undecodedFields"] = list[JsonValue](numbers)
             continue
-        if value in ("", 0) and name not in schemas.POINTERS:
+        if value in ("", 0) and name not in pointers:
             continue  # written always, and zero: not set (see POINTERS)
         ftype = by_name[name]
         inner = ftype.schema
         if ftype.kind is not Kind.MESSAGE or inner is None:
             out[name] = value
         elif inner.name.startswith("map<") and isinstance(value, list):
-            out[name] = {
-                str(entry.get("key", "")): entry.get("value", "")
-                for entry in value
-                if isinstance(entry, dict)
-            }
+            out[name] = _map(inner, value)
         elif isinstance(value, list):
             out[name] = [_shape_one(inner, item) for item in value]
+        elif inner in _TIMES and not value:
+            continue  # the zero time: written empty, null in JSON
+        elif name in schemas.INLINE and isinstance(value, dict):
+            out.update(_shape(inner, value))
         else:
             out[name] = _shape_one(inner, value)
+    return out
+
+
+_TIMES = (schemas.TIME, schemas.MICRO_TIME)
+
+
+def _map(entry: MessageSchema, entries: list[JsonValue]) -> dict[str, JsonValue]:
+    """A ``map<string, V>``'s entries as one object."""
+    value_type = entry.fields[2][1]
+    out: dict[str, JsonValue] = {}
+    for item in entries:
+        if not isinstance(item, dict):
+            continue
+        value = item.get("value", "")
+        if value_type.schema is not None:
+            value = _shape_one(value_type.schema, value if isinstance(value, dict) else {})
+        out[str(item.get("key", ""))] = value
     return out
 
 
@@ -230,18 +252,27 @@ def _shape_one(schema: MessageSchema, value: JsonValue) -> JsonValue:
         return value
     if schema is schemas.TIME:
         return _rfc3339(value)
+    if schema is schemas.MICRO_TIME:
+        return _rfc3339(value, micro=True)
+    if schema is schemas.QUANTITY:
+        return str(value.get("string", ""))
     if schema is schemas.INT_OR_STRING:
         return value.get("strVal", "") if value.get("type") == 1 else value.get("intVal", 0)
     return _shape(schema, value)
 
 
-def _rfc3339(time: dict[str, JsonValue]) -> str:
+def _rfc3339(time: dict[str, JsonValue], micro: bool = False) -> str:
+    """A Time as ``2006-01-02T15:04:05Z``; a MicroTime with six digits of its nanos."""
     seconds = time.get("seconds", 0)
     seconds = seconds if isinstance(seconds, int) else 0
     try:
         moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
     except OverflowError:
         return f"{seconds}s since 1970"
+    if micro:
+        nanos = time.get("nanos", 0)
+        micros = (nanos if isinstance(nanos, int) else 0) // 1000
+        return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{micros:06d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -325,14 +356,14 @@ def list_objects(
         if (
             namespace is not None
             and obj.namespace != namespace
-            and _key_namespace(obj) != namespace
+            and key_namespace(obj) != namespace
         ):
             continue
         found.append(obj)
     return found
 
 
-def _key_namespace(obj: K8sObject) -> str:
+def key_namespace(obj: K8sObject) -> str:
     """For an encrypted value, the namespace the key names (``.../<namespace>/<name>``)."""
     parts = obj.key.split("/")
     return parts[-2] if obj.value.encoding == "encrypted" and len(parts) >= 5 else ""
