@@ -30,7 +30,7 @@ from typing import Any
 
 import click
 
-from boltview.cli.options import EXIT_PROBLEMS, UserError, console, db_options, open_db, print_json
+from boltview.cli.options import EXIT_PROBLEMS, UserError, console, open_db, print_json, read_options
 from boltview.errors import DecodeError
 from boltview.render.json import no_del
 from boltview.render.text import base64_text, escape, parse_name, show_text
@@ -104,7 +104,7 @@ def etcd_group() -> None:
     help="simple: key and value lines, as etcdctl; json: etcdctl's -w json; yaml: the same "
     "document as YAML.",
 )
-@db_options
+@read_options
 def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
                 meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
     """Like etcdctl get KEY [--rev N] [--prefix]."""
@@ -129,7 +129,7 @@ def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
 @click.argument("path")
 @click.argument("key")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-@db_options
+@read_options
 def history_command(path: str, key: str, as_json: bool,
                     meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
     """Every revision of KEY still in the file, oldest first, deletes included."""
@@ -179,7 +179,7 @@ def history_command(path: str, key: str, as_json: bool,
 @click.argument("path")
 @click.argument("prefix", required=False, default="")
 @click.option("--rev", type=int, default=0, help="As of this revision (0: the newest).")
-@db_options
+@read_options
 def ls_command(path: str, prefix: str, rev: int, meta: int | None, snapshot: bool | None) -> None:
     """One level of the key space under PREFIX, as a tree by '/'."""
     with etcd_store(path, meta, snapshot) as store:
@@ -195,7 +195,7 @@ def ls_command(path: str, prefix: str, rev: int, meta: int | None, snapshot: boo
 
 @etcd_group.command("info")
 @click.argument("path")
-@db_options
+@read_options
 def info_command(path: str, meta: int | None, snapshot: bool | None) -> None:
     """meta, leases (with keys), members, alarms, auth and cluster, as JSON."""
     with etcd_store(path, meta, snapshot) as store:
@@ -253,7 +253,7 @@ def k8s_group() -> None:
 @click.option("-n", "--namespace", default=None, help="Only this namespace.")
 @click.option("--rev", type=int, default=0, help="As of this revision (0: the newest).")
 @click.option("--json", "as_json", is_flag=True, help="Each object decoded, as JSON.")
-@db_options
+@read_options
 def k8s_ls_command(path: str, kind: str, namespace: str | None, rev: int, as_json: bool,
                    meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
     """Objects of KIND (pods, Pod, deploy, ...) with kubectl get's columns."""
