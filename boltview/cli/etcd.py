@@ -30,7 +30,14 @@ from typing import Any
 
 import click
 
-from boltview.cli.options import EXIT_PROBLEMS, UserError, console, open_db, print_json, read_options
+from boltview.cli.options import (
+    EXIT_PROBLEMS,
+    UserError,
+    console,
+    open_db,
+    print_json,
+    read_options,
+)
 from boltview.errors import DecodeError
 from boltview.render.json import no_del
 from boltview.render.text import base64_text, escape, parse_name, show_text
