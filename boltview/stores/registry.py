@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from boltview.bolt.file import BoltFile
-from boltview.stores.recognize import Store, recognize
+from boltview.stores.etcd_view import EtcdView
+from boltview.stores.recognize import ETCD, Store, recognize
 from boltview.stores.view import StoreView
 
 #: Store kind -> how to read such a file as a view.
-VIEWS: dict[str, Callable[[BoltFile], StoreView]] = {}
+VIEWS: dict[str, Callable[[BoltFile], StoreView]] = {
+    ETCD.kind: EtcdView,
+}
 
 
 def view_of(db: BoltFile, store: Store | None = None) -> StoreView | None:

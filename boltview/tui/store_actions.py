@@ -1,0 +1,196 @@
+"""The store view's part of the browser: its detail pane, links, and the keys that
+mean something else there.
+
+For a file whose store has a view (etcd, podman, docker's stores ...), the
+store view is the default one: ``v`` switches to the raw buckets and back,
+``o`` on a node opens the bucket and key it was read from (and, in the raw
+view, comes back), Enter on a link in the detail pane goes to its target,
+``t`` reads the other transaction and ``r`` a reloaded file into the same
+tree, keeping the place.  ``e`` exports the node under the cursor (on the root,
+the whole store) as ``inspect``/``export`` write it.  ``f`` (filter) and ``:``
+(jump by name) are the containerd and raw views' only.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from textual import on, work
+
+from boltview.bolt.file import BoltFile
+from boltview.provenance import provenance
+from boltview.render.json import json_text
+from boltview.render.text import escape
+from boltview.stores.document import object_json, write_store_export
+from boltview.stores.view import StoreNode, StoreView
+from boltview.tui.base import store_view_of
+from boltview.tui.exporting import ExportActions
+from boltview.tui.filtering import FilterActions
+from boltview.tui.history import Place, cut
+from boltview.tui.live import LiveActions
+from boltview.tui.live import Place as LivePlace
+from boltview.tui.messages import JumpToRaw
+from boltview.tui.navigation import NavigationActions
+from boltview.tui.screens.export import ExportScreen
+from boltview.tui.transactions import TransactionActions
+from boltview.tui.widgets.store_detail import store_links, store_node_parts, store_root_parts
+from boltview.tui.widgets.store_tree import ShowStoreNode
+
+
+@dataclass(frozen=True, slots=True)
+class StorePlace(Place):
+    """A place in the store view: a node by its path (the root when empty)."""
+
+    program: str = ""
+    store_path: tuple[str, ...] = ()
+
+    def crumbs(self) -> list[str]:
+        return [escape(self.program or "store"), *(cut(escape(part)) for part in self.store_path)]
+
+
+class StoreActions(NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions):
+    """The store view's detail pane, and ``o``, ``v``, ``t``, ``r``, ``e`` in it."""
+
+    # -- the detail pane -----------------------------------------------------------------
+
+    @on(ShowStoreNode)
+    def _show_store_node(self, message: ShowStoreNode) -> None:
+        tree = self.store_tree
+        if self.view != "store" or tree is None:
+            return
+        node = message.node
+        self.place = StorePlace("store", program=tree.view.store.program,
+                                store_path=node.path if node is not None else ())  # fmt: skip
+        self.show_place()
+        detail = self.detail
+        if node is None:
+            detail.show_message(*store_root_parts(tree.view, self.db.path, self.db.txid))
+            return
+        parts, more = store_node_parts(node)
+        detail.show_object_view(node, parts, more)
+        if node.links:
+            self._find_store_links(tree.view, node)
+        else:
+            detail.show_links(node, [])
+
+    @work(thread=True, exclusive=True, group="store-links")
+    def _find_store_links(self, view: StoreView, node: StoreNode) -> None:
+        try:
+            with self.db_lock:
+                links = store_links(view, node)
+        except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
+            self.call_from_thread(self.notify, f"links unreadable: {escape(str(error))}",
+                                  severity="error", markup=False)  # fmt: skip
+            return
+        self.call_from_thread(self.detail.show_links, node, links)
+
+    # -- keys that mean something else in the store view -----------------------------------
+
+    def action_follow_link(self) -> None:
+        tree = self.store_tree
+        if tree is None:
+            super().action_follow_link()
+            return
+        if self.view != "store":
+            self.set_view("store")  # from the raw bytes back to what they are
+            return
+        node = tree.selected_node()
+        if node is None or not node.source:
+            self.notify("nothing under the cursor has a raw bucket", severity="warning")
+            return
+        self.post_message(JumpToRaw(node.source[:-1], node.source[-1]))
+
+    def action_switch_view(self) -> None:
+        tree = self.store_tree
+        if tree is None:
+            super().action_switch_view()
+            return
+        if self.view != "store":
+            self.set_view("store")
+            return
+        node = tree.selected_node()
+        self.set_view("raw")
+        if node is not None and node.source:
+            self.raw_tree.reveal(node.source[:-1], node.source[-1])
+
+    def _go_to(self, place: Place) -> None:
+        tree = self.store_tree
+        if not isinstance(place, StorePlace) or tree is None:
+            super()._go_to(place)
+            return
+        self.set_view("store")
+        if place.store_path:
+            tree.reveal(place.store_path)
+        else:
+            tree.move_cursor(tree.root)
+        self.place = place
+        self.show_place()
+
+    def action_filter(self) -> None:
+        if self.view == "store":
+            self.notify("the filter is for the containerd and raw views: v for the raw view",
+                        severity="warning")  # fmt: skip
+            return
+        super().action_filter()
+
+    def action_jump(self) -> None:
+        if self.view == "store":
+            self.notify("jump by name is for containerd objects: open the groups, or / to search",
+                        severity="warning")  # fmt: skip
+            return
+        super().action_jump()
+
+    # -- another transaction, a reloaded file ---------------------------------------------
+
+    def action_toggle_txn(self) -> None:
+        super().action_toggle_txn()
+        self._read_store_again()
+
+    def _show_reopened(self, db: BoltFile, place: LivePlace) -> None:
+        super()._show_reopened(db, place)
+        self._read_store_again()
+
+    def _read_store_again(self) -> None:
+        tree = self.store_tree
+        if tree is None or tree.db is self.db:
+            return
+        view = store_view_of(self.db)
+        if view is None:
+            self.notify("this transaction cannot be read as the store: raw view only",
+                        severity="warning")  # fmt: skip
+            return
+        self.store_view = view
+        tree.set_view(view, self.db)
+        if self.view == "store":
+            tree.focus()
+
+    # -- export ------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        tree = self.store_tree
+        if self.view != "store" or tree is None:
+            super().action_export()
+            return
+        view, db = tree.view, self.db
+        node = tree.selected_node()
+        if node is None:
+            what, name = f"the whole {view.store.program} store", f"{view.store.kind}-store"
+
+            def writer(out: BinaryIO) -> None:
+                text = io.TextIOWrapper(out, encoding="ascii", newline="\n")
+                write_store_export(view, db, text, include_secrets=False)
+                text.flush()
+                text.detach()
+        else:
+            what, name = f"{node.kind} {escape(node.title)}", f"{node.kind}-{node.title}"
+
+            def writer(out: BinaryIO) -> None:
+                document: dict[str, Any] = object_json(node, db.txid)
+                document["file"] = provenance(db)
+                out.write(json_text(document).encode("ascii") + b"\n")
+
+        screen = ExportScreen(f"export {what}", self._free_name(name), raw=False)
+        self.push_screen(screen, lambda request: self._export(request, writer))
+
