@@ -136,8 +136,8 @@ def diff_command(
         click.echo("\nraw:")
     if stored:
         click.echo("\n" + escape(f"{program}:"))
-        for change in stored:
-            click.echo(escape(f"  {change}"))
+        for told in stored:
+            click.echo(escape(f"  {told}"))
         click.echo("\nraw:")
     for change in changes:
         click.echo(escape(change_line(change)))

@@ -17,7 +17,7 @@ from boltview.stores.kubernetes import REGISTRY, decode_value
 
 __all__ = [
     "KEYS", "key_path", "key_segments", "kv_fields", "raw", "record_fields", "record_key",
-    "text", "value_json", "value_summary",
+    "shown", "text", "value_json", "value_summary",
 ]  # fmt: skip
 
 KEYS = "keys"
@@ -26,6 +26,11 @@ KEYS = "keys"
 def text(data: bytes) -> str:
     """Bytes as a label, reversibly (see :func:`raw`)."""
     return bytes(data).decode("utf-8", "surrogateescape")
+
+
+def shown(key: bytes) -> str:
+    """A key as a field's text: what is not UTF-8 as ``\\xNN`` (as every JSON boltview writes)."""
+    return bytes(key).decode("utf-8", "backslashreplace")
 
 
 def raw(label: str) -> bytes:
@@ -100,7 +105,7 @@ def record_fields(record: Record) -> dict[str, JsonValue]:
     fields: dict[str, JsonValue] = {
         "revision": str(record.revision),
         "op": "DELETE" if record.tombstone else "PUT",
-        "key": text(record.key),
+        "key": shown(record.key),
     }
     if not record.tombstone:
         fields.update(kv_fields(record.kv))

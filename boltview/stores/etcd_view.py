@@ -49,6 +49,7 @@ from boltview.stores.etcd_keys import (
     raw,
     record_fields,
     record_key,
+    shown,
     text,
     value_summary,
 )
@@ -164,7 +165,7 @@ class EtcdView:
             newest = self.etcd.history_index[key][-1]
             if not newest.tombstone and newest.kv.lease and newest.kv.lease not in leases:
                 found.append(
-                    f"key {text(key)!r} is attached to lease {lease_hex(newest.kv.lease)}, "
+                    f"key {shown(key)!r} is attached to lease {lease_hex(newest.kv.lease)}, "
                     "which is not in the lease bucket"
                 )
         return found + list(dict.fromkeys(self.etcd.problems))
@@ -186,7 +187,7 @@ class EtcdView:
                     changes.append(StoreChange("problem", (REVISIONS,), f"unreadable: {error}"))
                     continue
                 op = "DELETE" if tombstone else "PUT"
-                line = f"etcd {op} {text(record.key)} @rev {revision.main}"
+                line = f"etcd {op} {shown(record.key)} @rev {revision.main}"
                 if revision.sub:
                     line += f" (sub {revision.sub})"
                 changes.append(StoreChange(op.lower(), key_path(record.key), line))
@@ -228,7 +229,7 @@ class EtcdView:
     def _key_node(self, key: bytes, with_history: bool = False) -> StoreNode:
         records = self.etcd.history_index[key]
         newest = records[-1]
-        fields: dict[str, JsonValue] = {"key": text(key)}
+        fields: dict[str, JsonValue] = {"key": shown(key)}
         marks: tuple[str, ...] = ()
         links: tuple[Link, ...] = ()
         if newest.tombstone:
@@ -248,7 +249,7 @@ class EtcdView:
             fields["history"] = [record_fields(record) for record in records]
         return StoreNode(
             key_path(key), "key", summary, fields, has_children=True, count=len(records),
-            links=links, source=(b"key", record_key(newest)), marks=marks, name=text(key),
+            links=links, source=(b"key", record_key(newest)), marks=marks, name=shown(key),
         )  # fmt: skip
 
     def _key_revisions(self, key: bytes) -> list[StoreNode]:
@@ -381,7 +382,7 @@ class EtcdView:
 
     def _revision_node(self, record: Record, path: tuple[str, ...]) -> StoreNode:
         op = "DELETE" if record.tombstone else "PUT"
-        summary = f"{op} {text(record.key)}"
+        summary = f"{op} {shown(record.key)}"
         if not record.tombstone:
             summary += f" v{record.kv.version}"
         fields = record_fields(record)
@@ -414,7 +415,7 @@ class EtcdView:
             hex_id = lease.hex_id
             fields: dict[str, JsonValue] = {
                 "id": hex_id, "id_decimal": lease.id, "ttl": lease.ttl,
-                "remaining_ttl": lease.remaining_ttl, "keys": [text(key) for key in lease.keys],
+                "remaining_ttl": lease.remaining_ttl, "keys": [shown(key) for key in lease.keys],
             }  # fmt: skip
             nodes.append(StoreNode(
                 (LEASES, hex_id), "lease", f"TTL {lease.ttl}s, {len(lease.keys)} keys", fields,

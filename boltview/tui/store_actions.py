@@ -7,8 +7,9 @@ store view is the default one: ``v`` switches to the raw buckets and back,
 view, comes back), Enter on a link in the detail pane goes to its target,
 ``t`` reads the other transaction and ``r`` a reloaded file into the same
 tree, keeping the place.  ``e`` exports the node under the cursor (on the root,
-the whole store) as ``inspect``/``export`` write it.  ``f`` (filter) and ``:``
-(jump by name) are the containerd and raw views' only.
+the whole store) as ``inspect``/``export`` write it; ``c`` copies it as that
+JSON, ``y`` the bucket and key it was read from as CLI arguments.  ``f``
+(filter) and ``:`` (jump by name) are the containerd and raw views' only.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from boltview.tui.messages import JumpToRaw
 from boltview.tui.navigation import NavigationActions
 from boltview.tui.screens.export import ExportScreen
 from boltview.tui.transactions import TransactionActions
+from boltview.tui.widgets.detail import cli_words
 from boltview.tui.widgets.store_detail import store_links, store_node_parts, store_root_parts
-from boltview.tui.widgets.store_tree import ShowStoreNode
+from boltview.tui.widgets.store_tree import ShowStoreNode, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +49,12 @@ class StorePlace(Place):
     store_path: tuple[str, ...] = ()
 
     def crumbs(self) -> list[str]:
-        return [escape(self.program or "store"), *(cut(escape(part)) for part in self.store_path)]
+        return [escape(self.program or "store"), *(cut(shown(part)) for part in self.store_path)]
 
 
-class StoreActions(NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions):
+class StoreActions(
+    NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions
+):
     """The store view's detail pane, and ``o``, ``v``, ``t``, ``r``, ``e`` in it."""
 
     # -- the detail pane -----------------------------------------------------------------
@@ -142,6 +146,27 @@ class StoreActions(NavigationActions, TransactionActions, FilterActions, ExportA
             return
         super().action_jump()
 
+    def action_copy_value(self) -> None:
+        tree = self.store_tree
+        node = tree.selected_node() if tree is not None and self.view == "store" else None
+        if node is None:
+            super().action_copy_value()
+            return
+        text = json_text(object_json(node, self.db.txid))
+        self.copy_to_clipboard(text)
+        self.notify(f"copied the {escape(node.kind)} as JSON ({len(text)} characters)",
+                    markup=False)  # fmt: skip
+
+    def action_copy_path(self) -> None:
+        tree = self.store_tree
+        node = tree.selected_node() if tree is not None and self.view == "store" else None
+        if node is None or not node.source:
+            super().action_copy_path()
+            return
+        words = cli_words(node.source)
+        self.copy_to_clipboard(words)
+        self.notify(f"copied: {words}", markup=False)
+
     # -- another transaction, a reloaded file ---------------------------------------------
 
     def action_toggle_txn(self) -> None:
@@ -193,4 +218,3 @@ class StoreActions(NavigationActions, TransactionActions, FilterActions, ExportA
 
         screen = ExportScreen(f"export {what}", self._free_name(name), raw=False)
         self.push_screen(screen, lambda request: self._export(request, writer))
-

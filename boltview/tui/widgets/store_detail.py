@@ -18,6 +18,7 @@ from boltview.protobuf.wire import JsonValue
 from boltview.render.text import escape, show_bytes
 from boltview.stores.view import Link, StoreNode, StoreView
 from boltview.tui.widgets.detail import facts_table, json_view
+from boltview.tui.widgets.store_tree import shown
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,13 @@ def store_links(view: StoreView, node: StoreNode) -> list[StoreLink]:
 
 
 def _link(link: Link, target: StoreNode | None) -> StoreLink:
-    shown = target.title if target is not None else (link.path[-1] if link.path else "")
+    said = target.title if target is not None else (link.path[-1] if link.path else "")
+    said = shown(said)
     if target is not None and target.summary:
-        shown += f"  {target.summary}"
+        said += f"  {target.summary}"
     if target is None:
-        return StoreLink(link.label, shown, None, missing=True, note="not in this transaction")
-    return StoreLink(link.label, shown, StoreRef(link.path))
+        return StoreLink(link.label, said, None, missing=True, note="not in this transaction")
+    return StoreLink(link.label, said, StoreRef(link.path))
 
 
 def store_root_parts(view: StoreView, path: str, txid: int) -> list[RenderableType]:
@@ -73,7 +75,7 @@ def store_root_parts(view: StoreView, path: str, txid: int) -> list[RenderableTy
 def store_node_parts(node: StoreNode) -> tuple[list[RenderableType], list[RenderableType]]:
     """The pane's body for ``node``, and what goes below its links."""
     header = Text(f"{node.kind} ", style="bold cyan")
-    header.append(escape(node.title) if node.title else '""', style="bold")
+    header.append(shown(node.title) if node.title else '""', style="bold")
     for mark in node.marks:
         header.append(f"  {'✗' if mark in ('deleted', 'removed') else '⚠'} {mark}",
                       style="bold red")  # fmt: skip

@@ -68,12 +68,20 @@ class ShowStoreNode(Message):
     node: StoreNode | None
 
 
+def shown(label: str) -> str:
+    """A label for the terminal: bytes kept as surrogates (not UTF-8) as ``\\xNN``, escaped."""
+    if label.isprintable():
+        return label
+    data = label.encode("utf-8", "surrogateescape")
+    return escape(data.decode("utf-8", "backslashreplace"))
+
+
 def node_label(node: StoreNode) -> Text:
     """A node's line in the tree: label, count, summary, marks; all escaped."""
     group = node.kind in ("group", "folder", "range")
     deleted = "deleted" in node.marks or "removed" in node.marks
     style = "bold cyan" if group else ("strike red" if deleted else "")
-    text = Text(escape(node.label) if node.label else '""', style=style)
+    text = Text(shown(node.label) if node.label else '""', style=style)
     if node.count is not None and group:
         text.append(f" ({node.count})", style="dim")
     if node.summary:
@@ -188,8 +196,8 @@ class StoreTree(BrowsingTree[Any]):
         try:
             item = node.data
             with self.db_lock:
-                if isinstance(item, StoreItem):
-                    result = self.view.children(item.node, start, WINDOW)
+                if isinstance(item, StoreItem):  # one more than shown: whether there are more
+                    result = self.view.children(item.node, start, WINDOW + 1)
                 else:
                     result = self.view.top() if start == 0 else []
         except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
@@ -201,11 +209,17 @@ class StoreTree(BrowsingTree[Any]):
     ) -> None:
         if generation != self.generation or not attached(node):
             return
+        if start == 0 and self._store_children(node):
+            return  # a reveal filled it meanwhile
         self.fill(node, start, result)
         self.restore_progress(node)
 
-    def fill(self, node: TreeNode[Any], start: int, result: list[StoreNode] | str) -> None:
-        """Put a window of children under ``node``, where its "more" node was."""
+    def fill(
+        self, node: TreeNode[Any], start: int, result: list[StoreNode] | str,
+        more: bool | None = None,
+    ) -> None:  # fmt: skip
+        """Put children under ``node``, where its "more" node was: a window and one more
+        (which says there are more), or as many as given when ``more`` says it."""
         item = node.data
         if isinstance(item, StoreItem):
             item.loading, item.loaded = False, True
@@ -219,11 +233,13 @@ class StoreTree(BrowsingTree[Any]):
         if isinstance(result, str):
             node.add_leaf(Text("⚠ " + escape(result), style="bold red"), StoreNote(result, True))
             return
+        if more is None:
+            more, result = len(result) > WINDOW, result[:WINDOW]
         first_new = None
         for shown in result:
             added = node.add(node_label(shown), StoreItem(shown), allow_expand=shown.has_children)
             first_new = first_new or added
-        if len(result) >= WINDOW:
+        if more:
             text = Text("▼ more (enter)", style="italic yellow")
             node.add_leaf(text, MoreNodes(start + len(result)))
         if start == 0 and not result:
@@ -243,7 +259,7 @@ class StoreTree(BrowsingTree[Any]):
     @work(thread=True, exclusive=True, group="store-reveal")
     def _reveal(self, path: tuple[str, ...], generation: int) -> None:
         """Each level's children, read until the step is among them."""
-        levels: list[list[StoreNode]] = []
+        levels: list[tuple[list[StoreNode], bool]] = []
         try:
             with self.db_lock:
                 levels = self._levels(path)
@@ -253,10 +269,10 @@ class StoreTree(BrowsingTree[Any]):
             return
         self.app.call_from_thread(self._show_revealed, path, levels, generation)
 
-    def _levels(self, path: tuple[str, ...]) -> list[list[StoreNode]]:
+    def _levels(self, path: tuple[str, ...]) -> list[tuple[list[StoreNode], bool]]:
         """The children of each node on the way to ``path``, as far as the next step
         (windows read one after another, up to REVEAL_WINDOWS of them)."""
-        levels: list[list[StoreNode]] = []
+        levels: list[tuple[list[StoreNode], bool]] = []
         owner: StoreNode | None = None
         for depth in range(1, len(path) + 1):
             step = path[:depth]
@@ -270,27 +286,27 @@ class StoreTree(BrowsingTree[Any]):
                 window = self.view.children(owner, len(siblings), WINDOW)
                 siblings += window
                 found = next((node for node in window if node.path == step), None)
-            levels.append(siblings)
+            levels.append((siblings, owner is not None and len(window) >= WINDOW))
             if found is None or not found.has_children:
                 break
             owner = found
         return levels
 
     def _show_revealed(
-        self, path: tuple[str, ...], levels: list[list[StoreNode]], generation: int
+        self, path: tuple[str, ...], levels: list[tuple[list[StoreNode], bool]], generation: int
     ) -> None:
         if generation != self.generation:
             return
         node: TreeNode[Any] = self.root
-        for depth, siblings in enumerate(levels, start=1):
+        for depth, (siblings, more) in enumerate(levels, start=1):
             if len(self._store_children(node)) < len(siblings):
                 node.remove_children()  # read again, as far as the node we go to
-                self.fill(node, 0, siblings)
+                self.fill(node, 0, siblings, more)
             node.expand()
             child = next((c for c in self._store_children(node)
                           if c.data is not None and c.data.node.path == path[:depth]), None)  # fmt: skip
             if child is None:
-                self.app.notify(f"{escape(' / '.join(path))} is not in this transaction",
+                self.app.notify(f"{shown(' / '.join(path))} is not in this transaction",
                                 severity="warning", markup=False)  # fmt: skip
                 break
             node = child
