@@ -151,16 +151,27 @@ def test_revisions_in_ranges_and_windows() -> None:
         assert len(view.children(ranges[0], 0, WINDOW)) <= WINDOW
 
 
+def test_find_rejects_what_the_view_does_not_show() -> None:
+    with reading(str(AFTER)) as db:
+        view = EtcdView(db)
+        first = next(EtcdStore(db).records()).revision.main
+        assert view.find(("revisions", f"{first}–{first + WINDOW - 1}")) is not None
+        assert view.find(("revisions", f"{first + 1}–{first + WINDOW}")) is None  # not drawn
+        assert view.find(("revisions", f"{{{first}, 0}}")) is None  # revisions are in ranges
+        assert view.find(("keys", "nope")) is None
+        assert view.find(("leases", "0")) is None
+
+
 def test_leases_members_auth(view: EtcdView) -> None:
     leases = {node.label: node for node in view.children(view.find(("leases",)))}  # type: ignore[arg-type]
     answer = expected(ETCD, "lease-list.json")
     assert set(leases) == {f"{lease['id']:016x}" for lease in answer["leases"]}
-    for name in leases:
+    for name, lease in leases.items():
         timetolive = expected(ETCD, f"lease-{name}.json")
         attached = sorted(b64(key).decode() for key in timetolive.get("keys") or [])
-        assert sorted(leases[name].fields["keys"]) == attached  # type: ignore[arg-type]
-        assert leases[name].fields["ttl"] == timetolive["granted-ttl"]
-        for link in leases[name].links:
+        assert sorted(lease.fields["keys"]) == attached  # type: ignore[arg-type]
+        assert lease.fields["ttl"] == timetolive["granted-ttl"]
+        for link in lease.links:
             assert view.find(link.path) is not None
     members = view.children(view.find(("members",)))  # type: ignore[arg-type]
     listed = expected(ETCD, "member-list.json")["members"]

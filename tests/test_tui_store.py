@@ -9,15 +9,20 @@ one here.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+
+from textual.widgets import Input
 
 from boltview.stores.etcd_keys import key_path
 from boltview.tui.app import BoltviewApp
+from boltview.tui.screens.export import ExportScreen
 from boltview.tui.widgets.detail import RelationList
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
 from boltview.tui.widgets.store_tree import MoreNodes, StoreItem, StoreTree
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_boltview
 from tests.test_tui import SIZE, app_for, detail_text, pilot_test, settle
 
 ETCD = ROOT / "fixtures" / "etcd"
@@ -195,3 +200,29 @@ async def test_hostile_keys_never_reach_the_terminal() -> None:
             text = detail_text(app)
             assert "\x1b" not in text and "\x07" not in text
         assert any("/hostile/" not in label and "\\xff\\xfe" in label for label in labels)
+
+
+@pilot_test
+async def test_e_exports_the_store_as_export_writes_it(tmp_path: Path) -> None:
+    whole, one = tmp_path / "etcd.json", tmp_path / "lease.json"
+    app = app_for(ETCD / "db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.query_one(StoreTree)
+        tree.move_cursor(tree.root)
+        await settle(pilot)
+        for target in (whole, one):
+            await pilot.press("e")
+            assert isinstance(app.screen, ExportScreen)
+            app.screen.query_one("#export-path", Input).value = str(target)
+            await pilot.press("enter")
+            await settle(pilot)
+            await open_path(app, pilot, ("leases", "7da9a22b618d0512"))
+    exported = json.loads(whole.read_text())
+    cli = json.loads(run_boltview("export", ETCD / "db").stdout)
+    assert exported["objects"] == cli["objects"]  # the same objects as `boltview export`
+    assert exported["provenance"]["txid"] == cli["provenance"]["txid"]
+    lease = json.loads(one.read_text())
+    assert lease["path"] == ["leases", "7da9a22b618d0512"]
+    assert lease["provenance"]["bucket"] == ["lease"] and lease["file"]["txid"] == app.db.txid
+

@@ -176,7 +176,7 @@ class EtcdView:
         """What happened from ``old`` (an earlier transaction) to this one, as etcd's events:
         each revision written since, and a compaction."""
         changes: list[StoreChange] = []
-        since = old.etcd.current_revision
+        since = old.current_revision
         bucket = self._key_bucket
         if bucket is not None:
             for entry in bucket.entries(revision_key(since + 1)):
@@ -296,34 +296,41 @@ class EtcdView:
         except BoltviewError:
             return None, None
 
-    def _range_size(self) -> int:
-        """How many revision numbers a range of the top level holds: WINDOW at most."""
+    @property
+    def current_revision(self) -> int:
+        """The store's revision as etcd restores it (see EtcdStore.current_revision), from the
+        newest revision in the file: one seek, not a read of every revision."""
+        _, last = self._revision_span
+        return max(last or 0, self.etcd.compacted_revision)
+
+    def _bounds(self, path: tuple[str, ...]) -> tuple[int, int] | None:
+        """The revisions a node of the revisions group spans (the group: all of them), checked
+        to be one the view shows; None for any other path."""
         first, last = self._revision_span
-        span = 0 if first is None or last is None else last - first + 1
-        size = WINDOW
-        while span > size * WINDOW:
-            size *= WINDOW
-        return size
+        if first is None or last is None or not path or path[0] != REVISIONS:
+            return None
+        if len(path) == 1:
+            return first, last
+        found = _RANGE_LABEL.match(path[-1])
+        outer = self._bounds(path[:-1])
+        if found is None or outer is None:
+            return None
+        lo, hi = int(found[1]), int(found[2])
+        size = _range_size(*outer)
+        if size is None or not outer[0] <= lo <= outer[1] or (lo - outer[0]) % size:
+            return None
+        return (lo, hi) if hi == min(lo + size - 1, outer[1]) else None
 
     def _revision_children(self, path: tuple[str, ...], start: int, limit: int) -> list[StoreNode]:
         """The revisions from ``lo`` to ``hi``: themselves when they are few, else ranges of
         them, at most WINDOW ranges of equal size."""
-        first, last = self._revision_span
-        if first is None or last is None:
+        bounds = self._bounds(path)
+        if bounds is None:
             return []
-        if len(path) == 1:
-            lo, hi = first, last
-        else:
-            found = _RANGE_LABEL.match(path[-1])
-            if found is None:
-                return []
-            lo, hi = int(found[1]), int(found[2])
-        length = hi - lo + 1
-        if length <= WINDOW:
+        lo, hi = bounds
+        size = _range_size(lo, hi)
+        if size is None:
             return self._revisions_in(path, lo, hi, start, limit)
-        size = WINDOW
-        while length > size * WINDOW:
-            size *= WINDOW
         nodes = []
         for index in range(start, start + limit):
             low = lo + index * size
@@ -396,15 +403,19 @@ class EtcdView:
         )  # fmt: skip
 
     def _find_revision(self, path: tuple[str, ...]) -> StoreNode | None:
-        parent = self.find(path[:-1]) if len(path) > 2 else self.find(path[:1])
-        if parent is None:
-            return None
+        """A range or a revision by its path: a few seeks, whatever the number of revisions."""
+        bounds = self._bounds(path)
+        if bounds is not None:
+            return self._range_node(path[:-1], *bounds)
+        outer = self._bounds(path[:-1])
         found = _REVISION_LABEL.match(path[-1])
-        if found is not None:
-            main = int(found[1])
-            nodes = self._revisions_in(path[:-1], main, main, 0, 1 << 30)
-            return next((node for node in nodes if node.path == path), None)
-        return next((n for n in self.children(parent, 0, 1 << 30) if n.path == path), None)
+        if outer is None or found is None or _range_size(*outer) is not None:
+            return None
+        main = int(found[1])
+        if not outer[0] <= main <= outer[1]:
+            return None
+        nodes = self._revisions_in(path[:-1], main, main, 0, 1 << 30)
+        return next((node for node in nodes if node.path == path), None)
 
     # -- the other buckets -------------------------------------------------------------
 
@@ -500,12 +511,12 @@ class EtcdView:
             "term": meta.term,
             "scheduled_compact_revision": meta.scheduled_compact_revision,
             "finished_compact_revision": meta.finished_compact_revision,
-            "current_revision": self.etcd.current_revision,
+            "current_revision": self.current_revision,
             "cluster": dict(self.etcd.cluster()),
         }
         if meta.other:
             fields["other"] = dict(meta.other)
-        summary = f"revision {self.etcd.current_revision}, compacted at {meta.finished_compact_revision or 0}"
+        summary = f"revision {self.current_revision}, compacted at {meta.finished_compact_revision or 0}"
         return StoreNode((META,), "meta", summary, fields, source=(b"meta",))
 
     def _snapshot_node(self) -> StoreNode | None:
@@ -519,6 +530,18 @@ class EtcdView:
         }  # fmt: skip
         return StoreNode((SNAPSHOT,), "snapshot", verdict, fields,
                          marks=() if snapshot.ok else ("inconsistent",))  # fmt: skip
+
+
+def _range_size(lo: int, hi: int) -> int | None:
+    """How many revision numbers each range under ``lo``..``hi`` spans (a power of WINDOW,
+    so that there are at most WINDOW ranges), or None when they are few enough to list."""
+    length = hi - lo + 1
+    if length <= WINDOW:
+        return None
+    size = WINDOW
+    while length > size * WINDOW:
+        size *= WINDOW
+    return size
 
 
 def _listed(value: JsonValue) -> list[JsonValue]:
