@@ -70,6 +70,7 @@ async def test_etcd_opens_in_the_store_view() -> None:
         labels = [c.data.node.label for c in tree.root.children]
         assert labels == ["keys", "revisions", "leases", "members", "alarms", "auth", "meta"]
         assert "etcd's backend database" in detail_text(app)
+        assert "findings: none" in detail_text(app)
 
 
 @pilot_test
@@ -226,3 +227,18 @@ async def test_e_exports_the_store_as_export_writes_it(tmp_path: Path) -> None:
     assert lease["path"] == ["leases", "7da9a22b618d0512"]
     assert lease["provenance"]["bucket"] == ["lease"] and lease["file"]["txid"] == app.db.txid
 
+
+
+@pilot_test
+async def test_findings_under_the_store_root(tmp_path: Path) -> None:
+    damaged = tmp_path / "snapshot.db"
+    data = bytearray((ETCD / "snapshot.db").read_bytes())
+    data[-1] ^= 0xFF  # the sha256 trailer's last byte
+    damaged.write_bytes(bytes(data))
+    app = app_for(damaged)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = detail_text(app)
+        assert "findings (1)" in text and "snapshot trailer" in text
+        await open_path(app, pilot, ("snapshot",))
+        assert "sha256 trailer does NOT match" in detail_text(app)

@@ -37,7 +37,12 @@ from boltview.tui.navigation import NavigationActions
 from boltview.tui.screens.export import ExportScreen
 from boltview.tui.transactions import TransactionActions
 from boltview.tui.widgets.detail import cli_words
-from boltview.tui.widgets.store_detail import store_links, store_node_parts, store_root_parts
+from boltview.tui.widgets.store_detail import (
+    findings_part,
+    store_links,
+    store_node_parts,
+    store_root_parts,
+)
 from boltview.tui.widgets.store_tree import ShowStoreNode, shown
 
 
@@ -71,6 +76,7 @@ class StoreActions(
         detail = self.detail
         if node is None:
             detail.show_message(*store_root_parts(tree.view, self.db.path, self.db.txid))
+            self._find_findings(tree.view, self.db)
             return
         parts, more = store_node_parts(node)
         detail.show_object_view(node, parts, more)
@@ -89,6 +95,25 @@ class StoreActions(
                                   severity="error", markup=False)  # fmt: skip
             return
         self.call_from_thread(self.detail.show_links, node, links)
+
+    @work(thread=True, exclusive=True, group="store-findings")
+    def _find_findings(self, view: StoreView, db: BoltFile) -> None:
+        """What the store finds wrong with itself, under the root's description."""
+        try:
+            with self.db_lock:
+                findings = view.findings()
+        except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
+            findings = [f"findings unreadable: {error}"]
+        self.call_from_thread(self._show_findings, view, db, findings)
+
+    def _show_findings(self, view: StoreView, db: BoltFile, findings: list[str]) -> None:
+        tree = self.store_tree
+        if self.view != "store" or tree is None or tree.view is not view:
+            return
+        if tree.cursor_node is not tree.root:
+            return  # the pane moved on
+        parts = store_root_parts(view, db.path, db.txid)
+        self.detail.show_message(*parts, findings_part(findings))
 
     # -- keys that mean something else in the store view -----------------------------------
 

@@ -72,6 +72,16 @@ def store_root_parts(view: StoreView, path: str, txid: int) -> list[RenderableTy
     ]
 
 
+def findings_part(findings: list[str]) -> Text:
+    """What the store finds wrong with itself, or that it finds nothing."""
+    if not findings:
+        return Text("\nfindings: none (the store is consistent in its own terms)", style="green")
+    text = Text(f"\nfindings ({len(findings)})", style="bold red")
+    for finding in findings:
+        text.append("\n  ⚠ " + escape(finding), style="red")
+    return text
+
+
 def store_node_parts(node: StoreNode) -> tuple[list[RenderableType], list[RenderableType]]:
     """The pane's body for ``node``, and what goes below its links."""
     header = Text(f"{node.kind} ", style="bold cyan")
