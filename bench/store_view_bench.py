@@ -38,9 +38,9 @@ OUT = ROOT / "bench" / "out"
 TINY = ROOT / "fixtures" / "storeview" / "etcd-after.db"
 sys.path.insert(0, str(ROOT))
 
-from bench.report import arguments, best_of, row, versions  # noqa: E402
-from boltview.bolt.file import BoltFile  # noqa: E402
-from boltview.stores.etcd_view import EtcdView  # noqa: E402
+from bench.report import arguments, best_of, row, versions
+from boltview.bolt.file import BoltFile
+from boltview.stores.etcd_view import EtcdView
 
 
 def free_port() -> int:

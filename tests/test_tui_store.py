@@ -97,9 +97,9 @@ async def test_o_and_v_go_to_the_raw_key_and_back() -> None:
         assert app.view == "raw"
         selected = app.query_one(RawTree).selected_path()
         assert selected is not None and (selected[0], selected[1]) == (source[:-1], source[-1])
-        await pilot.press("o")  # the raw bytes, back to what they are
+        await pilot.press("o")  # the raw bytes, back to what they are: that revision
         await settle(pilot)
-        assert app.view == "store" and cursor_path(app) == key_path(b"/app/config")
+        assert app.view == "store" and cursor_path(app) == key_path(b"/app/config") + ("{15, 0}",)
         await pilot.press("v")
         await settle(pilot)
         assert app.view == "raw"
@@ -226,7 +226,6 @@ async def test_e_exports_the_store_as_export_writes_it(tmp_path: Path) -> None:
     lease = json.loads(one.read_text())
     assert lease["path"] == ["leases", "7da9a22b618d0512"]
     assert lease["provenance"]["bucket"] == ["lease"] and lease["file"]["txid"] == app.db.txid
-
 
 
 @pilot_test

@@ -1,4 +1,4 @@
-"""etcd's keys and values as the store view shows them: a key's place in the tree
+"""etcd's keys, values and password hashes as the store view shows them: a key's place in the tree
 (its bytes cut after each "/"), and a value read as people read it (a Kubernetes
 object, JSON, text, or base64).
 
@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 
-from boltview.protobuf.wire import JsonValue
+from boltview.bolt.file import BoltFile
+from boltview.errors import BoltviewError
+from boltview.protobuf.wire import JsonValue, WireType, decode_raw
 from boltview.render.text import base64_text, printable_utf8
 from boltview.stores.etcd import KeyValue, Record, lease_hex, revision_key
 from boltview.stores.kubernetes import REGISTRY, decode_value
 
 __all__ = [
-    "KEYS", "key_path", "key_segments", "kv_fields", "raw", "record_fields", "record_key",
-    "shown", "text", "value_json", "value_summary",
+    "KEYS", "key_path", "key_segments", "kv_fields", "password_hashes", "raw", "record_fields",
+    "record_key", "shown", "text", "value_json", "value_summary",
 ]  # fmt: skip
 
 KEYS = "keys"
@@ -110,3 +112,27 @@ def record_fields(record: Record) -> dict[str, JsonValue]:
     if not record.tombstone:
         fields.update(kv_fields(record.kv))
     return fields
+
+
+def password_hashes(db: BoltFile) -> dict[str, str]:
+    """Each user's stored password hash (``authpb.User`` field 2), as text."""
+    try:
+        bucket = db.bucket(b"authUsers")
+    except BoltviewError:
+        return {}
+    hashes = {}
+    for entry in bucket.entries():
+        if entry.is_bucket:
+            continue
+        try:
+            wires = decode_raw(bytes(entry.value))
+        except BoltviewError:
+            continue
+        for wire in wires:
+            if (
+                wire.number == 2
+                and wire.wire_type == WireType.LEN
+                and isinstance(wire.value, bytes)
+            ):
+                hashes[text(entry.key)] = wire.value.decode("ascii", "backslashreplace")
+    return hashes

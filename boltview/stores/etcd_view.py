@@ -30,7 +30,7 @@ from functools import cached_property, lru_cache
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
-from boltview.protobuf.wire import JsonValue, WireType, decode_raw
+from boltview.protobuf.wire import JsonValue
 from boltview.stores import recognize
 from boltview.stores.etcd import (
     EtcdStore,
@@ -46,6 +46,7 @@ from boltview.stores.etcd_keys import (
     key_path,
     key_segments,
     kv_fields,
+    password_hashes,
     raw,
     record_fields,
     record_key,
@@ -169,6 +170,31 @@ class EtcdView:
                     "which is not in the lease bucket"
                 )
         return found + list(dict.fromkeys(self.etcd.problems))
+
+    def path_of(self, source: tuple[bytes, ...]) -> tuple[str, ...] | None:
+        """The node read from a raw bucket and key (``source``), or None: the way back from
+        the raw view."""
+        if not source:
+            return None
+        bucket, name = source[:-1], source[-1]
+        if bucket == (b"key",):
+            try:
+                revision, _ = parse_revision(name)
+                value = self.db.bucket(b"key").get(name)
+                key = decode_key_value(value).key if value is not None else None
+            except BoltviewError:
+                return None
+            return None if key is None else key_path(key) + (str(revision),)
+        if bucket == (b"lease",) and len(name) == 8:
+            return (LEASES, lease_hex(int.from_bytes(name, "big", signed=True)))
+        named = {(b"authUsers",): (AUTH, USERS), (b"authRoles",): (AUTH, ROLES),
+                 (b"members",): (MEMBERS,), (b"members_removed",): (MEMBERS,)}  # fmt: skip
+        if bucket in named:
+            return (*named[bucket], text(name))
+        tops = {b"meta": (META,), b"key": (REVISIONS,), b"lease": (LEASES,), b"alarm": (ALARMS,),
+                b"auth": (AUTH,), b"authUsers": (AUTH, USERS), b"authRoles": (AUTH, ROLES),
+                b"members": (MEMBERS,), b"members_removed": (MEMBERS,), b"cluster": (META,)}  # fmt: skip
+        return tops.get(name) if not bucket else tops.get(bucket[0])
 
     # -- changes, in revisions ---------------------------------------------------------
 
@@ -467,7 +493,7 @@ class EtcdView:
 
     @cached_property
     def _users(self) -> list[StoreNode]:
-        hashes = _password_hashes(self.db)
+        hashes = password_hashes(self.db)
         nodes = []
         for user in _listed(self.etcd.auth()["users"]):
             assert isinstance(user, dict)
@@ -516,7 +542,9 @@ class EtcdView:
         }
         if meta.other:
             fields["other"] = dict(meta.other)
-        summary = f"revision {self.current_revision}, compacted at {meta.finished_compact_revision or 0}"
+        summary = (
+            f"revision {self.current_revision}, compacted at {meta.finished_compact_revision or 0}"
+        )
         return StoreNode((META,), "meta", summary, fields, source=(b"meta",))
 
     def _snapshot_node(self) -> StoreNode | None:
@@ -546,27 +574,3 @@ def _range_size(lo: int, hi: int) -> int | None:
 
 def _listed(value: JsonValue) -> list[JsonValue]:
     return value if isinstance(value, list) else []
-
-
-def _password_hashes(db: BoltFile) -> dict[str, str]:
-    """Each user's stored password hash (``authpb.User`` field 2), as text."""
-    try:
-        bucket = db.bucket(b"authUsers")
-    except BoltviewError:
-        return {}
-    hashes = {}
-    for entry in bucket.entries():
-        if entry.is_bucket:
-            continue
-        try:
-            wires = decode_raw(bytes(entry.value))
-        except BoltviewError:
-            continue
-        for wire in wires:
-            if (
-                wire.number == 2
-                and wire.wire_type == WireType.LEN
-                and isinstance(wire.value, bytes)
-            ):
-                hashes[text(entry.key)] = wire.value.decode("ascii", "backslashreplace")
-    return hashes

@@ -110,6 +110,9 @@ class StoreView(Protocol):
         ...
 
 
-# A view may also have ``changes_since(old_view) -> list[StoreChange]``, its own account
-# of what happened between two transactions (etcd: the revisions written since); without
-# it, ``diff`` compares ``objects()`` path by path (see boltview.stores.changes).
+# A view may also have:
+# - ``changes_since(old_view) -> list[StoreChange]``, its own account of what happened
+#   between two transactions (etcd: the revisions written since); without it, ``diff``
+#   compares ``objects()`` path by path (see boltview.stores.changes);
+# - ``path_of(source) -> tuple[str, ...] | None``, the node read from a raw bucket path and
+#   key (a StoreNode's ``source``): the browser's way back from the raw view (``v``, ``o``).

@@ -123,7 +123,7 @@ class StoreActions(
             super().action_follow_link()
             return
         if self.view != "store":
-            self.set_view("store")  # from the raw bytes back to what they are
+            self._back_to_store()  # from the raw bytes back to what they are
             return
         node = tree.selected_node()
         if node is None or not node.source:
@@ -137,12 +137,31 @@ class StoreActions(
             super().action_switch_view()
             return
         if self.view != "store":
-            self.set_view("store")
+            self._back_to_store()
             return
         node = tree.selected_node()
         self.set_view("raw")
         if node is not None and node.source:
             self.raw_tree.reveal(node.source[:-1], node.source[-1])
+
+    def _back_to_store(self) -> None:
+        """The store view, on the node the raw key under the cursor was read as (when the
+        view says which: ``path_of``), else where its cursor was."""
+        tree = self.store_tree
+        selected = self.raw_tree.selected_path()
+        self.set_view("store")
+        path_of = getattr(tree.view, "path_of", None) if tree is not None else None
+        if tree is None or selected is None or path_of is None:
+            return
+        bucket, key, _ = selected
+        source = bucket + (key,) if key is not None else bucket
+        try:
+            with self.db_lock:
+                path = path_of(source)
+        except Exception:  # noqa: BLE001 - a hostile file must not end the app
+            path = None
+        if path:
+            tree.reveal(path)
 
     def _go_to(self, place: Place) -> None:
         tree = self.store_tree
