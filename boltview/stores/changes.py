@@ -11,7 +11,7 @@ members and users are compared as objects; its keys by revision).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
@@ -43,19 +43,22 @@ def store_changes(old: BoltFile, new: BoltFile) -> tuple[str, list[StoreChange]]
     changes: list[StoreChange] = own(before)
     covered = set(getattr(after, "HISTORY_GROUPS", ()))  # the groups its own account covers
     rest = (
-        change for change in compare_objects(before, after, program=store.program)
+        change for change in compare_objects(before, after, store.program, covered)
         if not change.path or change.path[0] not in covered
     )  # fmt: skip
     return store.program, changes + list(rest)
 
 
-def compare_objects(old: StoreView, new: StoreView, program: str = "") -> Iterator[StoreChange]:
+def compare_objects(
+    old: StoreView, new: StoreView, program: str = "", skip: Collection[str] = ()
+) -> Iterator[StoreChange]:
     """Objects added, removed and changed, matched by path; in ``new``'s order, then the
-    removed ones in ``old``'s."""
+    removed ones in ``old``'s.  The top groups in ``skip`` are left out (by a view that
+    can leave them unread: a view with HISTORY_GROUPS takes ``objects(skip=...)``)."""
     program = program or new.store.program
-    before = {node.path: node for node in old.objects()}
+    before = {node.path: node for node in _objects(old, skip)}
     seen: set[tuple[str, ...]] = set()
-    for node in new.objects():
+    for node in _objects(new, skip):
         seen.add(node.path)
         was = before.get(node.path)
         what = _what(program, node)
@@ -81,6 +84,14 @@ def _what(program: str, node: StoreNode) -> str:
     if node.title == node.kind:
         return f"{program} {node.kind}"
     return f"{program} {node.kind} {node.title}"
+
+
+def _objects(view: StoreView, skip: Collection[str]) -> Iterator[StoreNode]:
+    if skip and getattr(view, "HISTORY_GROUPS", None):
+        objects: Iterator[StoreNode] = getattr(view, "objects")(skip=skip)  # noqa: B009
+    else:
+        objects = view.objects()
+    return (node for node in objects if not node.path or node.path[0] not in skip)
 
 
 def changed_fields(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import cached_property, lru_cache
 
 from boltview.bolt.bucket import Bucket
@@ -133,13 +133,16 @@ class EtcdView:
             return None
         return next((node for node in self.children(parent, 0, 1 << 30) if node.path == path), None)
 
-    def objects(self) -> Iterator[StoreNode]:
+    def objects(self, skip: Collection[str] = ()) -> Iterator[StoreNode]:
+        """Every object; those of the top groups in ``skip`` left out (diff leaves the keys
+        to ``changes_since``)."""
         yield self._meta_node()
         snapshot = self._snapshot_node()
         if snapshot is not None:
             yield snapshot
-        for key in self.etcd.sorted_keys:
-            yield self._key_node(key, with_history=True)
+        if KEYS not in skip:
+            for key in self.etcd.sorted_keys:
+                yield self._key_node(key, with_history=True)
         yield from self._leases
         yield from self._members
         yield from self._alarms

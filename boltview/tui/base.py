@@ -1,5 +1,9 @@
 """What every part of the browser shares: the file, the model, the view, the widgets.
 
+A containerd metadata database has its model (the containerd view); any other
+store boltview decodes (etcd, podman ...) its :class:`~boltview.stores.view.StoreView`
+(the store view, ``store_view``); every file has the raw view.
+
 :class:`AppBase` holds the state; the actions live in mixins that subclass it
 (:mod:`~boltview.tui.navigation`, :mod:`~boltview.tui.transactions`,
 :mod:`~boltview.tui.filtering`, :mod:`~boltview.tui.exporting`), each with its
