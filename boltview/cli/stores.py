@@ -97,11 +97,18 @@ def inspect_store(
 
 
 def _outline(document: dict[str, Any]) -> dict[str, Any]:
-    """The document as inspect prints it: fields first, the file's record last."""
-    head = {name: document[name] for name in ("summary", "marks") if document.get(name)}
-    rest = {name: value for name, value in document.items()
-            if name not in head and name not in ("name", "kind", "fields", "store", "path")}  # fmt: skip
-    return {**head, **document["fields"], **rest}
+    """The document as inspect prints it: summary and marks, the fields, the links, where
+    the bytes came from, and the file in brief (``--json`` has the whole record)."""
+    out: dict[str, Any] = {name: document[name] for name in ("summary", "marks") if document[name]}
+    out.update(document["fields"])
+    if document["links"]:
+        out["links"] = [f"{link['label']}: {' / '.join(link['path'])}" for link in document["links"]]
+    for name in ("secrets", "secrets_omitted", "provenance"):
+        if name in document:
+            out[name] = document[name]
+    record = document["file"]
+    out["file"] = {name: record[name] for name in ("path", "size", "sha256", "txid")}
+    return out
 
 
 def export_store(
