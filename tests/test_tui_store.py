@@ -241,3 +241,25 @@ async def test_findings_under_the_store_root(tmp_path: Path) -> None:
         assert "findings (1)" in text and "snapshot trailer" in text
         await open_path(app, pilot, ("snapshot",))
         assert "sha256 trailer does NOT match" in detail_text(app)
+
+
+@pilot_test
+async def test_r_reads_what_etcd_wrote_since_and_keeps_the_place(tmp_path: Path) -> None:
+    """The before file replaced in place by the after one (the same etcd, later), as a
+    writer that committed while the browser read it."""
+    path = tmp_path / "db"
+    path.write_bytes((ROOT / "fixtures" / "storeview" / "etcd-before.db").read_bytes())
+    app = app_for(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(app, pilot, key_path(b"/app/config"))
+        assert "v1" in detail_text(app)
+        path.write_bytes(AFTER.read_bytes())
+        app.look_at_file()
+        await pilot.press("r")
+        await settle(pilot)
+        await settle(pilot)
+        tree = app.query_one(StoreTree)
+        assert tree.db is app.db and app.view == "store"
+        assert cursor_path(app) == key_path(b"/app/config")
+        assert "v2" in detail_text(app)

@@ -84,8 +84,9 @@ def findings_part(findings: list[str]) -> Text:
 
 def store_node_parts(node: StoreNode) -> tuple[list[RenderableType], list[RenderableType]]:
     """The pane's body for ``node``, and what goes below its links."""
-    header = Text(f"{node.kind} ", style="bold cyan")
-    header.append(shown(node.title) if node.title else '""', style="bold")
+    header = Text(node.kind, style="bold cyan")
+    if node.title != node.kind:  # "meta", not "meta meta"
+        header.append(" " + (shown(node.title) if node.title else '""'), style="bold")
     for mark in node.marks:
         header.append(f"  {'✗' if mark in ('deleted', 'removed') else '⚠'} {mark}",
                       style="bold red")  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.text import Text
@@ -244,6 +244,9 @@ class StoreTree(BrowsingTree[Any]):
             node.add_leaf(text, MoreNodes(start + len(result)))
         if start == 0 and not result:
             node.add_leaf(Text("(none)", style="italic dim"), StoreNote("none"))
+        if start == 0 and not more and isinstance(item, StoreItem) and item.node.count is None:
+            item.node = replace(item.node, count=len(result))  # now known: in the label
+            node.set_label(node_label(item.node))
         self._tree_lines  # noqa: B018 - the lines again, so that cursor lines are current
         if was_more and first_new is not None:
             self.move_cursor(first_new)
