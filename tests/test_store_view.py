@@ -251,6 +251,18 @@ def test_diff_cli_text_and_json() -> None:
     assert json.loads(raw.stdout)["store"]["changes"] == []
 
 
+def test_diff_of_the_files_two_transactions() -> None:
+    """etcd killed just after a put was committed: the file's two meta pages are the
+    transactions before and after that put, and diff FILE says the put as etcdctl got it."""
+    answer = expected(PAIR, "last-put.json")
+    kv = answer["kvs"][0]
+    done = run_boltview("diff", PAIR / "etcd-last.db", "--json")
+    assert done.returncode == 0, done.stderr
+    changes = json.loads(done.stdout)["store"]["changes"]
+    events = [c["text"] for c in changes if c["op"] in ("put", "delete")]
+    assert events == [f"etcd PUT {b64(kv['key']).decode()} @rev {kv['mod_revision']}"]
+
+
 # -- export and inspect --------------------------------------------------------------------
 
 

@@ -263,3 +263,23 @@ async def test_r_reads_what_etcd_wrote_since_and_keeps_the_place(tmp_path: Path)
         assert tree.db is app.db and app.view == "store"
         assert cursor_path(app) == key_path(b"/app/config")
         assert "v2" in detail_text(app)
+
+
+@pilot_test
+async def test_d_marks_what_the_last_transaction_wrote() -> None:
+    app = app_for(ROOT / "fixtures" / "storeview" / "etcd-last.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.query_one(StoreTree)
+        await pilot.press("d")
+        await settle(pilot)
+        keys = child(tree.root, "keys")
+        assert str(keys.label).startswith("· ")  # changes inside
+        assert not str(child(tree.root, "leases").label).startswith("·")
+        await open_path(app, pilot, key_path(b"/last/put"))
+        node = tree.cursor_node
+        assert str(node.label).startswith("~ put")
+        assert "last transaction: etcd PUT /last/put @rev" in detail_text(app)
+        await pilot.press("d")
+        await settle(pilot)
+        assert str(node.label).startswith("put") and not tree.changes

@@ -6,7 +6,8 @@ store view is the default one: ``v`` switches to the raw buckets and back,
 ``o`` on a node opens the bucket and key it was read from (and, in the raw
 view, comes back), Enter on a link in the detail pane goes to its target,
 ``t`` reads the other transaction and ``r`` a reloaded file into the same
-tree, keeping the place.  ``e`` exports the node under the cursor (on the root,
+tree, keeping the place; ``d`` marks what the last transaction changed, as
+``diff`` tells it (etcd: the revisions it wrote).  ``e`` exports the node under the cursor (on the root,
 the whole store) as ``inspect``/``export`` write it; ``c`` copies it as that
 JSON, ``y`` the bucket and key it was read from as CLI arguments.  ``f``
 (filter) and ``:`` (jump by name) are the containerd and raw views' only.
@@ -18,20 +19,25 @@ import io
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from rich.text import Text
 from textual import on, work
+from textual.widgets import Tree
 
 from boltview.bolt.file import BoltFile
 from boltview.provenance import provenance
 from boltview.render.json import json_text
 from boltview.render.text import escape
+from boltview.stores.changes import store_changes
 from boltview.stores.document import object_json, write_store_export
-from boltview.stores.view import StoreNode, StoreView
+from boltview.stores.view import StoreChange, StoreNode, StoreView
 from boltview.tui.base import store_view_of
 from boltview.tui.exporting import ExportActions
 from boltview.tui.filtering import FilterActions
+from boltview.tui.groups import GroupTableActions
 from boltview.tui.history import Place, cut
 from boltview.tui.live import LiveActions
 from boltview.tui.live import Place as LivePlace
+from boltview.tui.marking import MarkActions
 from boltview.tui.messages import JumpToRaw
 from boltview.tui.navigation import NavigationActions
 from boltview.tui.screens.export import ExportScreen
@@ -43,7 +49,7 @@ from boltview.tui.widgets.store_detail import (
     store_node_parts,
     store_root_parts,
 )
-from boltview.tui.widgets.store_tree import ShowStoreNode, shown
+from boltview.tui.widgets.store_tree import ShowStoreNode, StoreTree, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +64,10 @@ class StorePlace(Place):
 
 
 class StoreActions(
-    NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions
-):
-    """The store view's detail pane, and ``o``, ``v``, ``t``, ``r``, ``e`` in it."""
+    NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions,
+    GroupTableActions, MarkActions,
+):  # fmt: skip
+    """The store view's detail pane, and ``o``, ``v``, ``t``, ``r``, ``e``, ``d`` in it."""
 
     # -- the detail pane -----------------------------------------------------------------
 
@@ -79,6 +86,8 @@ class StoreActions(
             self._find_findings(tree.view, self.db)
             return
         parts, more = store_node_parts(node)
+        for change in tree.changes.get(node.path, []):
+            parts.append(Text(f"last transaction: {escape(change.text)}", style="bold yellow"))
         detail.show_object_view(node, parts, more)
         if node.links:
             self._find_store_links(tree.view, node)
@@ -211,6 +220,50 @@ class StoreActions(
         self.copy_to_clipboard(words)
         self.notify(f"copied: {words}", markup=False)
 
+    # -- what the last transaction changed (d) --------------------------------------------
+
+    def action_toggle_marks(self) -> None:
+        tree = self.store_tree
+        if self.view != "store" or tree is None:
+            super().action_toggle_marks()
+            return
+        if tree.changes:
+            tree.set_changes([])
+            self.notify("changes: hidden")
+            return
+        self.notify("reading what the last transaction changed…")
+        self._read_store_changes(tree, self.base_db)
+
+    @work(thread=True, exclusive=True, group="store-changes")
+    def _read_store_changes(self, tree: StoreTree, db: BoltFile) -> None:
+        try:
+            old = db.with_meta(1 - db.meta.index)
+            with self.db_lock:
+                found = store_changes(old, db) if old.meta.valid else None
+            told = (
+                f"txid {db.txid} since txid {old.txid}" if found is not None
+                else "the previous transaction is not readable as this store"
+            )  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
+            found, told = None, f"changes unreadable: {error}"
+        self.call_from_thread(self._got_store_changes, tree, found, told)
+
+    def _got_store_changes(
+        self, tree: StoreTree, found: tuple[str, list[StoreChange]] | None, told: str
+    ) -> None:
+        if found is None:
+            self.notify(escape(told), severity="warning", markup=False)
+            return
+        _, changes = found
+        tree.set_changes(changes)
+        lines = [escape(change.text) for change in changes[:5]]
+        more = [f"… and {len(changes) - 5} more"] if len(changes) > 5 else []
+        summary = f"{told}: {len(changes)} changes" if changes else f"{told}: no change"
+        self.notify("\n".join([summary, *lines, *more]), markup=False)
+        node = tree.cursor_node
+        if node is not None:
+            tree.post_message(Tree.NodeHighlighted(node))  # type: ignore[misc]
+
     # -- another transaction, a reloaded file ---------------------------------------------
 
     def action_toggle_txn(self) -> None:
@@ -231,6 +284,7 @@ class StoreActions(
                         severity="warning")  # fmt: skip
             return
         self.store_view = view
+        tree.changes = {}  # of the transaction read before
         tree.set_view(view, self.db)
         if self.view == "store":
             tree.focus()

@@ -23,7 +23,7 @@ from textual.widgets.tree import TreeNode
 
 from boltview.bolt.file import BoltFile
 from boltview.render.text import escape
-from boltview.stores.view import WINDOW, StoreNode, StoreView
+from boltview.stores.view import WINDOW, StoreChange, StoreNode, StoreView
 from boltview.tui.live_reads import read_error
 from boltview.tui.widgets.browsing import BrowsingTree, attached
 
@@ -76,12 +76,23 @@ def shown(label: str) -> str:
     return escape(data.decode("utf-8", "backslashreplace"))
 
 
-def node_label(node: StoreNode) -> Text:
-    """A node's line in the tree: label, count, summary, marks; all escaped."""
+#: How ``d`` marks a node the last transaction changed (by StoreChange.op), and one with
+#: changes below it.
+CHANGE_SIGNS = {"added": "+", "put": "~", "changed": "~", "compacted": "~", "removed": "✗",
+                "delete": "✗"}  # fmt: skip
+INSIDE = "·"
+
+
+def node_label(node: StoreNode, change: str | None = None) -> Text:
+    """A node's line in the tree: label, count, summary, marks, and ``d``'s sign for what
+    the last transaction did to it (``change``); all escaped."""
     group = node.kind in ("group", "folder", "range")
     deleted = "deleted" in node.marks or "removed" in node.marks
     style = "bold cyan" if group else ("strike red" if deleted else "")
-    text = Text(shown(node.label) if node.label else '""', style=style)
+    text = Text()
+    if change is not None:
+        text.append(f"{CHANGE_SIGNS.get(change, change)} ", style="bold yellow")
+    text.append(shown(node.label) if node.label else '""', style=style)
     if node.count is not None and group:
         text.append(f" ({node.count})", style="dim")
     if node.summary:
@@ -103,6 +114,8 @@ class StoreTree(BrowsingTree[Any]):
         self.view = view
         self.db = db  # the file the view reads (for what a failed read means)
         self.db_lock = lock  # the app's: one read of the file at a time
+        #: What ``d`` marks: the last transaction's changes by path (empty: not shown).
+        self.changes: dict[tuple[str, ...], list[StoreChange]] = {}
         self.guide_depth = 2
         self.auto_expand = False
         self.generation = 0
@@ -237,7 +250,8 @@ class StoreTree(BrowsingTree[Any]):
             more, result = len(result) > WINDOW, result[:WINDOW]
         first_new = None
         for shown in result:
-            added = node.add(node_label(shown), StoreItem(shown), allow_expand=shown.has_children)
+            label = node_label(shown, self.change_at(shown.path))
+            added = node.add(label, StoreItem(shown), allow_expand=shown.has_children)
             first_new = first_new or added
         if more:
             text = Text("▼ more (enter)", style="italic yellow")
@@ -246,12 +260,38 @@ class StoreTree(BrowsingTree[Any]):
             node.add_leaf(Text("(none)", style="italic dim"), StoreNote("none"))
         if start == 0 and not more and isinstance(item, StoreItem) and item.node.count is None:
             item.node = replace(item.node, count=len(result))  # now known: in the label
-            node.set_label(node_label(item.node))
+            node.set_label(node_label(item.node, self.change_at(item.node.path)))
         self._tree_lines  # noqa: B018 - the lines again, so that cursor lines are current
         if was_more and first_new is not None:
             self.move_cursor(first_new)
         elif cursor is not None and attached(cursor) and cursor.line >= 0:
             self.move_cursor(cursor)
+
+    # -- what the last transaction changed (d) -------------------------------------------
+
+    def change_at(self, path: tuple[str, ...]) -> str | None:
+        """The op of a change of the node at ``path``; INSIDE for one with changes below."""
+        found = self.changes.get(path)
+        if found:
+            return found[-1].op
+        if path and any(other[: len(path)] == path for other in self.changes):
+            return INSIDE
+        return None
+
+    def set_changes(self, changes: list[StoreChange]) -> None:
+        """Mark these changes (none: unmark), on every node read so far."""
+        self.changes = {}
+        for change in changes:
+            self.changes.setdefault(change.path, []).append(change)
+
+        def relabel(node: TreeNode[Any]) -> None:
+            for below in node.children:
+                if isinstance(below.data, StoreItem):
+                    path = below.data.node.path
+                    below.set_label(node_label(below.data.node, self.change_at(path)))
+                    relabel(below)
+
+        relabel(self.root)
 
     # -- going to a node ---------------------------------------------------------------
 
