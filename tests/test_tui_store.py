@@ -283,3 +283,30 @@ async def test_d_marks_what_the_last_transaction_wrote() -> None:
         await pilot.press("d")
         await settle(pilot)
         assert str(node.label).startswith("put") and not tree.changes
+
+
+@pilot_test
+async def test_f_filters_the_open_node_and_esc_restores() -> None:
+    app = app_for(AFTER)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.query_one(StoreTree)
+        bulk = await open_path(app, pilot, ("keys", "/", "bulk/"))
+        bulk.expand()
+        await settle(pilot)
+        everything = [c.data.node.label for c in bulk.children if isinstance(c.data, StoreItem)]
+        assert len(everything) == 200  # a window, and a "more"
+        tree.move_cursor(bulk.children[0])
+        await settle(pilot)
+        await pilot.press("f")
+        box = app.query_one("#filter", Input)
+        assert app.focused is box and "bulk/" in box.border_title
+        box.value = "/bulk/2"  # names are whole keys
+        await settle(pilot)
+        matched = [c.data.node.label for c in bulk.children if isinstance(c.data, StoreItem)]
+        assert matched == [f"{n:03d}" for n in range(200, 241)]
+        assert box.border_subtitle.startswith("41 of 240")
+        await pilot.press("escape")
+        await settle(pilot)
+        again = [c.data.node.label for c in bulk.children if isinstance(c.data, StoreItem)]
+        assert again == everything and tree.filter_of(bulk) is None

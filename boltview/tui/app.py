@@ -137,7 +137,7 @@ class BoltviewApp(
         detail.byteorder = "little" if self.db.order == "<" else "big"
         self.refresh_header()
         self.watch_file()
-        self.shown_tree.focus()
+        self.current_tree.focus()
         if self.view == "raw":
             self.raw_tree.move_cursor(self.raw_tree.root)
 

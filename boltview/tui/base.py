@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.widgets import ContentSwitcher, Tree
@@ -96,14 +96,13 @@ class AppBase(App[None]):
         return found.first(StoreTree) if found else None
 
     @property
-    def shown_tree(self) -> Tree[Any]:
+    def current_tree(self) -> RawTree | ContainerdTree | StoreTree:
         """The tree on screen, whichever view it is."""
-        tree = self.store_tree if self.view == "store" else None
-        return tree if tree is not None else self.current_tree
-
-    @property
-    def current_tree(self) -> RawTree | ContainerdTree:
-        tree = self.containerd_tree if self.view == "containerd" else None
+        tree: RawTree | ContainerdTree | StoreTree | None = None
+        if self.view == "containerd":
+            tree = self.containerd_tree
+        elif self.view == "store":
+            tree = self.store_tree
         return tree if tree is not None else self.raw_tree
 
     @property
@@ -129,7 +128,7 @@ class AppBase(App[None]):
         self.view = view
         self.query_one(ContentSwitcher).current = view
         self.refresh_header()
-        tree = self.shown_tree
+        tree = self.current_tree
         tree.focus()
         node = tree.cursor_node
         if node is not None:

@@ -5,12 +5,13 @@ For a file whose store has a view (etcd, podman, docker's stores ...), the
 store view is the default one: ``v`` switches to the raw buckets and back,
 ``o`` on a node opens the bucket and key it was read from (and, in the raw
 view, comes back), Enter on a link in the detail pane goes to its target,
+``f`` filters the open node under the cursor by name (as in the other views),
 ``t`` reads the other transaction and ``r`` a reloaded file into the same
 tree, keeping the place; ``d`` marks what the last transaction changed, as
 ``diff`` tells it (etcd: the revisions it wrote).  ``e`` exports the node under the cursor (on the root,
 the whole store) as ``inspect``/``export`` write it; ``c`` copies it as that
-JSON, ``y`` the bucket and key it was read from as CLI arguments.  ``f``
-(filter) and ``:`` (jump by name) are the containerd and raw views' only.
+JSON, ``y`` the bucket and key it was read from as CLI arguments.  ``:`` (jump
+by name) is the containerd view's only.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from boltview.tui.widgets.store_detail import (
     store_node_parts,
     store_root_parts,
 )
-from boltview.tui.widgets.store_tree import ShowStoreNode, StoreTree, shown
+from boltview.tui.widgets.store_tree import ShowStoreNode, StoreItem, StoreTree, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +187,12 @@ class StoreActions(
         self.show_place()
 
     def action_filter(self) -> None:
-        if self.view == "store":
-            self.notify("the filter is for the containerd and raw views: v for the raw view",
-                        severity="warning")  # fmt: skip
-            return
         super().action_filter()
+        box, tree = self.filter_box, self.store_tree
+        node = tree.filter_scope(tree.cursor_node) if tree is not None else None
+        item = node.data if node is not None else None
+        if self.view == "store" and box.has_class("shown") and isinstance(item, StoreItem):
+            box.border_title = f"filter {shown(item.node.title)}"
 
     def action_jump(self) -> None:
         if self.view == "store":

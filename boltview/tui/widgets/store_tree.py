@@ -10,7 +10,7 @@ opens the way to a node by its path (a link's target) and puts the cursor on it.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,12 +20,15 @@ from textual import on, work
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+from textual.worker import get_current_worker
 
 from boltview.bolt.file import BoltFile
 from boltview.render.text import escape
 from boltview.stores.view import WINDOW, StoreChange, StoreNode, StoreView
 from boltview.tui.live_reads import read_error
 from boltview.tui.widgets.browsing import BrowsingTree, attached
+from boltview.tui.widgets.keyfilter import FilterCounted, Filtered, filter_label, scan
+from boltview.tui.widgets.treestate import TreeState
 
 #: How many windows ``reveal`` reads at most to find a node among its siblings.
 REVEAL_WINDOWS = 50
@@ -33,11 +36,13 @@ REVEAL_WINDOWS = 50
 
 @dataclass
 class StoreItem:
-    """A node of the view, and whether its children are read."""
+    """A node of the view, whether its children are read, and the filter on them."""
 
     node: StoreNode
     loaded: bool = False
     loading: bool = False
+    filter: str | None = None
+    found: Filtered[StoreNode] | None = None
 
 
 @dataclass
@@ -241,7 +246,9 @@ class StoreTree(BrowsingTree[Any]):
             cursor is not None and isinstance(cursor.data, MoreNodes) and cursor.parent is node
         )
         for child in list(node.children):
-            if isinstance(child.data, StoreNote | MoreNodes):
+            if isinstance(child.data, MoreNodes) or (
+                isinstance(child.data, StoreNote) and not child.data.message.startswith("filter ")
+            ):
                 child.remove()
         if isinstance(result, str):
             node.add_leaf(Text("⚠ " + escape(result), style="bold red"), StoreNote(result, True))
@@ -258,14 +265,100 @@ class StoreTree(BrowsingTree[Any]):
             node.add_leaf(text, MoreNodes(start + len(result)))
         if start == 0 and not result:
             node.add_leaf(Text("(none)", style="italic dim"), StoreNote("none"))
-        if start == 0 and not more and isinstance(item, StoreItem) and item.node.count is None:
+        whole = start == 0 and not more
+        if whole and isinstance(item, StoreItem) and item.node.count is None and not item.filter:
             item.node = replace(item.node, count=len(result))  # now known: in the label
-            node.set_label(node_label(item.node, self.change_at(item.node.path)))
+            node.set_label(self._label(item))
         self._tree_lines  # noqa: B018 - the lines again, so that cursor lines are current
         if was_more and first_new is not None:
             self.move_cursor(first_new)
         elif cursor is not None and attached(cursor) and cursor.line >= 0:
             self.move_cursor(cursor)
+
+    # -- the live filter (f; see tui/filtering) -------------------------------------------
+
+    def filter_scope(self, node: TreeNode[Any] | None) -> TreeNode[Any] | None:
+        """The node ``f`` filters: ``node`` when it is open, else the node it is in."""
+        while node is not None and not (
+            isinstance(node.data, StoreItem) and node.allow_expand and node.is_expanded
+        ):
+            node = node.parent
+        return node
+
+    def filter_of(self, node: TreeNode[Any]) -> str | None:
+        return node.data.filter if isinstance(node.data, StoreItem) else None
+
+    def set_filter(
+        self, node: TreeNode[Any], query: str | None, place: TreeState | None = None
+    ) -> None:
+        """Show only ``node``'s children whose name contains ``query`` (None: all of them),
+        and put the tree back in ``place`` as far as it is shown."""
+        item = node.data
+        assert isinstance(item, StoreItem)
+        item.filter, item.found = query or None, None
+        node.set_label(self._label(item))
+        if item.filter is None:
+            node.remove_children()
+            item.loaded, item.loading = False, True
+            node.add_leaf(Text("loading…", style="italic dim"), StoreNote("loading"))
+            self._load(node, 0, self.generation)
+        else:
+            self._filter(node, item.filter, self.generation)
+        if place is not None:
+            self.restore_state(place)
+        node.expand()
+
+    def _label(self, item: StoreItem) -> Text:
+        label = node_label(item.node, self.change_at(item.node.path))
+        return filter_label(label, item.filter, item.found)
+
+    @work(thread=True, exclusive=True, group="store-filter")
+    def _filter(self, node: TreeNode[Any], query: str, generation: int) -> None:
+        worker = get_current_worker()
+        item = node.data
+        assert isinstance(item, StoreItem)
+        owner = item.node
+
+        def children() -> Iterator[StoreNode]:
+            start = 0
+            while not worker.is_cancelled:
+                with self.db_lock:
+                    window = self.view.children(owner, start, WINDOW)
+                yield from window
+                if len(window) < WINDOW:
+                    return
+                start += len(window)
+
+        def name(found: StoreNode) -> bytes:
+            return found.title.encode("utf-8", "surrogateescape")
+
+        try:
+            found = scan(children(), name, query, lambda: worker.is_cancelled)
+        except Exception as error:  # noqa: BLE001 - a hostile file must not end the app
+            found = Filtered(query, error=read_error(self, self.db, error))
+        if found is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._show_filtered, node, found, generation)
+
+    def _show_filtered(
+        self, node: TreeNode[Any], found: Filtered[StoreNode], generation: int
+    ) -> None:
+        item = node.data
+        if generation != self.generation or not attached(node) or not isinstance(item, StoreItem):
+            return
+        if item.filter != found.query:
+            return  # typed on since
+        item.found, item.loaded, item.loading = found, True, False
+        node.remove_children()
+        if found.error is not None:
+            node.add_leaf(Text("⚠ " + escape(found.error), style="bold red"),
+                          StoreNote(found.error, True))  # fmt: skip
+        else:
+            note = found.note("object")
+            node.add_leaf(note, StoreNote(note.plain))
+            self.fill(node, 0, found.shown, more=False)
+        node.set_label(self._label(item))
+        self.post_message(FilterCounted(found.query, found.counts()))
+        self.restore_progress(node)
 
     # -- what the last transaction changed (d) -------------------------------------------
 
@@ -287,8 +380,7 @@ class StoreTree(BrowsingTree[Any]):
         def relabel(node: TreeNode[Any]) -> None:
             for below in node.children:
                 if isinstance(below.data, StoreItem):
-                    path = below.data.node.path
-                    below.set_label(node_label(below.data.node, self.change_at(path)))
+                    below.set_label(self._label(below.data))
                     relabel(below)
 
         relabel(self.root)
