@@ -24,6 +24,7 @@ from boltview.stores.etcd_keys import key_path, key_segments
 from boltview.stores.etcd_view import EtcdView
 from boltview.stores.registry import view_of
 from boltview.stores.view import WINDOW, StoreNode
+from tests import corrupt
 from tests.conftest import ROOT, run_boltview
 
 ETCD = ROOT / "fixtures" / "etcd"
@@ -199,6 +200,28 @@ def test_snapshot_trailer_verdict(tmp_path: Path) -> None:
         node = next(node for node in view.top() if node.label == "snapshot")
         assert node.fields["ok"] is False and node.marks == ("inconsistent",)
         assert any("sha256" in finding for finding in view.findings())
+
+
+def test_a_damaged_key_page_is_said_and_the_rest_exported(tmp_path: Path) -> None:
+    """A leaf of the key bucket whose header claims more elements than the page holds: the
+    keys and the leases (which need them) are one problem object each; members and auth
+    are still exported, and the export says what it left out (exit 1)."""
+    data = bytearray(AFTER.read_bytes())
+    with reading(str(AFTER)) as db:
+        leaf = next(page.pgid for page, _ in db.bucket(b"key").pages() if page.is_leaf)
+    page = corrupt.read_elements(bytes(data), leaf, leaf=True)
+    page.header.count = 0xFFFF
+    size = corrupt.page_size_of(bytes(data))
+    header = corrupt.layout("<").page_header.build(page.header)
+    data[leaf * size : leaf * size + len(header)] = header
+    damaged = corrupt.damaged_copy(AFTER, tmp_path / "db", data)
+    done = run_boltview("export", damaged)
+    assert done.returncode == 1
+    document = json.loads(done.stdout)
+    kinds = {tuple(obj["path"]): obj["kind"] for obj in document["objects"]}
+    assert kinds[("keys",)] == "problem" and kinds[("leases",)] == "problem"
+    assert "member" in kinds.values() and kinds[("meta",)] == "meta"
+    assert f"page {leaf}" in done.stderr and document["findings"]
 
 
 # -- diff ------------------------------------------------------------------------------------

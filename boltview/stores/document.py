@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from boltview.bolt.file import BoltFile
+from boltview.errors import BoltviewError
 from boltview.provenance import provenance
 from boltview.render.json import bytes_field, json_text, path_field
 from boltview.stores.view import StoreNode, StoreView
@@ -62,14 +63,39 @@ def store_header(view: StoreView) -> dict[str, str]:
     return {"kind": store.kind, "program": store.program, "what": store.what}
 
 
+def readable_objects(view: StoreView, stopped: list[str]) -> Iterator[StoreNode]:
+    """The view's objects as far as they can be read: a read that fails (a damaged page)
+    ends them, and says so in ``stopped``, so that the document is still whole."""
+    objects = view.objects()
+    while True:
+        try:
+            node = next(objects)
+        except StopIteration:
+            return
+        except BoltviewError as error:
+            stopped.append(f"objects left out from here on: {error}")
+            return
+        yield node
+
+
+def findings_of(view: StoreView, stopped: list[str]) -> list[str]:
+    try:
+        return stopped + view.findings()
+    except BoltviewError as error:
+        return [*stopped, f"findings unreadable: {error}"]
+
+
 def store_document(
     view: StoreView, db: BoltFile, include_secrets: bool = False, read_at: datetime | None = None
 ) -> dict[str, Any]:
     """The whole store as one document (what ``export --indent`` writes)."""
+    stopped: list[str] = []
+    objects = [object_json(node, db.txid, include_secrets)
+               for node in readable_objects(view, stopped)]  # fmt: skip
     return {
         "store": store_header(view),
-        "objects": [object_json(node, db.txid, include_secrets) for node in view.objects()],
-        "findings": view.findings(),
+        "objects": objects,
+        "findings": findings_of(view, stopped),
         "provenance": provenance(db, read_at),
     }
 
@@ -84,12 +110,12 @@ def write_store_export(
         out.write(json_text(document, indent=indent) + "\n")
         return list(document["findings"])
     out.write('{"store": ' + json_text(store_header(view), indent=None) + ',\n"objects": [')
-    first = True
-    for node in view.objects():
+    first, stopped = True, list[str]()
+    for node in readable_objects(view, stopped):
         out.write(("\n" if first else ",\n") + json_text(object_json(node, db.txid, include_secrets),
                                                          indent=None))  # fmt: skip
         first = False
-    findings = view.findings()
+    findings = findings_of(view, stopped)
     out.write('\n],\n"findings": ' + json_text(findings, indent=None))
     out.write(',\n"provenance": ' + json_text(provenance(db), indent=None) + "}\n")
     return findings

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cached_property, lru_cache
 
 from boltview.bolt.bucket import Bucket
@@ -76,12 +76,15 @@ class EtcdView:
     def __init__(self, db: BoltFile) -> None:
         self.db = db
         self.etcd = EtcdStore(db)
+        self.span_problem = ""  # why the revisions' first or last could not be read
 
     # -- the tree --------------------------------------------------------------------
 
     def top(self) -> list[StoreNode]:
         first, last = self._revision_span
         span = "no revisions" if first is None else f"revisions {first} to {last}"
+        if self.span_problem:
+            span = f"unreadable: {self.span_problem}"
         nodes = [
             StoreNode((KEYS,), "group", "the key space by /", has_children=True),
             StoreNode((REVISIONS,), "group", span, has_children=first is not None),
@@ -135,19 +138,28 @@ class EtcdView:
 
     def objects(self, skip: Collection[str] = ()) -> Iterator[StoreNode]:
         """Every object; those of the top groups in ``skip`` left out (diff leaves the keys
-        to ``changes_since``)."""
-        yield self._meta_node()
+        to ``changes_since``).  A group that cannot be read (a damaged page) is one
+        ``problem`` object saying why, and the others follow."""
+        yield from self._guarded(META, lambda: [self._meta_node()])
         snapshot = self._snapshot_node()
         if snapshot is not None:
             yield snapshot
         if KEYS not in skip:
-            for key in self.etcd.sorted_keys:
-                yield self._key_node(key, with_history=True)
-        yield from self._leases
-        yield from self._members
-        yield from self._alarms
-        yield from self._users
-        yield from self._roles
+            yield from self._guarded(KEYS, lambda: (
+                self._key_node(key, with_history=True) for key in self.etcd.sorted_keys
+            ))  # fmt: skip
+        yield from self._guarded(LEASES, lambda: self._leases)
+        yield from self._guarded(MEMBERS, lambda: self._members)
+        yield from self._guarded(ALARMS, lambda: self._alarms)
+        yield from self._guarded(AUTH, lambda: self._users + self._roles)
+
+    @staticmethod
+    def _guarded(group: str, read: Callable[[], Iterable[StoreNode]]) -> Iterator[StoreNode]:
+        try:
+            yield from read()
+        except BoltviewError as error:
+            yield StoreNode((group,), "problem", f"{group} unreadable: {error}",
+                            marks=("unreadable",))  # fmt: skip
 
     def findings(self) -> list[str]:
         found = []
@@ -312,17 +324,17 @@ class EtcdView:
 
     @cached_property
     def _revision_span(self) -> tuple[int | None, int | None]:
-        """The first and last revision's main in the file: two cheap seeks."""
+        """The first and last revision's main in the file: two cheap seeks (None, None when
+        there is none, or one cannot be read: ``span_problem`` says why)."""
         bucket = self._key_bucket
-        if bucket is None:
-            return None, None
-        first = next(iter(bucket.entries()), None)
-        last = next(iter(bucket.entries_reversed()), None)
-        if first is None or last is None:
-            return None, None
         try:
+            first = next(iter(bucket.entries()), None) if bucket is not None else None
+            last = next(iter(bucket.entries_reversed()), None) if bucket is not None else None
+            if first is None or last is None:
+                return None, None
             return parse_revision(first.key)[0].main, parse_revision(last.key)[0].main
-        except BoltviewError:
+        except BoltviewError as error:
+            self.span_problem = str(error)
             return None, None
 
     @property
