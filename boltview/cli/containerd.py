@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-from rich.text import Text
 
 from boltview.cli.options import (
     EXIT_PROBLEMS,
@@ -40,6 +39,13 @@ from boltview.cli.options import (
     options,
     print_json,
     snapshotter_db_option,
+)
+from boltview.cli.outline import render_outline
+from boltview.cli.store_export import (
+    export_store,
+    include_secrets_option,
+    inspect_store,
+    store_file,
 )
 from boltview.containerd import commands, companions, listing
 from boltview.containerd.export import object_json, relations_json
@@ -67,7 +73,6 @@ from boltview.containerd.reader import (
     iter_namespaces,
 )
 from boltview.containerd.relations import checked_snapshot
-from boltview.render.outline import outline
 from boltview.render.text import escape, show_path
 
 KIND_WORDS = {
@@ -302,17 +307,24 @@ def _listing(
 @content_root_option
 @file_options
 @json_option
+@include_secrets_option
 def inspect_command(
     path: str, kind: str, id: str, namespace: str | None, snapshotter: str | None,
     now: str | None, content_root: str | None, meta: int | None, snapshot: bool,
-    snapshotter_dbs: tuple[str, ...], as_json: bool,
+    snapshotter_dbs: tuple[str, ...], as_json: bool, include_secrets: bool,
 ) -> None:  # fmt: skip
     """One object fully decoded, with its relations and why it is (not) garbage collected.
 
     KIND is container, image, snapshot, content, ingest, lease, sandbox, pod or
     namespace (or a plural, or ctr's short forms).  Without -n, the namespace
-    that has ID is used.  inspect KIND FILE ID works too.
+    that has ID is used.  inspect KIND FILE ID works too.  For another store
+    (etcd, podman, docker ...) KIND is the object's kind in its words (key,
+    lease, user, container ...) and ID its name or path.
     """
+    other_store = store_file(path, kind)
+    if other_store is not None:
+        inspect_store(other_store, (path, kind), id, meta, snapshot, as_json, include_secrets)
+        return
     path, kind = file_and_kind(path, kind)
     moment = _now(now)
     with open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
@@ -358,25 +370,6 @@ def _find(
     )  # fmt: skip
 
 
-def render_outline(title: str, document: dict[str, Any]) -> Text:
-    """The inspected object as a YAML-like outline under its title, keys in colour.
-
-    Top-level sections that nest (labels, spec, relations ...) are set apart by
-    a blank line; every key and string is escaped by the outline.
-    """
-    text = Text(escape(title), style="bold", overflow="fold", end="\n")
-    for line in outline(document):
-        if not line.prefix and line.value is None:
-            text.append("\n")
-        text.append("\n" + line.prefix)
-        if line.key is not None:
-            text.append(line.key, style="bold cyan")
-            text.append(":" if line.value is None else ": ")
-        if line.value is not None:
-            text.append(line.value)
-    return text
-
-
 # -- export ------------------------------------------------------------------------------------
 
 
@@ -387,9 +380,10 @@ def render_outline(title: str, document: dict[str, Any]) -> Text:
 @click.option("--indent", type=click.IntRange(0, 8), default=None,
               help="Indent the JSON (default: compact, one line).")  # fmt: skip
 @file_options
+@include_secrets_option
 def export_command(
     path: str, output: str | None, namespace: str | None, indent: int | None, meta: int | None,
-    snapshot: bool, snapshotter_dbs: tuple[str, ...],
+    snapshot: bool, snapshotter_dbs: tuple[str, ...], include_secrets: bool,
 ) -> None:  # fmt: skip
     """The whole model as one JSON document, with its provenance.
 
@@ -404,8 +398,12 @@ def export_command(
     the file is hashed while the objects are written.
 
     OUT is written under a temporary name beside it and renamed when the
-    document is whole: a failed export leaves OUT as it was.
+    document is whole: a failed export leaves OUT as it was.  Another store
+    (etcd, podman, docker ...) is written as its objects: see boltview.stores.document.
     """
+    if store_file(path) is not None:
+        export_store(path, output, indent, meta, snapshot, include_secrets)
+        return
     path = node_file(path)
     if output is not None and os.path.exists(output):
         if os.path.samefile(output, path):

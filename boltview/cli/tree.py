@@ -89,10 +89,13 @@ def diff_command(
     """Changes from PATH to OTHER, or from PATH's previous transaction to its current one.
 
     Bucket by bucket: keys added, removed and changed; for containerd metadata
-    also a summary in containerd's terms ("container web-12 deleted").
+    also a summary in containerd's terms ("container web-12 deleted"), and for
+    another store boltview decodes in its own ("etcd PUT /registry/pods/default/x
+    @rev 1234", "podman container web removed").
     """
     from boltview.bolt.diff import diff
     from boltview.containerd.changes import summarize
+    from boltview.stores.changes import store_changes
 
     with ExitStack() as stack:
         new = stack.enter_context(open_db(other or path, None, snapshot))
@@ -108,6 +111,8 @@ def diff_command(
             labels = (f"{path} txid {old.txid}", f"{other} txid {new.txid}")
         changes = list(diff(old.root, new.root, same_file=other is None))
         events = [] if raw_only else summarize(changes, old, new)
+        # Another store with a view (etcd, podman ...): its changes in its own words.
+        program, stored = (store_changes(old, new) if changes and not raw_only else None) or ("", [])
     if as_json:
         print_json(
             {
@@ -115,6 +120,7 @@ def diff_command(
                 "new": labels[1],
                 "changes": [change_json(c) for c in changes],
                 "containerd": [e.to_json() for e in events],
+                "store": {"program": program, "changes": [c.to_json() for c in stored]},
             }
         )
         return
@@ -127,6 +133,11 @@ def diff_command(
         click.echo("\ncontainerd:")
         for event in events:
             click.echo(escape(f"  {event}"))
+        click.echo("\nraw:")
+    if stored:
+        click.echo("\n" + escape(f"{program}:"))
+        for told in stored:
+            click.echo(escape(f"  {told}"))
         click.echo("\nraw:")
     for change in changes:
         click.echo(escape(change_line(change)))

@@ -8,12 +8,14 @@ from boltview.bolt.file import BoltFile
 from boltview.stores.blobinfo import BlobInfoView
 from boltview.stores.buildkit import BuildkitCacheView, BuildkitMetadataView
 from boltview.stores.docker import LibnetworkView, VolumesView
+from boltview.stores.etcd_view import EtcdView
 from boltview.stores.podman import PodmanView
 from boltview.stores.recognize import (
     BLOB_INFO_CACHE,
     BUILDKIT_CACHE,
     BUILDKIT_METADATA,
     DOCKER_VOLUMES,
+    ETCD,
     LIBNETWORK,
     PODMAN,
     Store,
@@ -23,6 +25,7 @@ from boltview.stores.view import StoreView
 
 #: Store kind -> how to read such a file as a view.
 VIEWS: dict[str, Callable[[BoltFile], StoreView]] = {
+    ETCD.kind: EtcdView,
     PODMAN.kind: PodmanView,
     DOCKER_VOLUMES.kind: VolumesView,
     LIBNETWORK.kind: LibnetworkView,

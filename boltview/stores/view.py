@@ -48,10 +48,40 @@ class StoreNode:
     links: tuple[Link, ...] = ()
     source: tuple[bytes, ...] = ()  # the bucket path and key it was decoded from
     marks: tuple[str, ...] = ()  # "deleted", "tombstone", "inconsistent", "encrypted"
+    name: str = ""  # what people call it when the label is not all of it (an etcd key)
+    # Fields the browser shows but exports leave out unless asked (password hashes).
+    secrets: dict[str, JsonValue] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         return self.path[-1] if self.path else ""
+
+    @property
+    def title(self) -> str:
+        """The name to say: ``name``, else the label."""
+        return self.name or self.label
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """One change between two transactions (or files), in the store's words.
+
+    ``op`` is ``added``, ``removed`` or ``changed`` for an object, or the store's
+    own event (etcd's ``put``, ``delete``, ``compacted``); ``path`` is the
+    object's; ``text`` the line people read ("podman container web removed").
+    """
+
+    op: str
+    path: tuple[str, ...]
+    text: str
+    fields: tuple[str, ...] = ()  # the fields that changed
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"op": self.op, "path": list(self.path), "text": self.text,
+                "fields": list(self.fields)}  # fmt: skip
 
 
 class StoreView(Protocol):
@@ -78,3 +108,11 @@ class StoreView(Protocol):
     def findings(self) -> list[str]:
         """What is inconsistent in the store's own terms (a name no id has ...)."""
         ...
+
+
+# A view may also have:
+# - ``changes_since(old_view) -> list[StoreChange]``, its own account of what happened
+#   between two transactions (etcd: the revisions written since); without it, ``diff``
+#   compares ``objects()`` path by path (see boltview.stores.changes);
+# - ``path_of(source) -> tuple[str, ...] | None``, the node read from a raw bucket path and
+#   key (a StoreNode's ``source``): the browser's way back from the raw view (``v``, ``o``).

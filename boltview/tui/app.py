@@ -1,10 +1,11 @@
 """The browser application and its factory, :func:`make_app`.
 
 ``make_app(db)`` builds the app for an opened :class:`~boltview.bolt.file.BoltFile`;
-the CLI runs it and the tests drive it with Pilot.  Two trees share one detail
+the CLI runs it and the tests drive it with Pilot.  The trees share one detail
 pane: the containerd view (namespaces and their objects, default for a
-containerd metadata database) and the raw view (buckets, keys and values, the
-default for any other bolt file).  Everything is read lazily: the trees and
+containerd metadata database), the store view (any other store boltview
+decodes: etcd, podman ...; see :mod:`~boltview.tui.store_actions`) and the raw
+view (buckets, keys and values, the default for any other bolt file).  Everything is read lazily: the trees and
 the relations in workers; the detail pane reads the one key or bucket header
 under the cursor at once, on the event loop, which is one short lookup.
 
@@ -41,6 +42,7 @@ from boltview.tui.messages import JumpToObject, JumpToRaw, ShowError, ShowObject
 from boltview.tui.model import describe
 from boltview.tui.navigation import NavigationActions
 from boltview.tui.screens.help import HelpScreen
+from boltview.tui.store_actions import StoreActions
 from boltview.tui.transactions import TransactionActions
 from boltview.tui.widgets.breadcrumb import Breadcrumb
 from boltview.tui.widgets.containerd_tree import ContainerdTree
@@ -48,10 +50,12 @@ from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.footer import KeyFooter
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
+from boltview.tui.widgets.store_detail import StoreRef
+from boltview.tui.widgets.store_tree import StoreTree
 
 
 class BoltviewApp(
-    NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions,
+    StoreActions, NavigationActions, TransactionActions, FilterActions, ExportActions, LiveActions,
     GroupTableActions, MarkActions,
 ):
     """Browse one bolt file, read-only."""
@@ -117,6 +121,8 @@ class BoltviewApp(
             with ContentSwitcher(initial=self.view, id="trees"):
                 if self.model is not None:
                     yield ContainerdTree(self.model, self.clock, id="containerd")
+                if self.store_view is not None:
+                    yield StoreTree(self.store_view, self.db, self.db_lock, id="store")
                 yield RawTree(self.db, self.db_lock, id="raw")
             yield DetailPane(self.clock, self.local_tz, id="detail")
         yield Input(
@@ -213,6 +219,11 @@ class BoltviewApp(
 
     @on(JumpToObject)
     def jump_to_object(self, message: JumpToObject) -> None:
+        store_tree = self.store_tree
+        if isinstance(message.ref, StoreRef) and store_tree is not None:
+            self.set_view("store")
+            store_tree.reveal(message.ref.path)
+            return
         if self.model is None or self.containerd_tree is None:
             return
         self.set_view("containerd")
@@ -238,7 +249,7 @@ def make_app(
 
     ``clock`` gives "now" for ages (tests fix it), ``local_tz`` the zone times
     are shown in besides UTC (default: the system's), ``view`` the first view
-    ("containerd" or "raw"; default: containerd for a containerd metadata
-    database, else raw).
+    ("containerd", "store" or "raw"; default: containerd for a containerd
+    metadata database, store for a file whose store has a view, else raw).
     """
     return BoltviewApp(db, clock=clock, local_tz=local_tz, view=view)

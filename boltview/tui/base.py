@@ -1,5 +1,9 @@
 """What every part of the browser shares: the file, the model, the view, the widgets.
 
+A containerd metadata database has its model (the containerd view); any other
+store boltview decodes (etcd, podman ...) its :class:`~boltview.stores.view.StoreView`
+(the store view, ``store_view``); every file has the raw view.
+
 :class:`AppBase` holds the state; the actions live in mixins that subclass it
 (:mod:`~boltview.tui.navigation`, :mod:`~boltview.tui.transactions`,
 :mod:`~boltview.tui.filtering`, :mod:`~boltview.tui.exporting`), each with its
@@ -17,12 +21,15 @@ from textual.app import App
 from textual.widgets import ContentSwitcher, Tree
 
 from boltview.bolt.file import BoltFile
+from boltview.stores.registry import view_of
+from boltview.stores.view import StoreView
 from boltview.tui.model import ContainerdModel, detect
 from boltview.tui.screens.search import SearchResult
 from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
+from boltview.tui.widgets.store_tree import StoreTree
 from boltview.tui.widgets.treestate import TreeState
 
 if TYPE_CHECKING:
@@ -55,9 +62,16 @@ class AppBase(App[None]):
         self.model: ContainerdModel | None = (
             ContainerdModel(db, self.db_lock) if self.kind == "containerd-metadata" else None
         )
+        # Any other store boltview decodes (etcd, podman ...) has its own view.
+        self.store_view: StoreView | None = None if self.model is not None else store_view_of(db)
+        if self.store_view is not None:
+            self.kind = self.store_view.store.kind
         if view is None:
             view = "containerd" if self.model is not None else "raw"
-        if view == "containerd" and self.model is None:
+            view = "store" if self.store_view is not None else view
+        if (view == "containerd" and self.model is None) or (
+            view == "store" and self.store_view is None
+        ):
             view = "raw"
         self.view = view
         self.search_result: SearchResult | None = None
@@ -77,8 +91,18 @@ class AppBase(App[None]):
         return found.first(ContainerdTree) if found else None
 
     @property
-    def current_tree(self) -> RawTree | ContainerdTree:
-        tree = self.containerd_tree if self.view == "containerd" else None
+    def store_tree(self) -> StoreTree | None:
+        found = self.query("#store")
+        return found.first(StoreTree) if found else None
+
+    @property
+    def current_tree(self) -> RawTree | ContainerdTree | StoreTree:
+        """The tree on screen, whichever view it is."""
+        tree: RawTree | ContainerdTree | StoreTree | None = None
+        if self.view == "containerd":
+            tree = self.containerd_tree
+        elif self.view == "store":
+            tree = self.store_tree
         return tree if tree is not None else self.raw_tree
 
     @property
@@ -98,6 +122,9 @@ class AppBase(App[None]):
         if view == "containerd" and self.containerd_tree is None:
             self.notify("not a containerd metadata database: only the raw view", severity="warning")
             return
+        if view == "store" and self.store_tree is None:
+            self.notify("no store view for this file: only the raw view", severity="warning")
+            return
         self.view = view
         self.query_one(ContentSwitcher).current = view
         self.refresh_header()
@@ -107,3 +134,11 @@ class AppBase(App[None]):
         if node is not None:
             # Show what the cursor is on in this view.
             tree.post_message(Tree.NodeHighlighted(node))  # type: ignore[misc]
+
+
+def store_view_of(db: BoltFile) -> StoreView | None:
+    """``db``'s store view, or None (no view knows its store, or it cannot be read as one)."""
+    try:
+        return view_of(db)
+    except Exception:  # noqa: BLE001 - a corrupt file still opens, in the raw view
+        return None
