@@ -9,6 +9,7 @@ one here.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,22 @@ from tests.conftest import ROOT, run_boltview
 from tests.test_tui import SIZE, app_for, detail_text, pilot_test, settle
 
 ETCD = ROOT / "fixtures" / "etcd"
+EXPECTED = ETCD / "expected"
+
+
+def recorded_mod_revision(key: bytes) -> int:
+    """The key's mod_revision as etcdctl answered ``get --prefix "" -w json``."""
+    answer = json.loads((EXPECTED / "get-all.json").read_text())
+    return next(int(kv["mod_revision"]) for kv in answer["kvs"] if base64.b64decode(kv["key"]) == key)
+
+
+def recorded_lease_of(key: bytes) -> str:
+    """The hex id of the lease etcdctl's ``lease timetolive --keys`` lists ``key`` under."""
+    for answer in sorted(EXPECTED.glob("lease-*.json")):
+        lease = json.loads(answer.read_text())
+        if "keys" in lease and key in {base64.b64decode(k) for k in lease["keys"]}:
+            return f"{lease['id']:x}"
+    raise AssertionError(f"no recorded lease holds {key!r}")
 AFTER = ROOT / "fixtures" / "storeview" / "etcd-after.db"
 
 
@@ -82,7 +99,8 @@ async def test_a_kubernetes_object_decoded_in_the_detail_pane() -> None:
         text = detail_text(app)
         assert "key /registry/pods/default/web-0" in text
         assert '"kind": "Pod"' in text and '"nodeName": "node-1"' in text
-        assert "mod_revision" in text and "27" in text
+        revision = recorded_mod_revision(b"/registry/pods/default/web-0")
+        assert "mod_revision" in text and str(revision) in text
 
 
 @pilot_test
@@ -120,7 +138,7 @@ async def test_links_from_a_key_to_its_lease_and_back() -> None:
         assert [link.label for link in relations.links] == ["lease"]
         await pilot.press("enter")
         await settle(pilot)
-        assert cursor_path(app) == ("leases", "7da9a22b618d0512")
+        assert cursor_path(app) == ("leases", recorded_lease_of(b"/session/a"))
         assert "/session/b" in detail_text(app)
         # The lease's keys are links too, deep in the key tree: follow one.
         links = app.query_one(RelationList).links
@@ -134,7 +152,7 @@ async def test_links_from_a_key_to_its_lease_and_back() -> None:
         assert cursor_path(app) == key_path(b"/session/b")
         await pilot.press("backspace")
         await settle(pilot)
-        assert cursor_path(app) == ("leases", "7da9a22b618d0512")
+        assert cursor_path(app) == ("leases", recorded_lease_of(b"/session/a"))
 
 
 @pilot_test
@@ -218,13 +236,13 @@ async def test_e_exports_the_store_as_export_writes_it(tmp_path: Path) -> None:
             app.screen.query_one("#export-path", Input).value = str(target)
             await pilot.press("enter")
             await settle(pilot)
-            await open_path(app, pilot, ("leases", "7da9a22b618d0512"))
+            await open_path(app, pilot, ("leases", recorded_lease_of(b"/session/a")))
     exported = json.loads(whole.read_text())
     cli = json.loads(run_boltview("export", ETCD / "db").stdout)
     assert exported["objects"] == cli["objects"]  # the same objects as `boltview export`
     assert exported["provenance"]["txid"] == cli["provenance"]["txid"]
     lease = json.loads(one.read_text())
-    assert lease["path"] == ["leases", "7da9a22b618d0512"]
+    assert lease["path"] == ["leases", recorded_lease_of(b"/session/a")]
     assert lease["provenance"]["bucket"] == ["lease"] and lease["file"]["txid"] == app.db.txid
 
 
