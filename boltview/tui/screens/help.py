@@ -29,7 +29,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Views",
         [
-            ("v", "switch between the decoded view (containerd, etcd, podman ...) and the raw bucket view"),
+            ("v", "switch between the decoded view (containerd, etcd, podman...) and the raw one"),
             ("o", "follow the link: object → its raw bucket, raw bucket → its object"),
             ("Enter on a relation", "in the detail pane: jump to the related object"),
             (": ctrl+g", "jump to any object by name (containers, images, snapshots, …)"),
