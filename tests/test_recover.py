@@ -23,9 +23,10 @@ import pytest
 
 from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import BRANCH_PAGE, LEAF_PAGE, layout
+from boltview.cli.forensics import RECOVER_COMMAND
 from boltview.containerd.model import CONTAINER
-from boltview.forensics.containerd import recovered_objects
 from boltview.errors import BoltviewError, NotFoundError
+from boltview.forensics.containerd import recovered_objects
 from boltview.forensics.recover import (
     CERTAIN,
     DELETED,
@@ -38,7 +39,6 @@ from boltview.forensics.recover import (
     recover,
     recovery_document,
 )
-from boltview.cli.forensics import RECOVER_COMMAND
 from tests import corrupt
 from tests.conftest import BOLT_FIXTURES, ROOT, build_go, missing_go_source, require_real
 

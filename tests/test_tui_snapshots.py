@@ -9,7 +9,6 @@ change of the UI (or of the fixtures), review the report and update with
 from __future__ import annotations
 
 import os
-
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from textual.worker import WorkerCancelled
 from boltview.bolt.file import BoltFile
 from boltview.tui.app import BoltviewApp, make_app
 from boltview.tui.widgets.raw_tree import RawTree
-
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTAINERD = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
