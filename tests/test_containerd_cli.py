@@ -320,7 +320,12 @@ def test_outline_escapes_and_keeps_lists_in_lists() -> None:
 
 def test_inspect_says_when_a_lease_or_ingest_expired(capsys: pytest.CaptureFixture[str]) -> None:
     """ctr's ls columns stay ctr's; inspect's title says expired, with when (issue 10.12)."""
-    now = "2026-11-30T00:00:00Z"
+    # A clock 26 hours past the nightly lease's expiry, as ctr recorded the label.
+    listing = (EXPECTED / "team-a" / "leases.txt").read_text()
+    expire = re.search(r"nightly-backup .*containerd\.io/gc\.expire=(\S+?)[,\s]", listing)
+    assert expire is not None
+    clock = datetime.fromtimestamp(parse_rfc3339(expire.group(1)), UTC) + timedelta(hours=26)
+    now = clock.strftime("%Y-%m-%dT%H:%M:%SZ")
     first = ok(capsys, "inspect", META, "lease", "nightly-backup", "--now", now).splitlines()[0]
     assert first == "lease nightly-backup  (namespace team-a)  (expired 26 hours ago)"
     first = ok(capsys, "inspect", META, "ingest", "upload-unleased", "--now", now).splitlines()[0]
