@@ -17,6 +17,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,12 +32,15 @@ from boltview.containerd.encoding import decode_go_time
 from boltview.containerd.reader import MetadataReader
 from boltview.errors import BoltviewError
 from boltview.node.root import DirectoryRoot
+from boltview.node.target import choose_install
+from boltview.stores.etcd_keys import key_path
 from boltview.tui import make_app
 from boltview.tui.app import BoltviewApp
 from boltview.tui.node_view import NodeApp
 from boltview.tui.widgets.containerd_tree import ContainerdTree
 from boltview.tui.widgets.detail import RelationList
 from boltview.tui.widgets.raw_tree import RawTree
+from boltview.tui.widgets.store_tree import StoreTree
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (132, 40)
@@ -193,6 +198,56 @@ async def shoot_node(top: Path, out: Path) -> Path:
     return target
 
 
+async def shoot_drift(out: Path) -> Path:
+    """A container's drift, on the rootfs fixture's node (containers that ran under runc).
+
+    The node is unpacked (as root: it holds overlayfs' 0/0 whiteout devices) into a
+    temporary folder and opened by a relative name, so no path of this machine shows.
+    """
+    target = out / "drift.svg"
+    with tempfile.TemporaryDirectory() as scratch:
+        with tarfile.open(ROOT / "fixtures" / "rootfs" / "node.tar.gz") as archive:
+            archive.extractall(Path(scratch) / "node", numeric_owner=True, filter="fully_trusted")
+        os.chdir(scratch)
+        install = choose_install(DirectoryRoot("node"), None)
+        meta = f"node{install.install.meta_db}"
+        db = BoltFile.open(meta, snapshot=None, copy_up_to=BROWSE_SNAPSHOT_LIMIT)
+        now = newest_time(db) + timedelta(days=2, hours=3)
+        reader = MetadataReader(db, check=False)
+        with companions.snapshotter_dbs(reader, meta, True, ()) as found:
+            app = make_app(db, clock=lambda: now, local_tz=UTC, snapshotter_dbs=found, files=install)
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(pilot)
+                tree = app.query_one(ContainerdTree)
+                node = tree.root
+                for label in ("default", "containers", "overlay-1", "drift"):
+                    node = next(child for child in node.children if str(child.label).startswith(label))
+                    node.expand()
+                    await settle(pilot)
+                tree.move_cursor(node.children[1])  # a file the container changed
+                await settle(pilot)
+                target.write_text(app.export_screenshot(title="boltview meta.db"), encoding="utf-8")
+        db.close()
+        os.chdir(ROOT)
+    return target
+
+
+async def shoot_store(db_path: Path, name: str, path: tuple[str, ...], out: Path) -> Path:
+    """Another store's file in the store view, the object at ``path`` under the cursor."""
+    os.chdir(db_path.parent)
+    db = BoltFile.open(db_path.name, snapshot=None, copy_up_to=BROWSE_SNAPSHOT_LIMIT)
+    target = out / f"{name}.svg"
+    app: BoltviewApp = make_app(db, local_tz=UTC)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.query_one(StoreTree).reveal(path)
+        await settle(pilot)
+        await settle(pilot)
+        target.write_text(app.export_screenshot(title=f"boltview {db_path.name}"), encoding="utf-8")
+    db.close()
+    return target
+
+
 def to_png(svg: Path) -> Path | None:
     """Render ``svg`` as PNG; runs of spaces kept (librsvg collapses them otherwise)."""
     png = svg.with_suffix(".png")
@@ -220,7 +275,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=ROOT / "boltview" / "demo" / "meta.db")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--no-png", action="store_true")
-    parser.add_argument("--only", nargs="*", choices=sorted([*SCENES, "node"]))
+    parser.add_argument("--only", nargs="*", choices=sorted([*SCENES, "node", "drift", "etcd", "podman"]))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with BoltFile.open(str(args.db)) as db:
@@ -231,8 +286,19 @@ def main() -> None:
         svg = asyncio.run(shoot(args.db.resolve(), name, scene, args.out.resolve(), now))
         png = None if args.no_png else to_png(svg)
         print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg, png.name if png else "")
-    if not args.only or "node" in args.only:
-        svg = asyncio.run(shoot_node(ROOT / "fixtures" / "node" / "root", args.out.resolve()))
+    others: dict[str, Callable[[], Awaitable[Path]]] = {
+        "node": lambda: shoot_node(ROOT / "fixtures" / "node" / "root", args.out.resolve()),
+        "drift": lambda: shoot_drift(args.out.resolve()),
+        "etcd": lambda: shoot_store(ROOT / "fixtures" / "etcd" / "db", "etcd",
+                                    key_path(b"/registry/pods/default/web-0"), args.out.resolve()),
+        "podman": lambda: shoot_store(
+            ROOT / "fixtures" / "stores" / "db" / "bolt_state.db",
+            "podman", ("containers", "pm-exit"), args.out.resolve()),
+    }  # fmt: skip
+    for name, make in others.items():
+        if args.only and name not in args.only:
+            continue
+        svg = asyncio.run(make())
         png = None if args.no_png else to_png(svg)
         print(svg.relative_to(ROOT), png.name if png else "")
 
