@@ -180,8 +180,7 @@ class Stream:
                 pool.activate(self)
             self.submit()
             if not self.ready:
-                worker, count = self.in_flight.popleft()
-                self.ready.extend(worker.receive(count))
+                self.receive_one()
                 self.submit()
         except _Lost:
             pool.lose()
@@ -206,12 +205,16 @@ class Stream:
         """Take in every answer asked for, so that another stream may use the pipes."""
         try:
             while self.in_flight:
-                worker, count = self.in_flight.popleft()
-                self.ready.extend(worker.receive(count))
+                self.receive_one()
         except _Lost:
-            self.in_flight.appendleft((worker, count))
             self.pool.active = self
             self.pool.lose()
+
+    def receive_one(self) -> None:
+        """The answers to the oldest request (still owed if they do not all come)."""
+        worker, count = self.in_flight[0]
+        self.ready.extend(worker.receive(count))
+        self.in_flight.popleft()
 
     def close(self) -> None:
         """Done with it, whatever was not taken: its answers are read and dropped."""
