@@ -25,14 +25,21 @@ import json
 import os
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
+from itertools import groupby
 from typing import TYPE_CHECKING, BinaryIO
 
 from boltview.bolt.bucket import Bucket, open_bucket
 from boltview.bolt.fanout import PagePool, Stream
-from boltview.bolt.layout import BUCKET_LEAF_FLAG
-from boltview.bolt.page import Page
+from boltview.bolt.layout import (
+    BRANCH_PAGE,
+    BUCKET_LEAF_FLAG,
+    LEAF_ELEMENT_SIZE,
+    LEAF_PAGE,
+    PAGE_HEADER_SIZE,
+)
+from boltview.bolt.page import Page, Spans, leaf_spans_at
 from boltview.bolt.path import show_path
-from boltview.errors import PageError
+from boltview.errors import BoltviewError, PageError
 
 if TYPE_CHECKING:
     from boltview.bolt.file import BoltFile
@@ -78,10 +85,13 @@ def _text_tokens(items: Iterable[bytes]) -> Iterator[bytes]:
         ].encode("ascii")
 
 
+Tokens = Callable[[Iterable[bytes]], Iterable[bytes]]
+"""An encoding: many byte strings in, their JSON string bodies out (no quotes)."""
+
 #: Each encoding turns many byte strings into JSON string bodies (no quotes).
 #: b2a_base64 ends each token with a newline, which no JSON token of ours
 #: contains otherwise: the dumper deletes them all at once from each chunk.
-_TOKENS: dict[str, Callable[[Iterable[bytes]], Iterable[bytes]]] = {
+_TOKENS: dict[str, Tokens] = {
     "base64": lambda items: map(binascii.b2a_base64, items),
     "hex": lambda items: map(binascii.hexlify, items),
     "text": _text_tokens,
@@ -99,7 +109,8 @@ def dump(
 
     A page that cannot be read raises PageError, unless ``on_error`` is given:
     then the subtree below that page is left out, ``on_error(error, bucket
-    path)`` is told, and the rest of the tree is still written.
+    path)`` is told, and the rest of the tree is still written.  When it
+    raises, what was read before is written first (not one JSON document).
 
     ``workers`` worker processes (forked: only from a process with no other
     threads, as the CLI is) read and encode leaf pages while this one walks the
@@ -108,11 +119,15 @@ def dump(
     tokens = _TOKENS[encoding]
     pool = None
     if workers > 0:
-        pool = PagePool(bucket.db, lambda page: _worker_body(page, tokens), workers)
+        db = bucket.db
+        pool = PagePool(lambda pgids: _worker_bodies(db, pgids, tokens), workers)
     try:
         dumper = _Dumper(bucket, out, encoding, on_error, pool)
         try:
             dumper.run()
+        except PageError:
+            dumper.flush()  # all that was read before the error, however it was gathered
+            raise
         finally:
             dumper.drop_ahead()
         dumper.flush()
@@ -136,33 +151,66 @@ def default_workers(db: BoltFile) -> int:
     return min(cores, MAX_WORKERS)
 
 
-def plain_leaf_body(page: Page, tokens: Callable[[Iterable[bytes]], Iterable[bytes]]) -> bytes | None:
+def plain_leaf_body(page: Page, tokens: Tokens) -> bytes | None:
     """A leaf page of plain pairs as ``key":"value","key":"value`` (no outer quotes).
 
     b"" for an empty page, None for one that holds a sub-bucket (or any flag).
-    The hot path of the dump, with no loop per key here: ``map`` slices and
-    encodes every key and value in C, and ``join`` lays out the JSON.
     """
-    flags, key_starts, value_starts, value_ends = page.leaf_spans()
-    if not flags:
-        return b""
+    spans = page.leaf_spans()
+    return _body(page.data, spans, tokens) if spans[0] else b""
+
+
+def _body(data: bytes, spans: Spans, tokens: Tokens) -> bytes | None:
+    """The hot path of the dump, with no loop per key here: ``map`` slices and encodes
+    every key and value in C, and ``join`` lays out the JSON."""
+    flags, key_starts, value_starts, value_ends = spans
     if any(flags):
         return None
-    data = page.data
     keys = tokens(map(data.__getitem__, map(slice, key_starts, value_starts)))
     values = tokens(map(data.__getitem__, map(slice, value_starts, value_ends)))
     return b'","'.join(map(b'":"'.join, zip(keys, values)))
 
 
-def _worker_body(page: Page, tokens: Callable[[Iterable[bytes]], Iterable[bytes]]) -> bytes | None:
-    """What a worker sends back for a page: its body when the walk would take the fast path.
+def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes | None]:
+    """What a worker sends back for a batch of pages: each one's body when the walk
+    would take the fast path with it, else None (the walk reads that page itself).
 
-    Anything else (a branch, a meta page, page 0, a sub-bucket) is None: the
-    walk reads that page itself.
+    Consecutive pages, as bbolt mostly writes a tree's leaves, are read with one
+    ``pread``.  A page that is not a plain leaf of one page (a branch, a meta
+    page, page 0, an overflow run, a sub-bucket) or that does not read cleanly
+    takes the walk's own path: ``db.page`` and ``plain_leaf_body``.
     """
-    if not page.pgid or page.is_branch or not page.is_leaf:
+    size, header, layout = db.page_size, db.layout.fast_page_header, db.layout
+    bodies: list[bytes | None] = []
+    for _, run in groupby(enumerate(pgids), lambda item: item[1] - item[0]):
+        run_pgids = [pgid for _, pgid in run]
+        data = db.source.read(run_pgids[0] * size, len(run_pgids) * size)
+        for base, pgid in zip(range(0, len(data) - size + 1, size), run_pgids):
+            pid, flags, count, overflow = header.unpack_from(data, base)
+            if pid != pgid or overflow or flags & BRANCH_PAGE or not flags & LEAF_PAGE:
+                bodies.append(_worker_body(db, pgid, tokens))
+            elif not count:
+                bodies.append(b"")
+            elif PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE > size or not pgid:
+                bodies.append(_worker_body(db, pgid, tokens))
+            else:
+                spans = leaf_spans_at(layout, data, base, count)
+                fits = max(spans[3]) <= base + size
+                bodies.append(_body(data, spans, tokens) if fits else _worker_body(db, pgid, tokens))
+        for pgid in run_pgids[len(data) // size :]:  # past the end of the file
+            bodies.append(_worker_body(db, pgid, tokens))
+    return bodies
+
+
+def _worker_body(db: BoltFile, pgid: int, tokens: Tokens) -> bytes | None:
+    """One page read as the walk reads it, and its body if the walk would take the fast path."""
+    try:
+        page = db.page(pgid)
+        if not page.pgid or page.is_branch or not page.is_leaf:
+            return None
+        return plain_leaf_body(page, tokens)
+    except BoltviewError:
         return None
-    return plain_leaf_body(page, tokens)
 
 
 class _Exhausted(PageError):
@@ -312,9 +360,11 @@ class _Dumper:
         self.members(body)
 
     def members(self, body: bytes) -> None:
-        """A plain leaf's ``key":"value",...`` (no outer quotes), after what came before."""
+        """Plain leaves' ``key":"value",...`` (no outer quotes), after what came before."""
         if body:
-            self.emit((b'"' if self.first else b',"') + body + b'"')
+            self.emit(b'"' if self.first else b',"')
+            self.emit(body)
+            self.emit(b'"')
             self.first = False
 
     def children(self, bucket: Bucket, place: _Place, page: Page) -> _Walk:
@@ -346,12 +396,16 @@ class _Dumper:
             stream = self.pool.stream(rest)
         ahead = None if sibling is None else self.prefetch(stream, sibling)
         try:
-            for child in rest:
-                body = stream.next()
-                if body is None or child in self.on_path:
-                    yield from self.child(bucket, place, page.pgid, child)
-                else:  # what self.child would do with this plain leaf, without reading it
-                    self.spend(child)
+            done = 0
+            while done < len(rest):
+                count, body = stream.next()
+                pages = rest[done : done + count]
+                done += count
+                if body is None or self.budget < count or not self.on_path.isdisjoint(pages):
+                    for child in pages:  # read here, as if there were no workers
+                        yield from self.child(bucket, place, page.pgid, child)
+                else:  # what self.child would do with these plain leaves, without reading them
+                    self.budget -= count
                     self.members(body)
         except BaseException:
             stream.close()

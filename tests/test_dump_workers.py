@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 import boltview.dump as dump_module
-from boltview.bolt.fanout import PagePool, Stream
+from boltview.bolt.fanout import PagePool, Run, Stream
 from boltview.bolt.file import BoltFile, reading
 from boltview.dump import ENCODINGS, dump
 from boltview.errors import BoltviewError
@@ -71,11 +71,11 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[PagePool]]:
 
     original = Stream.next
 
-    def counting(stream: Stream) -> bytes | None:
-        body = original(stream)
+    def counting(stream: Stream) -> Run:
+        count, body = original(stream)
         if body is not None:
-            stream.pool.answered += 1  # type: ignore[attr-defined]
-        return body
+            stream.pool.answered += count  # type: ignore[attr-defined]
+        return count, body
 
     monkeypatch.setattr(dump_module, "PagePool", Counted)
     monkeypatch.setattr(Stream, "next", counting)

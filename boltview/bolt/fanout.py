@@ -2,10 +2,10 @@
 
 A walk that spends most of its time encoding leaf pages (``dump``) hands the
 pgids of a branch page's children to a ``PagePool``: its workers read those
-pages and encode them while the walk waits for the answers one by one, in the
-order it asked, and writes them.  A worker answers None for a page it does not
-encode (the caller's ``encode`` said so, or reading it failed): the walk then
-reads that page itself, so every decision about the tree stays in one process.
+pages and encode them while the walk takes the answers in the order it asked,
+and writes them.  A worker answers None for a page it does not encode (the
+caller's ``encode`` said so, or reading it failed): the walk then reads that
+page itself, so every decision about the tree stays in one process.
 
 The workers are forked from the walk's process: they share the open file (the
 descriptor ``Source`` opened read-only and quietly, or its in-memory snapshot)
@@ -16,9 +16,10 @@ the last answer (``boltview.bolt.file.reading``).  Fork only from a process
 that runs no other thread (the CLI): a thread's locks do not survive a fork.
 
 Requests and answers go through pipes: a batch of pgids (``u32`` count, then
-``u64`` each) one way, and back a ``i32`` length per page (-1 for None) followed
-by the bodies.  A worker that dies is noticed as a short read; the pool then
-answers None for everything, and the walk reads the rest itself.
+``u64`` each) one way; back, the batch as runs of consecutive answers (``u32``
+count of runs, then ``u32`` pages and ``i32`` length, -1 for None, for each),
+followed by their bodies.  A worker that dies is noticed as a short read; the
+pool then answers None for everything, and the walk reads the rest itself.
 """
 
 from __future__ import annotations
@@ -29,23 +30,22 @@ import os
 import struct
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-from boltview.bolt.page import Page
-
-if TYPE_CHECKING:
-    from boltview.bolt.file import BoltFile
+from itertools import groupby
 
 #: Pages in one request: enough to pay for the round trip, few enough to share out.
-BATCH = 8
+BATCH = 16
 #: Requests each worker may have outstanding: it works on one while the next waits.
-WINDOW = 3
+WINDOW = 2
 #: How much an answer pipe holds, when the kernel allows (it caps this).
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 _COUNT = struct.Struct("<I")
 _Batch = tuple["_Worker", int]
+
+#: Answers to consecutive pages: how many, and the bodies of those that are not
+#: empty, joined by ``","`` (None: none of them was encoded, read them yourself).
+Run = tuple[int, bytes | None]
 
 
 class _Lost(Exception):
@@ -66,9 +66,14 @@ class _Worker:
         except OSError:
             raise _Lost from None
 
-    def receive(self, count: int) -> list[bytes | None]:
-        lengths = _lengths(count).unpack(self._read(4 * count))
-        return [None if length < 0 else self._read(length) for length in lengths]
+    def receive(self) -> list[Run]:
+        """The answer to the oldest request: its runs, in order."""
+        (runs,) = _COUNT.unpack(self._read(_COUNT.size))
+        heads = _runs(runs).unpack(self._read(8 * runs))
+        return [
+            (count, None if length < 0 else self._read(length))
+            for count, length in zip(heads[0::2], heads[1::2])
+        ]
 
     def _read(self, size: int) -> bytes:
         try:
@@ -89,7 +94,7 @@ class _Worker:
 class PagePool:
     """``workers`` forked processes answering ``encode(db.page(pgid))`` for batches of pgids."""
 
-    def __init__(self, db: BoltFile, encode: Callable[[Page], bytes | None], workers: int) -> None:
+    def __init__(self, encode: Callable[[list[int]], list[bytes | None]], workers: int) -> None:
         self.workers: list[_Worker] = []
         self.turn = 0
         #: The stream whose requests are in the pipes (only one at a time).
@@ -98,12 +103,12 @@ class PagePool:
         gc.freeze()  # what exists now stays shared with the workers: no collection touches it
         try:
             for _ in range(workers):
-                self.workers.append(self._fork(db, encode))
+                self.workers.append(self._fork(encode))
         except BaseException:
             self.close()
             raise
 
-    def _fork(self, db: BoltFile, encode: Callable[[Page], bytes | None]) -> _Worker:
+    def _fork(self, encode: Callable[[list[int]], list[bytes | None]]) -> _Worker:
         request_read, request_write = os.pipe()
         answer_read, answer_write = os.pipe()
         try:
@@ -120,7 +125,7 @@ class PagePool:
                     os.close(sibling.requests)
                     os.close(sibling.answers.fileno())
                 gc.disable()
-                _serve(db, encode, request_read, answer_write)
+                _serve(encode, request_read, answer_write)
                 status = 0
             finally:
                 os._exit(status)  # no atexit, no flushing of buffers copied from the parent
@@ -142,7 +147,7 @@ class PagePool:
         """A worker stopped answering: stop them all; what they owe is the walk's to read."""
         active, self.active = self.active, None
         if active is not None:
-            active.ready.extend([None] * sum(count for _, count in active.in_flight))
+            active.ready.extend((count, None) for _, count in active.in_flight)
             active.in_flight.clear()
         self.close()
 
@@ -154,26 +159,29 @@ class PagePool:
 
 
 class Stream:
-    """Answers for a list of pages, asked of the workers a window at a time.
+    """Answers for lists of pages, asked of the workers a window at a time.
 
-    More pages may be added (``extend``) before their turn comes: the walk asks
+    More lists may be added (``extend``) before their turn comes: the walk asks
     for the next branch page's leaves while it still takes this one's, so the
-    workers never wait for it.  Several streams may be open (a walk nested in
-    a sub-bucket opens its own); only the one being read from has requests in
-    the pipes, the others keep the answers they were owed in memory.
+    workers never wait for it.  A request holds pages of one list only, and so
+    does a run.  Several streams may be open (a walk nested in a sub-bucket
+    opens its own); only the one being read from has requests in the pipes,
+    the others keep the answers they were owed in memory.
     """
 
     def __init__(self, pool: PagePool, pgids: list[int]) -> None:
         self.pool = pool
-        self.queue: deque[int] = deque(pgids)
+        self.queue: deque[list[int]] = deque()
         self.in_flight: deque[_Batch] = deque()
-        self.ready: deque[bytes | None] = deque()
+        self.ready: deque[Run] = deque()
+        self.extend(pgids)
 
     def extend(self, pgids: list[int]) -> None:
-        self.queue.extend(pgids)
+        if pgids:
+            self.queue.append(list(pgids))
 
-    def next(self) -> bytes | None:
-        """The next page's answer, in the order asked: its body, or None to read it oneself."""
+    def next(self) -> Run:
+        """The next run of answers, in the order asked."""
         pool = self.pool
         try:
             if pool.active is not self:
@@ -191,13 +199,16 @@ class Stream:
         """Keep each worker busy with up to ``WINDOW`` requests."""
         workers, queue = self.pool.workers, self.queue
         if not workers:
-            self.ready.extend([None] * len(queue))
+            self.ready.extend((len(pgids), None) for pgids in queue)
             queue.clear()
             return
         while queue and len(self.in_flight) < WINDOW * len(workers):
             worker = workers[self.pool.turn % len(workers)]
             self.pool.turn += 1
-            batch = [queue.popleft() for _ in range(min(BATCH, len(queue)))]
+            batch = queue[0][:BATCH]
+            del queue[0][:BATCH]
+            if not queue[0]:
+                queue.popleft()
             self.in_flight.append((worker, len(batch)))
             worker.send(batch)
 
@@ -212,8 +223,8 @@ class Stream:
 
     def receive_one(self) -> None:
         """The answers to the oldest request (still owed if they do not all come)."""
-        worker, count = self.in_flight[0]
-        self.ready.extend(worker.receive(count))
+        worker, _ = self.in_flight[0]
+        self.ready.extend(worker.receive())
         self.in_flight.popleft()
 
     def close(self) -> None:
@@ -225,25 +236,39 @@ class Stream:
         self.ready.clear()
 
 
-def _serve(db: BoltFile, encode: Callable[[Page], bytes | None], requests: int, answers: int) -> None:
-    """The worker's loop: a batch of pgids in, their lengths and bodies out, until the end."""
+def _serve(encode: Callable[[list[int]], list[bytes | None]], requests: int, answers: int) -> None:
+    """The worker's loop: a batch of pgids in, its runs out, until the end.
+
+    ``encode`` answers for every page of a batch; should it fail, the walk reads
+    all of them itself.
+    """
     incoming = os.fdopen(requests, "rb")
     while True:
         head = incoming.read(_COUNT.size)
         if len(head) < _COUNT.size:
             return
         (count,) = _COUNT.unpack(head)
-        bodies: list[bytes | None] = []
-        for pgid in _ids(count).unpack(incoming.read(8 * count)):
-            try:
-                bodies.append(encode(db.page(pgid)))
-            except Exception:  # noqa: BLE001 - whatever it is, the walk meets it itself
-                bodies.append(None)
-        lengths = _lengths(count).pack(*(-1 if body is None else len(body) for body in bodies))
+        pgids = list(_ids(count).unpack(incoming.read(8 * count)))
         try:
-            _write_all(answers, b"".join([lengths, *filter(None, bodies)]))
+            bodies = encode(pgids)
+        except Exception:  # noqa: BLE001 - whatever it is, the walk meets it itself
+            bodies = [None] * count
+        try:
+            _write_all(answers, _answer(bodies))
         except BrokenPipeError:
             return
+
+
+def _answer(bodies: list[bytes | None]) -> bytes:
+    """Runs of encoded and of not encoded pages: (count, length or -1) each, then the bodies."""
+    heads: list[int] = []
+    joined: list[bytes] = []
+    for encoded, group in groupby(bodies, lambda body: body is not None):
+        pages = list(group)
+        body = b'","'.join(filter(None, pages)) if encoded else b""  # type: ignore[arg-type]
+        heads += (len(pages), len(body) if encoded else -1)
+        joined.append(body)
+    return b"".join([_COUNT.pack(len(heads) // 2), _runs(len(heads) // 2).pack(*heads), *joined])
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -259,8 +284,8 @@ def _ids(count: int) -> struct.Struct:
     return _struct(f"<{count}Q")
 
 
-def _lengths(count: int) -> struct.Struct:
-    return _struct(f"<{count}i")
+def _runs(count: int) -> struct.Struct:
+    return _struct("<" + "Ii" * count)
 
 
 def _struct(format: str) -> struct.Struct:
