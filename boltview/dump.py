@@ -29,7 +29,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, BinaryIO
 
 from boltview.bolt.bucket import Bucket, open_bucket
-from boltview.bolt.fanout import PagePool, Stream
+from boltview.bolt.fanout import BATCH, PagePool, Stream
 from boltview.bolt.layout import (
     BRANCH_PAGE,
     BUCKET_LEAF_FLAG,
@@ -251,6 +251,8 @@ class _Dumper:
         self.plain = False
         #: The page after the one being walked, in its parent branch (a hint for workers).
         self.sibling: int | None = None
+        #: A bucket whose leaves hold sub-buckets: the workers are not asked for them.
+        self.mixed: Bucket | None = None
         #: A branch page whose leaves the workers were asked for ahead: (pgid, stream, children).
         self.ahead: tuple[int, Stream, list[int]] | None = None
         self.top = top
@@ -371,8 +373,9 @@ class _Dumper:
         """A branch page's children in order; with workers, leaves are encoded by them.
 
         Without a hint, the first child is read here.  When it is a plain leaf
-        (a bottom branch, as nearly all are), the workers read and encode the
-        others while this process joins what they send back, in order, and they
+        (a bottom branch, as nearly all are) and there are many more, the workers
+        read and encode the others while this process joins what they send back,
+        in order, and they
         are asked for the next sibling branch's leaves too before these are all
         taken, so that they do not wait between branches.  A page a worker does
         not encode (not a plain leaf, unreadable) comes back empty-handed and is
@@ -386,17 +389,17 @@ class _Dumper:
         stream = self.prefetched(page.pgid, children)
         rest = children
         if stream is None:
-            after = children[1:2] + [None]
-            yield from self.child(bucket, place, page.pgid, children[0], after[0])
+            second = children[1] if len(children) > 1 else None
+            yield from self.child(bucket, place, page.pgid, children[0], second)
             rest = children[1:]
-            if self.pool is None or not self.plain or not rest:
-                for child, after_it in zip(rest, [*rest[1:], None]):
-                    yield from self.child(bucket, place, page.pgid, child, after_it)
+            if self.pool is None or not self.plain or len(rest) < BATCH or bucket is self.mixed:
+                for child, after in zip(rest, [*rest[1:], None]):
+                    yield from self.child(bucket, place, page.pgid, child, after)
                 return
             stream = self.pool.stream(rest)
         ahead = None if sibling is None else self.prefetch(stream, sibling)
         try:
-            done = 0
+            done = answered = 0
             while done < len(rest):
                 count, body = stream.next()
                 pages = rest[done : done + count]
@@ -404,13 +407,22 @@ class _Dumper:
                 if body is None or self.budget < count or not self.on_path.isdisjoint(pages):
                     for child in pages:  # read here, as if there were no workers
                         yield from self.child(bucket, place, page.pgid, child)
+                    if body is None and not answered:  # leaves with sub-buckets: workers
+                        break  # only add round trips to this branch
                 else:  # what self.child would do with these plain leaves, without reading them
                     self.budget -= count
                     self.members(body)
+                    answered += count
         except BaseException:
             stream.close()
             raise
-        if ahead is None:
+        if done < len(rest):
+            self.mixed = bucket  # nor to its other branches
+            stream.close()
+            for child, after in zip(rest[done:], [*rest[done + 1 :], None]):
+                yield from self.child(bucket, place, page.pgid, child, after)
+            self.plain = False
+        elif ahead is None:
             stream.close()
         else:  # the stream holds the next branch's leaves now
             self.drop_ahead()

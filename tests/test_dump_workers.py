@@ -29,7 +29,16 @@ from boltview.bolt.file import BoltFile, reading
 from boltview.dump import ENCODINGS, dump
 from boltview.errors import BoltviewError
 from fuzz import mutate
-from tests.conftest import BOLT_FIXTURES, bolt_fixture_names, run_boltview, run_ref
+from tests.conftest import (
+    BOLT_FIXTURES,
+    ROOT,
+    bolt_fixture_names,
+    build_go,
+    missing_go_source,
+    require_real,
+    run_boltview,
+    run_ref,
+)
 
 Result = tuple[bytes, list[str], str | None]
 
@@ -63,7 +72,7 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[PagePool]]:
     made: list[PagePool] = []
 
     class Counted(PagePool):
-        answered = 0
+        answered = bounced = 0
 
         def __init__(self, *args: Any) -> None:
             super().__init__(*args)
@@ -75,6 +84,8 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[PagePool]]:
         count, body = original(stream)
         if body is not None:
             stream.pool.answered += count  # type: ignore[attr-defined]
+        else:
+            stream.pool.bounced += count  # type: ignore[attr-defined]
         return count, body
 
     monkeypatch.setattr(dump_module, "PagePool", Counted)
@@ -103,6 +114,23 @@ def test_every_fixture_is_written_the_same_by_workers(name: str) -> None:
     path = BOLT_FIXTURES / f"{name}.db"
     for encoding in ENCODINGS:
         assert dumped(path, encoding, workers=2) == dumped(path, encoding)
+
+
+def test_containerd_s_nested_buckets_are_written_the_same_by_workers(
+    tmp_path: Path, pools: list[PagePool]
+) -> None:
+    """containerd's metadata, written by its own Go stores: buckets of sub-buckets, where
+    a branch page's first leaf may be plain and the next ones all hold sub-buckets (the
+    walk then stops asking the workers for that bucket's leaves)."""
+    missing = missing_go_source("go.etcd.io/bbolt", "github.com/containerd/containerd")
+    require_real(missing, "bench/gencontainerd")
+    binary = build_go(ROOT / "bench" / "gencontainerd", tmp_path / "gencontainerd")
+    meta = tmp_path / "meta.db"
+    subprocess.run([str(binary), "-o", str(meta), "-containers", "300", "-images", "300",
+                    "-seed", "7"], check=True, capture_output=True)  # fmt: skip
+    for encoding in ENCODINGS:
+        assert dumped(meta, encoding, workers=2) == dumped(meta, encoding)
+    assert all(pool.bounced and not pool.answered for pool in pools)  # type: ignore[attr-defined]
 
 
 class RandomChooser(mutate.Chooser):
