@@ -386,10 +386,13 @@ def render_outline(title: str, document: dict[str, Any]) -> Text:
 @namespace_option
 @click.option("--indent", type=click.IntRange(0, 8), default=None,
               help="Indent the JSON (default: compact, one line).")  # fmt: skip
+@click.option("--helper/--no-helper", default=None,
+              help="A second process writes some sections (default: for a file over 16 MiB on "
+                   "two cores or more). The document is the same.")  # fmt: skip
 @file_options
 def export_command(
-    path: str, output: str | None, namespace: str | None, indent: int | None, meta: int | None,
-    snapshot: bool, snapshotter_dbs: tuple[str, ...],
+    path: str, output: str | None, namespace: str | None, indent: int | None, helper: bool | None,
+    meta: int | None, snapshot: bool, snapshotter_dbs: tuple[str, ...],
 ) -> None:  # fmt: skip
     """The whole model as one JSON document, with its provenance.
 
@@ -416,7 +419,7 @@ def export_command(
                                      param_hint="-o")  # fmt: skip
     with snapshotter_usage():
         reader = commands.write_export(
-            path, output, namespace, indent, meta, snapshot, snapshotter_dbs
+            path, output, namespace, indent, meta, snapshot, snapshotter_dbs, helper
         )
     report_problems(reader)
 
