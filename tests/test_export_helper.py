@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import random
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from boltview.containerd.reader import MetadataReader
 from boltview.errors import BoltviewError
 from fuzz import mutate
 from tests.conftest import ROOT, build_go, missing_go_source, require_real, run_boltview
+from tests.test_dump_workers import RandomChooser
 
 READ_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 FIXTURES = ROOT / "fixtures" / "containerd"
@@ -90,14 +90,6 @@ def test_containerd_s_own_file_is_exported_the_same_with_a_helper(
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*/meta.db")), ids=lambda p: p.parent.name)
 def test_every_containerd_fixture_is_exported_the_same_with_a_helper(path: Path) -> None:
     assert exported(path, True) == exported(path, False)
-
-
-class RandomChooser(mutate.Chooser):
-    def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
-
-    def integer(self, lo: int, hi: int) -> int:
-        return self.rng.randint(lo, hi)
 
 
 def test_damaged_copies_are_exported_the_same_with_a_helper(generated: Path, tmp_path: Path) -> None:

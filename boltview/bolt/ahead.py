@@ -27,6 +27,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
+from boltview.bolt.fanout import fork_child
+
 T = TypeVar("T")
 
 _INDEX = struct.Struct("<I")
@@ -45,16 +47,9 @@ class Ahead(Generic[T]):
         self.arrived = threading.Condition()
         request_read, self.requests = os.pipe()
         answer_read, answer_write = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the helper: it never returns from here
-            status = 1
-            try:
-                os.close(self.requests)
-                os.close(answer_read)
-                _serve(jobs, request_read, answer_write)
-                status = 0
-            finally:
-                os._exit(status)  # no atexit, no flushing of buffers copied from the parent
+        self.pid = fork_child(
+            lambda: _serve(jobs, request_read, answer_write), [self.requests, answer_read]
+        )
         os.close(request_read)
         os.close(answer_write)
         self.answers = os.fdopen(answer_read, "rb")

@@ -91,6 +91,24 @@ class _Worker:
         os.waitpid(self.pid, 0)
 
 
+def fork_child(run: Callable[[], None], close: list[int]) -> int:
+    """A forked process that closes the descriptors ``close`` (the parent's ends of its
+    pipes), runs ``run`` and exits; its pid.  It leaves by ``os._exit``: no atexit, no
+    flushing of the buffers it copied from its parent, whatever happens."""
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            for fd in close:
+                os.close(fd)
+            gc.disable()
+            run()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid
+
+
 class PagePool:
     """``workers`` forked processes answering ``encode(db.page(pgid))`` for batches of pgids."""
 
@@ -99,7 +117,6 @@ class PagePool:
         self.turn = 0
         #: The stream whose requests are in the pipes (only one at a time).
         self.active: Stream | None = None
-        gc.collect()
         gc.freeze()  # what exists now stays shared with the workers: no collection touches it
         try:
             for _ in range(workers):
@@ -115,20 +132,10 @@ class PagePool:
             fcntl.fcntl(answer_write, _F_SETPIPE_SZ, _PIPE_SIZE)
         except OSError:
             pass  # the default size works, with more switches between processes
-        pid = os.fork()
-        if pid == 0:  # the worker: it never returns from here
-            status = 1
-            try:
-                os.close(request_write)
-                os.close(answer_read)
-                for sibling in self.workers:  # or an older sibling would never see its end
-                    os.close(sibling.requests)
-                    os.close(sibling.answers.fileno())
-                gc.disable()
-                _serve(encode, request_read, answer_write)
-                status = 0
-            finally:
-                os._exit(status)  # no atexit, no flushing of buffers copied from the parent
+        parent_ends = [request_write, answer_read]
+        for sibling in self.workers:  # or an older sibling would never see its end
+            parent_ends += [sibling.requests, sibling.answers.fileno()]
+        pid = fork_child(lambda: _serve(encode, request_read, answer_write), parent_ends)
         os.close(request_read)
         os.close(answer_write)
         return _Worker(pid, request_write, answer_read)
