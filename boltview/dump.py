@@ -16,6 +16,12 @@ going through ``Bucket.entries``, and a leaf page without sub-buckets is
 encoded with no Python loop per key: ``map`` slices and encodes every key
 and value in C and ``join`` lays out the JSON.  Memory holds the pages on
 the current path and one chunk of output, whatever the size of the file.
+
+With ``workers``, forked processes read and encode the plain leaf pages below
+a branch page, consecutive pages with one ``pread``, while the walk takes their
+answers in order and writes them (:mod:`~boltview.bolt.fanout`).  Only the walk
+decides anything: a page a worker does not encode is read by the walk itself,
+so the bytes written, the gaps and the errors are the same as without workers.
 """
 
 from __future__ import annotations
