@@ -110,7 +110,8 @@ def fork_child(run: Callable[[], None], close: list[int]) -> int:
 
 
 class PagePool:
-    """``workers`` forked processes answering ``encode(db.page(pgid))`` for batches of pgids."""
+    """``workers`` forked processes answering ``encode(pgids)`` for batches of pgids: one body
+    per page, or None for a page the walk must read itself."""
 
     def __init__(self, encode: Callable[[list[int]], list[bytes | None]], workers: int) -> None:
         self.workers: list[_Worker] = []
