@@ -386,12 +386,12 @@ def render_outline(title: str, document: dict[str, Any]) -> Text:
 @namespace_option
 @click.option("--indent", type=click.IntRange(0, 8), default=None,
               help="Indent the JSON (default: compact, one line).")  # fmt: skip
-@click.option("--helper/--no-helper", default=None,
-              help="A second process writes some sections (default: for a file over 16 MiB on "
-                   "two cores or more). The document is the same.")  # fmt: skip
+@click.option("--helper", is_flag=True,
+              help="A second process writes some sections, for two free cores: the same "
+                   "document, but the sections written ahead are held in memory.")  # fmt: skip
 @file_options
 def export_command(
-    path: str, output: str | None, namespace: str | None, indent: int | None, helper: bool | None,
+    path: str, output: str | None, namespace: str | None, indent: int | None, helper: bool,
     meta: int | None, snapshot: bool, snapshotter_dbs: tuple[str, ...],
 ) -> None:  # fmt: skip
     """The whole model as one JSON document, with its provenance.

@@ -63,7 +63,7 @@ def _with_snapshotters(
 def write_export(
     path: str, output: str | None, namespace: str | None, indent: int | None,
     meta: int | None, snapshot: bool | None, snapshotter_dbs: tuple[str, ...],
-    helper: bool | None = False,
+    helper: bool = False,
 ) -> MetadataReader:  # fmt: skip
     """Export the file at ``path`` to ``output`` (stdout if None); the reader, for its problems.
 

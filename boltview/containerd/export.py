@@ -55,7 +55,7 @@ from boltview.containerd.json import (
 from boltview.containerd.model import Image, Problem, UnknownKey
 from boltview.containerd.reader import AnyObject, MetadataReader, iter_namespaces
 from boltview.containerd.refs import KIND_TITLES
-from boltview.dump import default_workers, dump
+from boltview.dump import dump
 from boltview.errors import BoltviewError
 from boltview.provenance import provenance
 from boltview.render.json import json_text, no_del
@@ -109,7 +109,7 @@ def export(
     *,
     indent: int | None = None,
     read_at: datetime | None = None,
-    helper: bool | None = False,
+    helper: bool = False,
 ) -> None:
     """Write the export document for one namespace or all of them to ``out``.
 
@@ -117,11 +117,9 @@ def export(
     objects are written (hashlib and pread let go of the GIL), and the hash
     is known only then.  With ``helper`` a forked process writes some of the
     namespaces' sections while this one writes the others (only from a process
-    that runs no other thread, as the CLI); the document is the same.  None: a
-    helper when it pays (:func:`boltview.dump.default_workers`).
+    that runs no other thread, as the CLI); the document is the same, but what
+    is written ahead of its turn is held in memory (a whole section at a time).
     """
-    if helper is None:
-        helper = default_workers(reader.db) > 0
     read_at = read_at or datetime.now(UTC)
     collecting = gc.isenabled()
     gc.disable()  # export makes millions of short-lived objects and no cycles
