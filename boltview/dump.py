@@ -144,7 +144,7 @@ def dump(
 
 
 #: A file smaller than this is dumped by one process: workers would cost more than they save.
-WORKERS_FROM_SIZE = 16 << 20
+WORKERS_FROM_SIZE = 64 << 20
 MAX_WORKERS = 4
 
 
