@@ -193,11 +193,11 @@ def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes
         data = db.source.read(run_pgids[0] * size, len(run_pgids) * size)
         for base, pgid in zip(range(0, len(data) - size + 1, size), run_pgids):
             pid, flags, count, overflow = header.unpack_from(data, base)
-            if pid != pgid or overflow or flags & BRANCH_PAGE or not flags & LEAF_PAGE:
+            if not pgid or pid != pgid or overflow or flags & BRANCH_PAGE or not flags & LEAF_PAGE:
                 bodies.append(_worker_body(db, pgid, tokens))
             elif not count:
                 bodies.append(b"")
-            elif PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE > size or not pgid:
+            elif PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE > size:
                 bodies.append(_worker_body(db, pgid, tokens))
             else:
                 spans = leaf_spans_at(layout, data, base, count)
