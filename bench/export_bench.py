@@ -1,14 +1,15 @@
 """Benchmark: ``boltview export`` against a raw ``boltview dump`` of the same file.
 
-The target (issue 3, part 5): decoding the whole model must cost at most 1.5x
+The target (issue 14, item 3): decoding the whole model must cost at most 1.2x
 what a lossless raw dump costs.  This script
 
 1. builds ``bench/gencontainerd`` (Go, containerd's own metadata code and real
    bbolt) and writes a metadata database with 10,000 containers, images and
    snapshots (cached, since writing it takes half a minute);
-2. runs ``boltview dump FILE --encoding base64`` and ``boltview export FILE``
-   alternately, each several times, as a user would (a fresh process each,
-   output to /dev/null);
+2. runs ``boltview dump FILE --encoding base64``, ``boltview export FILE`` and
+   ``boltview export FILE --helper`` (a second process writes some sections) in
+   turns, each several times, as a user would (a fresh process each, output to
+   /dev/null);
 3. prints wall-clock and CPU times and the ratio of the best export to the
    best dump, and checks the export is valid JSON with every container in it.
 
@@ -38,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "bench" / "gencontainerd"
 GOPATH = "/usr/share/gocode"
-TARGET = 1.5
+TARGET = 1.2
 
 
 def main() -> int:
@@ -56,35 +57,44 @@ def main() -> int:
     size = db.stat().st_size
     print(f"file: {db} ({size / 2**20:.1f} MiB)")
 
-    dump_cmd = [sys.executable, "-m", "boltview", "dump", str(db), "--encoding", "base64"]
-    export_cmd = [sys.executable, "-m", "boltview", "export", str(db)]
-    times: dict[str, list[tuple[float, float]]] = {"dump": [], "export": []}
+    sys.path.insert(0, str(ROOT))
+    from bench.report import row, versions
+
+    print(versions("golang-github-coreos-bbolt-dev", "golang-github-containerd-containerd-dev"))
+    boltview = [sys.executable, "-m", "boltview"]
+    commands = {
+        "dump": [*boltview, "dump", str(db), "--encoding", "base64"],
+        "export": [*boltview, "export", str(db)],
+        "export --helper": [*boltview, "export", str(db), "--helper"],
+    }
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for run in range(args.runs):
-        for name, command in (("dump", dump_cmd), ("export", export_cmd)):
+        for name, command in commands.items():
             wall, cpu = timed(command)
             times[name].append((wall, cpu))
-            print(f"run {run + 1}: {name:6} {wall:7.2f} s wall {cpu:7.2f} s cpu")
+            print(f"run {run + 1}: {name:18} {wall:7.2f} s wall {cpu:7.2f} s cpu")
 
     best = {name: min(w for w, _ in runs) for name, runs in times.items()}
     median = {name: statistics.median(w for w, _ in runs) for name, runs in times.items()}
     best_cpu = {name: min(c for _, c in runs) for name, runs in times.items()}
-    ratio = best["export"] / best["dump"]
     print()
-    print(f"{'':8}{'best wall':>12}{'median wall':>13}{'best cpu':>11}")
-    for name in ("dump", "export"):
-        print(f"{name:8}{best[name]:11.2f}s{median[name]:12.2f}s{best_cpu[name]:10.2f}s")
+    print(f"{'':20}{'best wall':>12}{'median wall':>13}{'best cpu':>11}{'ratio to dump':>15}")
+    for name in commands:
+        print(f"{name:20}{best[name]:11.2f}s{median[name]:12.2f}s{best_cpu[name]:10.2f}s"
+              f"{best[name] / best['dump']:14.2f}x")  # fmt: skip
+    ratio = best["export"] / best["dump"]
+    helped = best["export --helper"] / best["dump"]
     print(f"ratio export/dump: {ratio:.2f} (best wall), "
           f"{median['export'] / median['dump']:.2f} (median wall), "
-          f"{best_cpu['export'] / best_cpu['dump']:.2f} (cpu); target <= {TARGET}")  # fmt: skip
+          f"{best_cpu['export'] / best_cpu['dump']:.2f} (cpu, all processes and threads); "
+          f"with --helper: {helped:.2f}; target <= {TARGET}")  # fmt: skip
 
-    verify(export_cmd, args.containers if args.db is None else None)
-    sys.path.insert(0, str(ROOT))
-    from bench.report import row
-
+    verify(commands["export"], args.containers if args.db is None else None)
     row(f"`bench/export_bench.py`: `export` of a metadata DB with {args.containers:,} containers, images and "
         "snapshots written with containerd's own Go stores", "`dump` of the same file",
         f"{best['export']:.2f} s vs {best['dump']:.2f} s: **{ratio:.2f}x** best wall time "
-        f"({median['export'] / median['dump']:.2f}x median; {best_cpu['export'] / best_cpu['dump']:.2f}x CPU)",
+        f"({median['export'] / median['dump']:.2f}x median; {best_cpu['export'] / best_cpu['dump']:.2f}x CPU, "
+        f"which counts the sha256 thread); `--helper`: {helped:.2f}x",
         "≤ 1.2x")  # fmt: skip
     return 1 if args.check and ratio > TARGET else 0
 

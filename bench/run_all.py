@@ -11,8 +11,6 @@ scripts; the README's numbers come from a run without it.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -21,7 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import MARK
+from bench.report import MARK, versions
+
+#: The Debian packages the reference programs are built from, named in the caption.
+PACKAGES = ("golang-github-coreos-bbolt-dev", "golang-github-containerd-containerd-dev")
 
 #: Every benchmark, with the arguments of a quick run.
 BENCHMARKS = (
@@ -53,8 +54,7 @@ def main() -> int:
             print(done.stderr[-2000:], end="")
         rows.extend(line for line in done.stdout.splitlines() if line.startswith(MARK))
         print(f"   ({time.perf_counter() - started:.0f} s)\n", flush=True)
-    print(f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.machine()}{' (quick sizes)' if args.quick else ''}\n")  # fmt: skip
+    print(f"Ran against: {versions(*PACKAGES)}{' (quick sizes)' if args.quick else ''}\n")
     print("| benchmark | reference | result | goal |")
     print("|---|---|---|---|")
     for line in rows:

@@ -16,20 +16,39 @@ going through ``Bucket.entries``, and a leaf page without sub-buckets is
 encoded with no Python loop per key: ``map`` slices and encodes every key
 and value in C and ``join`` lays out the JSON.  Memory holds the pages on
 the current path and one chunk of output, whatever the size of the file.
+
+With ``workers``, forked processes read and encode the plain leaf pages below
+a branch page, consecutive pages with one ``pread``, while the walk takes their
+answers in order and writes them (:mod:`~boltview.bolt.fanout`).  Only the walk
+decides anything: a page a worker does not encode is read by the walk itself,
+so the bytes written, the gaps and the errors are the same as without workers.
 """
 
 from __future__ import annotations
 
 import binascii
 import json
+import os
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import BinaryIO
+from itertools import groupby
+from typing import TYPE_CHECKING, BinaryIO
 
 from boltview.bolt.bucket import Bucket, open_bucket
-from boltview.bolt.layout import BUCKET_LEAF_FLAG
-from boltview.bolt.page import Page
+from boltview.bolt.fanout import BATCH, PagePool, Stream
+from boltview.bolt.layout import (
+    BRANCH_PAGE,
+    BUCKET_LEAF_FLAG,
+    LEAF_ELEMENT_SIZE,
+    LEAF_PAGE,
+    PAGE_HEADER_SIZE,
+)
+from boltview.bolt.page import Page, Spans, leaf_spans_at
 from boltview.bolt.path import show_path
-from boltview.errors import PageError
+from boltview.errors import BoltviewError, PageError
+
+if TYPE_CHECKING:
+    from boltview.bolt.file import BoltFile
 
 ENCODINGS = ("text", "hex", "base64")
 
@@ -72,10 +91,13 @@ def _text_tokens(items: Iterable[bytes]) -> Iterator[bytes]:
         ].encode("ascii")
 
 
+Tokens = Callable[[Iterable[bytes]], Iterable[bytes]]
+"""An encoding: many byte strings in, their JSON string bodies out (no quotes)."""
+
 #: Each encoding turns many byte strings into JSON string bodies (no quotes).
 #: b2a_base64 ends each token with a newline, which no JSON token of ours
 #: contains otherwise: the dumper deletes them all at once from each chunk.
-_TOKENS: dict[str, Callable[[Iterable[bytes]], Iterable[bytes]]] = {
+_TOKENS: dict[str, Tokens] = {
     "base64": lambda items: map(binascii.b2a_base64, items),
     "hex": lambda items: map(binascii.hexlify, items),
     "text": _text_tokens,
@@ -87,17 +109,114 @@ def dump(
     out: BinaryIO,
     encoding: str = "base64",
     on_error: Callable[[PageError, tuple[bytes, ...]], None] | None = None,
+    workers: int = 0,
 ) -> None:
     """Write ``bucket`` and everything below it to ``out`` as one JSON object.
 
     A page that cannot be read raises PageError, unless ``on_error`` is given:
     then the subtree below that page is left out, ``on_error(error, bucket
-    path)`` is told, and the rest of the tree is still written.
+    path)`` is told, and the rest of the tree is still written.  When it
+    raises, what was read before is written first (not one JSON document).
+
+    ``workers`` worker processes (forked: only from a process with no other
+    threads, as the CLI is) read and encode leaf pages while this one walks the
+    tree and writes, in order; the output is the same bytes (:mod:`~boltview.bolt.fanout`).
     """
-    dumper = _Dumper(bucket, out, encoding, on_error)
-    dumper.run()
-    dumper.flush()
+    tokens = _TOKENS[encoding]
+    pool = None
+    if workers > 0:
+        db = bucket.db
+        pool = PagePool(lambda pgids: _worker_bodies(db, pgids, tokens), workers)
+    try:
+        dumper = _Dumper(bucket, out, encoding, on_error, pool)
+        try:
+            dumper.run()
+        except PageError:
+            dumper.flush()  # all that was read before the error, however it was gathered
+            raise
+        finally:
+            dumper.drop_ahead()
+        dumper.flush()
+    finally:
+        if pool is not None:
+            pool.close()
     out.write(b"\n")
+
+
+#: A file smaller than this is dumped by one process: workers would cost more than they save.
+WORKERS_FROM_SIZE = 64 << 20
+MAX_WORKERS = 4
+
+
+def default_workers(db: BoltFile) -> int:
+    """How many worker processes ``dump`` uses for ``db`` unless told: one per core, for a
+    big file; none in a process that runs threads (a fork copies only the calling one)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if cores < 2 or db.size < WORKERS_FROM_SIZE or threading.active_count() > 1:
+        return 0
+    return min(cores, MAX_WORKERS)
+
+
+def plain_leaf_body(page: Page, tokens: Tokens) -> bytes | None:
+    """A leaf page of plain pairs as ``key":"value","key":"value`` (no outer quotes).
+
+    b"" for an empty page, None for one that holds a sub-bucket (or any flag).
+    """
+    spans = page.leaf_spans()
+    return _body(page.data, spans, tokens) if spans[0] else b""
+
+
+def _body(data: bytes, spans: Spans, tokens: Tokens) -> bytes | None:
+    """The hot path of the dump, with no loop per key here: ``map`` slices and encodes
+    every key and value in C, and ``join`` lays out the JSON."""
+    flags, key_starts, value_starts, value_ends = spans
+    if any(flags):
+        return None
+    keys = tokens(map(data.__getitem__, map(slice, key_starts, value_starts)))
+    values = tokens(map(data.__getitem__, map(slice, value_starts, value_ends)))
+    return b'","'.join(map(b'":"'.join, zip(keys, values)))
+
+
+def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes | None]:
+    """What a worker sends back for a batch of pages: each one's body when the walk
+    would take the fast path with it, else None (the walk reads that page itself).
+
+    Consecutive pages, as bbolt mostly writes a tree's leaves, are read with one
+    ``pread``.  A page that is not a plain leaf of one page (a branch, a meta
+    page, page 0, an overflow run, a sub-bucket) or that does not read cleanly
+    takes the walk's own path: ``db.page`` and ``plain_leaf_body``.
+    """
+    size, header, layout = db.page_size, db.layout.fast_page_header, db.layout
+    bodies: list[bytes | None] = []
+    for _, run in groupby(enumerate(pgids), lambda item: item[1] - item[0]):
+        run_pgids = [pgid for _, pgid in run]
+        data = db.source.read(run_pgids[0] * size, len(run_pgids) * size)
+        for base, pgid in zip(range(0, len(data) - size + 1, size), run_pgids):
+            pid, flags, count, overflow = header.unpack_from(data, base)
+            if not pgid or pid != pgid or overflow or flags & BRANCH_PAGE or not flags & LEAF_PAGE:
+                bodies.append(_worker_body(db, pgid, tokens))
+            elif not count:
+                bodies.append(b"")
+            elif PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE > size:
+                bodies.append(_worker_body(db, pgid, tokens))
+            else:
+                spans = leaf_spans_at(layout, data, base, count)
+                fits = max(spans[3]) <= base + size
+                bodies.append(_body(data, spans, tokens) if fits else _worker_body(db, pgid, tokens))
+        for pgid in run_pgids[len(data) // size :]:  # past the end of the file
+            bodies.append(_worker_body(db, pgid, tokens))
+    return bodies
+
+
+def _worker_body(db: BoltFile, pgid: int, tokens: Tokens) -> bytes | None:
+    """One page read as the walk reads it, and its body if the walk would take the fast path."""
+    try:
+        page = db.page(pgid)
+        if not page.pgid or page.is_branch or not page.is_leaf:
+            return None
+        return plain_leaf_body(page, tokens)
+    except BoltviewError:
+        return None
 
 
 class _Exhausted(PageError):
@@ -130,8 +249,18 @@ class _Dumper:
         out: BinaryIO,
         encoding: str,
         on_error: Callable[[PageError, tuple[bytes, ...]], None] | None,
+        pool: PagePool | None = None,
     ) -> None:
         self.db = top.db
+        self.pool = pool
+        #: Whether the page just walked was a plain leaf (its siblings likely are too).
+        self.plain = False
+        #: The page after the one being walked, in its parent branch (a hint for workers).
+        self.sibling: int | None = None
+        #: A bucket whose leaves hold sub-buckets: the workers are not asked for them.
+        self.mixed: Bucket | None = None
+        #: A branch page whose leaves the workers were asked for ahead: (pgid, stream, children).
+        self.ahead: tuple[int, Stream, list[int]] | None = None
         self.top = top
         self.on_error = on_error
         self.out = out
@@ -211,42 +340,146 @@ class _Dumper:
             raise error
         self.on_error(error, self.path(place))
 
-    def page(self, bucket: Bucket, place: _Place, page: Page) -> _Walk:
-        if page.pgid:  # inline pages (pgid 0) cost nothing: they live inside a value
+    def spend(self, pgid: int) -> None:
+        """Count one page against the budget (inline pages, pgid 0, cost nothing)."""
+        if pgid:
             self.budget -= 1
         if self.budget < 0:
-            raise _Exhausted(page.pgid, "pages are referenced more than once (corrupt tree)")
+            raise _Exhausted(pgid, "pages are referenced more than once (corrupt tree)")
+
+    def page(self, bucket: Bucket, place: _Place, page: Page) -> _Walk:
+        self.spend(page.pgid)
         if page.is_branch:
             self.on_path.add(page.pgid)
             try:
-                for _, _, child in page.branch_records():
-                    try:
-                        if child in self.on_path:
-                            raise PageError(
-                                child, f"reference cycle: page {page.pgid} points back to it"
-                            )
-                        yield from self.page(bucket, place, self.db.page(child))
-                    except PageError as error:
-                        self.skip(error, place)
+                yield from self.children(bucket, place, page)
             finally:
                 self.on_path.discard(page.pgid)
+            self.plain = False
             return
         if not page.is_leaf:
             raise PageError(page.pgid, f"expected a branch or leaf page, found {page.type}")
-        flags, key_starts, value_starts, value_ends = page.leaf_spans()
-        if not flags:
-            return
-        if any(flags):
+        body = plain_leaf_body(page, self.tokens)
+        if body is None:
+            self.plain = False
             yield from self.mixed_leaf(bucket, place, page)
             return
-        # The fast path: a page of plain key/value pairs, no loop per key here.
-        data = page.data
-        keys = self.tokens(map(data.__getitem__, map(slice, key_starts, value_starts)))
-        values = self.tokens(map(data.__getitem__, map(slice, value_starts, value_ends)))
-        self.emit(b'"' if self.first else b',"')
-        self.emit(b'","'.join(map(b'":"'.join, zip(keys, values))))
-        self.emit(b'"')
-        self.first = False
+        self.plain = True
+        self.members(body)
+
+    def members(self, body: bytes) -> None:
+        """Plain leaves' ``key":"value",...`` (no outer quotes), after what came before."""
+        if body:
+            self.emit(b'"' if self.first else b',"')
+            self.emit(body)
+            self.emit(b'"')
+            self.first = False
+
+    def children(self, bucket: Bucket, place: _Place, page: Page) -> _Walk:
+        """A branch page's children in order; with workers, leaves are encoded by them.
+
+        Without a hint, the first child is read here.  When it is a plain leaf
+        (a bottom branch, as nearly all are) and there are many more, the workers
+        read and encode the others while this process joins what they send back,
+        in order, and they
+        are asked for the next sibling branch's leaves too before these are all
+        taken, so that they do not wait between branches.  A page a worker does
+        not encode (not a plain leaf, unreadable) comes back empty-handed and is
+        read here as if there were no workers, so errors, cycles, sub-buckets
+        and the page budget are met exactly where a lone walk meets them.
+        """
+        children = [child for _, _, child in page.branch_records()]
+        sibling, self.sibling = self.sibling, None
+        if not children:
+            return
+        stream = self.prefetched(page.pgid, children)
+        rest = children
+        if stream is None:
+            second = children[1] if len(children) > 1 else None
+            yield from self.child(bucket, place, page.pgid, children[0], second)
+            rest = children[1:]
+            if self.pool is None or not self.plain or len(rest) < BATCH or bucket is self.mixed:
+                for child, after in zip(rest, [*rest[1:], None]):
+                    yield from self.child(bucket, place, page.pgid, child, after)
+                return
+            stream = self.pool.stream(rest)
+        ahead = None if sibling is None else self.prefetch(stream, sibling)
+        try:
+            done = answered = 0
+            while done < len(rest):
+                count, body = stream.next()
+                pages = rest[done : done + count]
+                done += count
+                if body is None or self.budget < count or not self.on_path.isdisjoint(pages):
+                    for child in pages:  # read here, as if there were no workers
+                        yield from self.child(bucket, place, page.pgid, child)
+                    if body is None and not answered:  # leaves with sub-buckets: workers
+                        break  # only add round trips to this branch
+                else:  # what self.child would do with these plain leaves, without reading them
+                    self.budget -= count
+                    self.members(body)
+                    answered += count
+        except BaseException:
+            stream.close()
+            raise
+        if done < len(rest):
+            self.mixed = bucket  # nor to its other branches
+            stream.close()
+            for child, after in zip(rest[done:], [*rest[done + 1 :], None]):
+                yield from self.child(bucket, place, page.pgid, child, after)
+            self.plain = False
+        elif ahead is None:
+            stream.close()
+        else:  # the stream holds the next branch's leaves now
+            self.drop_ahead()
+            self.ahead = ahead
+
+    def prefetch(self, stream: Stream, sibling: int) -> tuple[int, Stream, list[int]] | None:
+        """Ask for the leaves of the branch page ``sibling`` too, if it is one (a guess).
+
+        Nothing is decided here: the walk reads that page again when it gets
+        there, and takes these answers only if it holds the same children.
+        """
+        try:
+            page = self.db.page(sibling)
+            if not page.is_branch:
+                return None
+            children = [child for _, _, child in page.branch_records()]
+        except PageError:
+            return None
+        stream.extend(children)
+        return sibling, stream, children
+
+    def prefetched(self, pgid: int, children: list[int]) -> Stream | None:
+        """The stream that already asked for these children, if the walk guessed them."""
+        ahead, self.ahead = self.ahead, None
+        if ahead is None:
+            return None
+        if ahead[0] == pgid and ahead[2] == children:
+            return ahead[1]
+        ahead[1].close()
+        return None
+
+    def drop_ahead(self) -> None:
+        if self.ahead is not None:
+            self.ahead[1].close()
+            self.ahead = None
+
+    def child(
+        self, bucket: Bucket, place: _Place, parent: int, child: int, after: int | None = None
+    ) -> _Walk:
+        """One child of branch page ``parent``: an error in it leaves out only its subtree.
+
+        ``after`` is the page after it in ``parent``, if any: a hint for the workers.
+        """
+        self.plain = False
+        self.sibling = after
+        try:
+            if child in self.on_path:
+                raise PageError(child, f"reference cycle: page {parent} points back to it")
+            yield from self.page(bucket, place, self.db.page(child))
+        except PageError as error:
+            self.skip(error, place)
 
     def mixed_leaf(self, bucket: Bucket, place: _Place, page: Page) -> _Walk:
         """A leaf page holding sub-buckets too: one element at a time."""

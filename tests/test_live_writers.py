@@ -536,6 +536,7 @@ def report(name: str, tally: Tally, writers: list[Writer], txids: tuple[int, int
 
 CLI_VERBS = [
     ["dump", "--no-snapshot", "--encoding", "base64"],
+    ["dump", "--no-snapshot", "--encoding", "base64", "--workers", "2"],  # forked workers too
     ["check", "--no-snapshot"],
     ["buckets", "--no-snapshot", "--json"],
     ["dump", "--encoding", "base64"],

@@ -37,6 +37,9 @@ Region = tuple[int, int, str]
 Columns = tuple[Sequence[int], list[bytes], list[bytes]]
 """One leaf page: the flags, keys and values of its elements."""
 
+Spans = tuple[tuple[int, ...], list[int], list[int], list[int]]
+"""One leaf page: the flags, key starts, value starts and value ends of its elements."""
+
 
 @dataclass(frozen=True, slots=True)
 class LeafElement:
@@ -149,31 +152,25 @@ class Page:
             return None
         return max(ends)
 
-    def leaf_spans(self) -> tuple[tuple[int, ...], list[int], list[int], list[int]]:
+    def leaf_spans(self) -> Spans:
         """Columns for every element: flags, key starts, value starts, value ends.
 
         A key ends where its value starts.  This is the hot path of every walk,
-        so it has no Python loop per element: one ``struct`` call reads the
-        element array, and ``map`` does the arithmetic in C.
+        so it has no Python loop per element (see :func:`leaf_spans_at`).
         """
         count = self.count
         if count == 0:
             return (), [], [], []
         self._element_array(LEAF_ELEMENT_SIZE)
-        raw = self.layout.fast_elements(count).unpack_from(self.data, PAGE_HEADER_SIZE)
-        # An element's pos counts from the element's own address.
-        addresses = range(PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + LEAF_ELEMENT_SIZE * count,
-                          LEAF_ELEMENT_SIZE)  # fmt: skip
-        key_starts = list(map(add, raw[1::4], addresses))
-        value_starts = list(map(add, key_starts, raw[2::4]))
-        value_ends = list(map(add, value_starts, raw[3::4]))
+        spans = leaf_spans_at(self.layout, self.data, 0, count)
+        value_ends = spans[3]
         if max(value_ends) > len(self.data):
             bad = next(i for i, end in enumerate(value_ends) if end > len(self.data))
             raise PageError(
                 self.pgid,
                 f"element {bad} runs past the end of the page ({value_ends[bad]} > {len(self.data)})",
             )
-        return raw[0::4], key_starts, value_starts, value_ends
+        return spans
 
     def leaf_records(self) -> list[tuple[int, int, int, int, int]]:
         """(flags, key start, key end, value start, value end) for every element."""
@@ -382,21 +379,33 @@ def inline_leaf_columns(
     return raw[0::4], keys, values
 
 
+def leaf_spans_at(layout: Layout, data: bytes, base: int, count: int) -> Spans:
+    """The spans of the ``count`` elements of the leaf page at ``data[base:]``, as offsets in ``data``.
+
+    One ``struct`` call reads the element array, and ``map`` does the
+    arithmetic in C.  The caller has checked that the array fits; it checks
+    that the ends do.
+    """
+    structs = LITTLE_ENDIAN if LITTLE_ENDIAN.layout is layout else fast_structs(layout)
+    elements = base + _ELEMENTS
+    raw = structs.element_array(count).unpack_from(data, elements)
+    # An element's pos counts from the element's own address.
+    key_starts = list(map(add, raw[1::4], range(elements, elements + _STEP * count, _STEP)))
+    value_starts = list(map(add, key_starts, raw[2::4]))
+    value_ends = list(map(add, value_starts, raw[3::4]))
+    return raw[0::4], key_starts, value_starts, value_ends
+
+
 def leaf_columns(page: Page) -> Columns:
     """A leaf page's columns, as ``Page.leaf_spans`` reads them (which raises for a bad page)."""
     count = page.count
     data = page.data
     if count and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= len(data):
-        structs = LITTLE_ENDIAN if LITTLE_ENDIAN.layout is page.layout else fast_structs(page.layout)
-        raw = structs.element_array(count).unpack_from(data, PAGE_HEADER_SIZE)
-        # An element's pos counts from the element's own address.
-        key_starts = list(map(add, raw[1::4], range(_ELEMENTS, _ELEMENTS + _STEP * count, _STEP)))
-        value_starts = list(map(add, key_starts, raw[2::4]))
-        value_ends = list(map(add, value_starts, raw[3::4]))
+        flags, key_starts, value_starts, value_ends = leaf_spans_at(page.layout, data, 0, count)
         if max(value_ends) <= len(data):
             keys = [data[start:end] for start, end in zip(key_starts, value_starts)]
             values = [data[start:end] for start, end in zip(value_starts, value_ends)]
-            return raw[0::4], keys, values
+            return flags, keys, values
     flags, key_starts, value_starts, value_ends = page.leaf_spans()
     keys = [data[start:end] for start, end in zip(key_starts, value_starts)]
     return flags, keys, [data[start:end] for start, end in zip(value_starts, value_ends)]

@@ -379,11 +379,14 @@ def _find(
 @namespace_option
 @click.option("--indent", type=click.IntRange(0, 8), default=None,
               help="Indent the JSON (default: compact, one line).")  # fmt: skip
+@click.option("--helper", is_flag=True,
+              help="A second process writes some sections, for two free cores: the same "
+                   "document, but the sections written ahead are held in memory.")  # fmt: skip
 @file_options
 @include_secrets_option
 def export_command(
-    path: str, output: str | None, namespace: str | None, indent: int | None, meta: int | None,
-    snapshot: bool, snapshotter_dbs: tuple[str, ...], include_secrets: bool,
+    path: str, output: str | None, namespace: str | None, indent: int | None, helper: bool,
+    meta: int | None, snapshot: bool, snapshotter_dbs: tuple[str, ...], include_secrets: bool,
 ) -> None:  # fmt: skip
     """The whole model as one JSON document, with its provenance.
 
@@ -414,7 +417,7 @@ def export_command(
                                      param_hint="-o")  # fmt: skip
     with snapshotter_usage():
         reader = commands.write_export(
-            path, output, namespace, indent, meta, snapshot, snapshotter_dbs
+            path, output, namespace, indent, meta, snapshot, snapshotter_dbs, helper
         )
     report_problems(reader)
 

@@ -20,7 +20,7 @@ from boltview.cli.options import (
     open_db,
     print_json,
 )
-from boltview.dump import ENCODINGS, dump
+from boltview.dump import ENCODINGS, default_workers, dump
 from boltview.errors import BoltviewError, PageError
 from boltview.render.json import bytes_field
 from boltview.render.text import base64_text as b64
@@ -32,8 +32,12 @@ from boltview.render.text import escape, printable_utf8, show_bytes, show_path
 @click.argument("bucket", nargs=-1)
 @click.option("--encoding", type=click.Choice(ENCODINGS), default="text", show_default=True,
               help="base64 is lossless; text and hex are for reading.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="Processes that encode leaf pages beside the walk (default: one per core, "
+                   "up to 4, for a file over 64 MiB; 0: none). The output is the same.")  # fmt: skip
 @db_options
-def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | None, snapshot: bool | None) -> None:
+def dump_command(path: str, bucket: tuple[str, ...], encoding: str, workers: int | None,
+                 meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
     """The tree below BUCKET as one JSON object, streamed.
 
     A page that cannot be read is left out with a warning on stderr, the rest
@@ -54,7 +58,9 @@ def dump_command(path: str, bucket: tuple[str, ...], encoding: str, meta: int | 
 
             sys.stdout.flush()
             try:
-                dump(target, sys.stdout.buffer, encoding, on_error=report)
+                if workers is None:
+                    workers = default_workers(db)
+                dump(target, sys.stdout.buffer, encoding, on_error=report, workers=workers)
             finally:
                 sys.stdout.buffer.flush()
     except BoltviewError as error:

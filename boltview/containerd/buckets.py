@@ -105,6 +105,23 @@ class BucketReader:
         """Every gap met so far, each once, in the order met: what could not be read."""
         return list(self._problems)
 
+    @contextmanager
+    def problems_apart(self) -> Iterator[list[Problem]]:
+        """Gaps met in the block go to the list it gives, not to ``problems`` (``note_problems``
+        records them later, in their turn: export writes sections out of order)."""
+        kept, self._problems = self._problems, {}
+        met: list[Problem] = []
+        try:
+            yield met
+        finally:
+            met.extend(self._problems)
+            self._problems = kept
+
+    def note_problems(self, problems: Iterable[Problem]) -> None:
+        """Record gaps met apart (or by a helper process reading the same file), in order."""
+        for problem in problems:
+            self._problems.setdefault(problem)
+
     def _report(self, path: Path, error: BoltviewError) -> None:
         self._problems.setdefault(Problem(path, getattr(error, "pgid", None), str(error)))
 

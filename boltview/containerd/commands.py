@@ -63,6 +63,7 @@ def _with_snapshotters(
 def write_export(
     path: str, output: str | None, namespace: str | None, indent: int | None,
     meta: int | None, snapshot: bool | None, snapshotter_dbs: tuple[str, ...],
+    helper: bool = False,
 ) -> MetadataReader:  # fmt: skip
     """Export the file at ``path`` to ``output`` (stdout if None); the reader, for its problems.
 
@@ -70,7 +71,7 @@ def write_export(
     to fail halfway).
     """
     with _destination(output) as out, open_reader(path, meta, snapshot, snapshotter_dbs) as reader:
-        export(reader, out, namespace, indent=indent)
+        export(reader, out, namespace, indent=indent, helper=helper)
     return reader
 
 

@@ -26,8 +26,10 @@ import io
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, BinaryIO, TextIO
 
+from boltview.bolt.ahead import Ahead
 from boltview.bolt.file import BoltFile
 from boltview.bolt.path import BucketPath
 from boltview.containerd import schema as S
@@ -50,7 +52,7 @@ from boltview.containerd.json import (
     unknown_json,
     value_json,
 )
-from boltview.containerd.model import Image, UnknownKey
+from boltview.containerd.model import Image, Problem, UnknownKey
 from boltview.containerd.reader import AnyObject, MetadataReader, iter_namespaces
 from boltview.containerd.refs import KIND_TITLES
 from boltview.dump import dump
@@ -107,18 +109,22 @@ def export(
     *,
     indent: int | None = None,
     read_at: datetime | None = None,
+    helper: bool = False,
 ) -> None:
     """Write the export document for one namespace or all of them to ``out``.
 
     ``provenance`` comes last: the files are hashed in a thread while the
     objects are written (hashlib and pread let go of the GIL), and the hash
-    is known only then.
+    is known only then.  With ``helper`` a forked process writes some of the
+    namespaces' sections while this one writes the others (only from a process
+    that runs no other thread, as the CLI); the document is the same, but what
+    is written ahead of its turn is held in memory (a whole section at a time).
     """
     read_at = read_at or datetime.now(UTC)
     collecting = gc.isenabled()
     gc.disable()  # export makes millions of short-lived objects and no cycles
     try:
-        _export(reader, out, namespace, indent, read_at)
+        _export(reader, out, namespace, indent, read_at, helper)
     finally:
         if collecting:
             gc.enable()
@@ -126,53 +132,103 @@ def export(
 
 def _export(
     reader: MetadataReader, out: TextIO, namespace: str | None, indent: int | None,
-    read_at: datetime,
+    read_at: datetime, helper: bool,
 ) -> None:  # fmt: skip
+    """The document; ``helper``: with a forked helper writing some sections (``Ahead``)."""
     w = _Writer(out, indent)
     names = list(iter_namespaces(reader, namespace))
     files = [reader.db, *(sdb.db for sdb in reader.snapshotter_dbs.values())]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-        hashes = {db.path: pool.submit(db.sha256) for db in files}
-        w.write('{"schema_version":' + w.encode(reader.schema().version))
-        w.write(',"namespaces":{')
-        for position, name in enumerate(names):
-            w.write(("," if position else "") + w.encode(name) + ":")
-            _namespace(reader, w, name)
-        w.write("}")
-        unknown = _root_unknown(reader)
-        if unknown:
-            w.write(',"unknown":' + w.encode(unknown))
-        w.write(',"problems":' + w.encode([problem_json(p) for p in reader.problems]))
-        sdbs = {name: (sdb.db, hashes[sdb.db.path]) for name, sdb in reader.snapshotter_dbs.items()}
-        record = provenance(reader.db, read_at, hashes[reader.db.path], sdbs)
-        w.write(',"provenance":' + w.encode(record) + "}\n")
+    sections = [(section, name) for name in names for section in _SECTIONS]
+    ahead = None
+    if helper and len(sections) > 1:  # forked before the hashing thread starts
+        ahead = Ahead([partial(_written, reader, section, name, indent) for section, name in sections])
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
+            hashes = {db.path: pool.submit(db.sha256) for db in files}
+            w.write('{"schema_version":' + w.encode(reader.schema().version))
+            w.write(',"namespaces":{')
+            done = iter([None] * len(sections)) if ahead is None else ahead.results()
+            for (section, name), result in zip(sections, done):
+                if section is _SECTIONS[0]:
+                    w.write(("," if name != names[0] else "") + w.encode(name) + ":")
+                if result is None:
+                    section(reader, w, name)
+                else:  # written by the helper: what it met is recorded here, in its turn
+                    text, problems = result[0]
+                    w.write(text)
+                    reader.note_problems(problems)
+            w.write("}")
+            unknown = _root_unknown(reader)
+            if unknown:
+                w.write(',"unknown":' + w.encode(unknown))
+            w.write(',"problems":' + w.encode([problem_json(p) for p in reader.problems]))
+            sdbs = {name: (sdb.db, hashes[sdb.db.path]) for name, sdb in reader.snapshotter_dbs.items()}
+            record = provenance(reader.db, read_at, hashes[reader.db.path], sdbs)
+            w.write(',"provenance":' + w.encode(record) + "}\n")
+    finally:
+        if ahead is not None:
+            ahead.close()
     w.flush()
 
 
-def _namespace(reader: MetadataReader, w: _Writer, name: str) -> None:
+def _written(
+    reader: MetadataReader, section: Callable[[MetadataReader, _Writer, str], None], name: str,
+    indent: int | None,
+) -> tuple[str, list[Problem]]:  # fmt: skip
+    """A section as text, and the problems met writing it, to be recorded in its turn."""
+    text = io.StringIO()
+    with reader.problems_apart() as met:
+        w = _Writer(text, indent)
+        section(reader, w, name)
+        w.flush()
+    return text.getvalue(), met
+
+
+def _containers(reader: MetadataReader, w: _Writer, name: str) -> None:
     db = reader.db
-    ns = reader.namespace(name)
-    w.write('{"labels":' + w.encode(ns.labels))
+    w.write('{"labels":' + w.encode(reader.namespace(name).labels))
     w.write(',"containers":')
     verbatim = w.verbatim if w.indent is None else None  # indented: payloads re-indented too
     w.members((c.id, container_json(db, c, verbatim)) for c in reader.containers(name))
+
+
+def _images(reader: MetadataReader, w: _Writer, name: str) -> None:
     w.write(',"images":')
-    w.members((i.name, image_json(db, i)) for i in reader.images(name))
+    w.members((i.name, image_json(reader.db, i)) for i in reader.images(name))
+
+
+def _snapshots(reader: MetadataReader, w: _Writer, name: str) -> None:
     w.write(',"snapshots":{')
     for position, snapshotter in enumerate(reader.snapshotter_names(name)):
         w.write(("," if position else "") + w.encode(snapshotter) + ":")
-        w.members((s.key, snapshot_json(db, s)) for s in reader.snapshots(name, snapshotter))
-    w.write('},"content":{"blobs":')
+        w.members((s.key, snapshot_json(reader.db, s)) for s in reader.snapshots(name, snapshotter))
+    w.write("}")
+
+
+def _content(reader: MetadataReader, w: _Writer, name: str) -> None:
+    db = reader.db
+    w.write(',"content":{"blobs":')
     w.members((b.digest, blob_json(db, b)) for b in reader.blobs(name))
     w.write(',"ingests":')
     w.members((i.ref_name, ingest_json(db, i)) for i in reader.ingests(name))
-    w.write('},"leases":')
+    w.write("}")
+
+
+def _leases_and_sandboxes(reader: MetadataReader, w: _Writer, name: str) -> None:
+    db = reader.db
+    w.write(',"leases":')
     w.members((lease.id, lease_json(db, lease)) for lease in reader.leases(name))
     w.write(',"sandboxes":')
+    verbatim = w.verbatim if w.indent is None else None
     w.members((s.id, sandbox_json(db, s, verbatim)) for s in reader.sandboxes(name))
+    ns = reader.namespace(name)
     if ns.unknown or ns.issues:
         w.write(',"boltview":' + w.encode(extras_json(db, ns, {})))
     w.write("}")
+
+
+#: A namespace's object, in the order written: pieces that can be written apart.
+_SECTIONS = (_containers, _images, _snapshots, _content, _leases_and_sandboxes)
 
 
 def _root_unknown(reader: MetadataReader) -> dict[str, Any]:
