@@ -1,18 +1,30 @@
 """One key's history found by the scan of value heads (``stores/etcd_scan.py``) is the
 history the index of every record gives, on the real etcd fixture, mapped or read
-from a snapshot in memory."""
+from a snapshot in memory, in one process or split with a helper process."""
 
 from __future__ import annotations
 
 import fcntl
+import multiprocessing
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
 from boltview.bolt.file import reading
+from boltview.stores import etcd_scan
 from boltview.stores.etcd import EtcdStore
-from boltview.stores.etcd_scan import key_head, leaf_pages, mapped
+from boltview.stores.etcd_scan import (
+    _leaves,
+    _matches,
+    _matches_in_file,
+    key_head,
+    leaf_pages,
+    mapped,
+)
 from tests.conftest import ROOT
 
 DB = ROOT / "fixtures" / "etcd" / "db"
@@ -60,3 +72,57 @@ def test_a_file_a_writer_holds_is_read_page_by_page(tmp_path: Path) -> None:
             index = EtcdStore(db).history_index
             for key, records in index.items():
                 assert EtcdStore(db).history(key) == records, key
+
+
+def test_the_branch_walk_on_the_mapping_finds_the_leaves_page_by_page_does() -> None:
+    with reading(str(DB), snapshot=False) as db:
+        bucket = next(b for b in db.root.buckets() if b.name == b"key")
+        with mapped(db) as data:
+            assert data is not None
+            on_mapping = _leaves(bucket.root, lambda pgid: (data, pgid * db.page_size), db.layout)
+        assert on_mapping == leaf_pages(bucket)
+
+
+class RecordingPool(ProcessPoolExecutor):
+    """A process pool that notes what it was asked to run (in this, the parent, process)."""
+
+    submitted: ClassVar[list[str]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        RecordingPool.submitted.append(fn.__name__)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_big_bucket_is_scanned_by_two_processes_with_the_same_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every leaf counts as many here: the later half goes to a forked helper process."""
+    monkeypatch.setattr(etcd_scan, "SPLIT_LEAVES", 2)
+    monkeypatch.setattr(etcd_scan, "ProcessPoolExecutor", RecordingPool)
+    monkeypatch.setattr(etcd_scan, "process_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    RecordingPool.submitted.clear()
+    with reading(str(DB), snapshot=False) as db:
+        index = EtcdStore(db).history_index
+        for key, records in index.items():
+            assert EtcdStore(db).history(key) == records, key
+    assert RecordingPool.submitted == ["_matches_in_file"] * len(index)
+
+
+def test_the_helper_refuses_another_file_and_the_scan_reads_that_half_itself(
+    tmp_path: Path,
+) -> None:
+    copy = tmp_path / "db"
+    shutil.copyfile(DB, copy)
+    with reading(str(DB), snapshot=False) as db, mapped(db) as data:
+        assert data is not None
+        bucket = next(b for b in db.root.buckets() if b.name == b"key")
+        bases = [pgid * db.page_size for pgid in leaf_pages(bucket)]
+        head = key_head(b"/app/config")
+        whole = _matches(data, bases, head, db.layout)
+        assert whole  # the key has revisions: there is something to find
+        same = (db.source.stat.st_dev, db.source.stat.st_ino)
+        assert _matches_in_file(str(DB), same, bases, head, db.order) == whole
+        other = os.stat(copy)
+        refused = _matches_in_file(str(DB), (other.st_dev, other.st_ino), bases, head, db.order)
+        assert refused is None

@@ -14,38 +14,60 @@ marshallers write (one that wrote the key's length as a longer varint than it
 needs, or the key field twice, would be missed: no marshaller does).
 
 The file is mapped read-only (``mmap`` of a read-only descriptor) so that
-only the pages holding element arrays and value heads are touched.  A file
-read from a snapshot in memory, replaced since it was opened, or held by a
-writer when it was opened (which might cut it short under the mapping) is read
-page by page instead.
+only the pages holding element arrays and value heads are touched, and the
+branch pages are read from the mapping too.  A file read from a snapshot in
+memory, replaced since it was opened, or held by a writer when it was opened
+(which might cut it short under the mapping) is read page by page instead.
+
+On a big bucket (:data:`SPLIT_LEAVES` leaves or more, about 64 MiB) and two
+cores, a forked second process scans the later half of the leaves in its own
+mapping of the same file (checked to be the same inode) while this one scans
+the first half: the cost is the kernel's, mapping the pages in, as much as
+Python's, and both halve.  Forking is done only while no other thread runs
+(:func:`boltview.bolt.grep.process_context`): from the browser's workers the
+scan stays in one process, since starting a fresh interpreter costs more than
+the whole scan.
 """
 
 from __future__ import annotations
 
 import mmap
 import os
+import struct
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, contextmanager
+from pickle import PicklingError
 
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
+from boltview.bolt.grep import process_context
 from boltview.bolt.layout import (
     BRANCH_PAGE,
     LEAF_ELEMENT_SIZE,
     LEAF_PAGE,
     PAGE_HEADER_SIZE,
+    Layout,
+    layout,
     page_type_name,
 )
 from boltview.bolt.source import open_quietly
 from boltview.errors import BoltviewError, PageError
 
-__all__ = ["find_key_records", "key_head", "leaf_pages", "mapped"]
+__all__ = ["SPLIT_LEAVES", "find_key_records", "key_head", "leaf_pages", "mapped"]
 
 FIELD_1 = 0x0A
 
+#: A key bucket with this many leaves or more is scanned by two processes (when this
+#: one may fork and has two cores): below it, starting the second costs more than it saves.
+SPLIT_LEAVES = 16384
 
 Data = bytes | mmap.mmap
 """A page's bytes, or the whole file mapped."""
+
+Found = tuple[int, int, int, int]
+"""A record that may be the key's, where it lies: flags, key start, value start, value size."""
 
 
 def key_head(key: bytes) -> bytes:
@@ -59,23 +81,35 @@ def key_head(key: bytes) -> bytes:
 
 
 def leaf_pages(bucket: Bucket) -> list[int]:
-    """The page ids of the bucket's leaves, in key order.
+    """The page ids of the bucket's leaves, in key order, each branch page read whole."""
+    db = bucket.db
+    return _leaves(bucket.root, lambda pgid: (db.page(pgid).data, 0), db.layout)
+
+
+def _leaves(root: int, page: Callable[[int], tuple[Data, int]], lay: Layout) -> list[int]:
+    """The page ids of the leaves below ``root``; ``page`` gives a page's bytes and where
+    in them it starts.
 
     Only branch pages are read: every leaf of a bbolt tree is at the same depth,
-    so the first child of each level says whether that level is the leaves.
+    so the first page of each level says whether that level is the leaves.
     """
-    db = bucket.db
-    level = [bucket.root]
+    header = lay.fast_page_header.unpack_from
+    level = [root]
     while True:
-        header = db.page_header(level[0])
-        if header is None:
-            raise PageError(level[0], "past the end of the file")
-        flags = header[1]
-        if flags & LEAF_PAGE:
+        data, base = page(level[0])
+        if header(data, base)[1] & LEAF_PAGE:
             return level
-        if not flags & BRANCH_PAGE:
-            raise PageError(level[0], f"a {page_type_name(flags)} page in the key bucket's tree")
-        level = [child for pgid in level for _, _, child in db.page(pgid).branch_records()]
+        children: list[int] = []
+        for pgid in level:
+            data, base = page(pgid)
+            header_id, flags, count, _ = header(data, base)
+            if not flags & BRANCH_PAGE:
+                raise PageError(pgid, f"a {page_type_name(flags)} page in the key bucket's tree")
+            if header_id != pgid:
+                raise PageError(pgid, f"header says page {header_id} (a corrupt pointer)")
+            elements = lay.fast_branch_elements(count).unpack_from(data, base + PAGE_HEADER_SIZE)
+            children += elements[2::3]  # pos, key size, child
+        level = children
 
 
 @contextmanager
@@ -105,32 +139,98 @@ def find_key_records(bucket: Bucket, key: bytes) -> Iterator[tuple[bytes, bytes]
     value does not begin with field 1 at all (the caller decodes and compares)."""
     db = bucket.db
     head = key_head(key)
-    leaves = leaf_pages(bucket)
-    with mapped(db) as data:
+    # The helper process, if any, is let go after this one has unmapped the file: the
+    # kernel's work of unmapping each half then runs on both cores, as the scan did.
+    with ExitStack() as helpers, mapped(db) as data:
         if data is None or len(data) < db.high_water_mark * db.page_size:
-            for pgid in leaves:
-                page = db.page(pgid)
-                yield from _matches(page.data, [0], head, db)
+            for pgid in leaf_pages(bucket):
+                leaf = db.page(pgid).data
+                yield from _records(leaf, _matches(leaf, [0], head, db.layout))
             return
-        yield from _matches(data, [pgid * db.page_size for pgid in leaves], head, db)
+        size, end = db.page_size, db.high_water_mark
+
+        def page(pgid: int) -> tuple[Data, int]:
+            if not 0 <= pgid < end:
+                raise PageError(pgid, f"beyond the high-water mark {end}")
+            return data, pgid * size
+
+        leaves = _leaves(bucket.root, page, db.layout)
+        found = _scan(db, data, [pgid * size for pgid in leaves], head, helpers)
+        records = list(_records(data, found))
+    yield from records
 
 
-def _matches(
-    data: Data, bases: list[int], head: bytes, db: BoltFile
-) -> Iterator[tuple[bytes, bytes]]:
+def _scan(
+    db: BoltFile, data: Data, bases: list[int], head: bytes, helpers: ExitStack
+) -> list[Found]:
+    """:func:`_matches` over the mapped file, the later half by a second process when
+    the leaves are many, there are two cores, and this process may fork; the helper
+    is shut down when ``helpers`` closes."""
+    context = process_context()
+    if (
+        len(bases) < SPLIT_LEAVES
+        or (os.cpu_count() or 1) < 2
+        or context.get_start_method() != "fork"
+    ):
+        return _matches(data, bases, head, db.layout)
+    half = len(bases) // 2
+    identity = (db.source.stat.st_dev, db.source.stat.st_ino)
+    rest: list[Found] | None = None
+    try:
+        pool = helpers.enter_context(ProcessPoolExecutor(1, mp_context=context))
+        later = pool.submit(_matches_in_file, db.path, identity, bases[half:], head, db.order)
+    except OSError:  # no process to be had: all in this one
+        return _matches(data, bases, head, db.layout)
+    found = _matches(data, bases[:half], head, db.layout)
+    try:
+        rest = later.result()
+    except (BrokenProcessPool, PicklingError):
+        pass
+    if rest is None:  # the helper could not read it: read it here, to fail as it did
+        rest = _matches(data, bases[half:], head, db.layout)
+    return found + rest
+
+
+def _matches_in_file(
+    path: str, identity: tuple[int, int], bases: list[int], head: bytes, order: str
+) -> list[Found] | None:
+    """:func:`_matches` in a second process, on its own mapping of the file, or None when
+    it is not the same file or cannot be read."""
+    try:
+        fd = open_quietly(path)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if (info.st_dev, info.st_ino) != identity:
+            return None
+        data = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+        _KEPT.append(data)  # unmapped when this process ends, after it has answered
+        return _matches(data, bases, head, layout(order))
+    except (OSError, ValueError, BoltviewError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+
+
+#: In the helper process, its mapping: left for the process's end to unmap, which
+#: costs a sixth of the scan and need not delay the answer.
+_KEPT: list[mmap.mmap] = []
+
+
+def _matches(data: Data, bases: list[int], head: bytes, lay: Layout) -> list[Found]:
     """The elements of the leaves at ``bases`` whose value begins with ``head``, or not
     with field 1.  The hot loop of the scan: one ``struct`` call a leaf for its header
     and element array, one slice and compare an element."""
     size = len(head)
-    count_of = db.layout.fast_page_header.unpack_from
+    count_of = lay.fast_page_header.unpack_from
     arrays: dict[int, Callable[..., tuple[int, ...]]] = {}
-    layout = db.layout
-    found: list[tuple[int, int, int, int]] = []  # flags, key start, value start, value size
+    found: list[Found] = []
     for base in bases:
         count = count_of(data, base)[2]
         unpack = arrays.get(count)
         if unpack is None:
-            unpack = arrays[count] = layout.fast_elements(count).unpack_from
+            unpack = arrays[count] = lay.fast_elements(count).unpack_from
         raw = unpack(data, base + PAGE_HEADER_SIZE)
         element = base + PAGE_HEADER_SIZE
         for at in range(1, 4 * count, 4):  # pos, key size, value size after the flags
@@ -139,6 +239,10 @@ def _matches(
             if begins == head or (begins and begins[0] != FIELD_1):
                 found.append((raw[at - 1], element + raw[at], value_start, raw[at + 2]))
             element += LEAF_ELEMENT_SIZE
+    return found
+
+
+def _records(data: Data, found: list[Found]) -> Iterator[tuple[bytes, bytes]]:
     for flags, key_start, value_start, value_size in found:
         if flags:  # a sub-bucket: not etcd's
             raise BoltviewError("a sub-bucket inside etcd's key bucket")
