@@ -8,6 +8,7 @@ import fcntl
 import multiprocessing
 import os
 import shutil
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,6 +19,7 @@ from boltview.bolt.file import reading
 from boltview.stores import etcd_scan
 from boltview.stores.etcd import EtcdStore
 from boltview.stores.etcd_scan import (
+    _helper_pool,
     _leaves,
     _matches,
     _matches_in_file,
@@ -98,9 +100,8 @@ def test_a_big_bucket_is_scanned_by_two_processes_with_the_same_answer(
 ) -> None:
     """Every leaf counts as many here: the later half goes to a forked helper process."""
     monkeypatch.setattr(etcd_scan, "SPLIT_LEAVES", 2)
-    monkeypatch.setattr(etcd_scan, "ProcessPoolExecutor", RecordingPool)
-    monkeypatch.setattr(etcd_scan, "process_context", lambda: multiprocessing.get_context("fork"))
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(etcd_scan, "_helper_pool", lambda: RecordingPool(1, mp_context=fork))
     RecordingPool.submitted.clear()
     with reading(str(DB), snapshot=False) as db:
         index = EtcdStore(db).history_index
@@ -126,3 +127,20 @@ def test_the_helper_refuses_another_file_and_the_scan_reads_that_half_itself(
         other = os.stat(copy)
         refused = _matches_in_file(str(DB), (other.st_dev, other.st_ino), bases, head, db.order)
         assert refused is None
+
+
+def test_no_helper_is_forked_while_another_thread_runs() -> None:
+    """As in the browser, whose scans run in worker threads: a fork could copy a lock
+    another thread holds, and a spawned interpreter costs more than the scan."""
+    if threading.active_count() == 1 and (os.cpu_count() or 1) >= 2:
+        pool = _helper_pool()
+        assert pool is not None
+        pool.shutdown()
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert _helper_pool() is None
+    finally:
+        stop.set()
+        worker.join()

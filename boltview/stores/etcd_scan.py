@@ -35,14 +35,12 @@ import mmap
 import os
 import struct
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from pickle import PicklingError
+from typing import TYPE_CHECKING
 
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
-from boltview.bolt.grep import process_context
 from boltview.bolt.layout import (
     BRANCH_PAGE,
     LEAF_ELEMENT_SIZE,
@@ -54,6 +52,9 @@ from boltview.bolt.layout import (
 )
 from boltview.bolt.source import open_quietly
 from boltview.errors import BoltviewError, PageError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["SPLIT_LEAVES", "find_key_records", "key_head", "leaf_pages", "mapped"]
 
@@ -163,21 +164,18 @@ def find_key_records(bucket: Bucket, key: bytes) -> Iterator[tuple[bytes, bytes]
 def _scan(
     db: BoltFile, data: Data, bases: list[int], head: bytes, helpers: ExitStack
 ) -> list[Found]:
-    """:func:`_matches` over the mapped file, the later half by a second process when
-    the leaves are many, there are two cores, and this process may fork; the helper
-    is shut down when ``helpers`` closes."""
-    context = process_context()
-    if (
-        len(bases) < SPLIT_LEAVES
-        or (os.cpu_count() or 1) < 2
-        or context.get_start_method() != "fork"
-    ):
+    """:func:`_matches` over the mapped file, the later half by a helper process when
+    the leaves are many and one may be had; it is let go when ``helpers`` closes."""
+    pool = _helper_pool() if len(bases) >= SPLIT_LEAVES else None
+    if pool is None:
         return _matches(data, bases, head, db.layout)
+    from concurrent.futures.process import BrokenProcessPool
+
+    helpers.enter_context(pool)
     half = len(bases) // 2
     identity = (db.source.stat.st_dev, db.source.stat.st_ino)
     rest: list[Found] | None = None
     try:
-        pool = helpers.enter_context(ProcessPoolExecutor(1, mp_context=context))
         later = pool.submit(_matches_in_file, db.path, identity, bases[half:], head, db.order)
     except OSError:  # no process to be had: all in this one
         return _matches(data, bases, head, db.layout)
@@ -189,6 +187,22 @@ def _scan(
     if rest is None:  # the helper could not read it: read it here, to fail as it did
         rest = _matches(data, bases[half:], head, db.layout)
     return found + rest
+
+
+def _helper_pool() -> Executor | None:
+    """A pool of one forked process, or None when this process has no second core or
+    may not fork (another thread runs).  Imported here: the CLI starts faster without
+    multiprocessing, which only a big bucket needs."""
+    if (os.cpu_count() or 1) < 2:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    from boltview.bolt.grep import process_context
+
+    context = process_context()
+    if context.get_start_method() != "fork":
+        return None
+    return ProcessPoolExecutor(1, mp_context=context)
 
 
 def _matches_in_file(
