@@ -111,6 +111,23 @@ def test_a_big_bucket_is_scanned_by_two_processes_with_the_same_answer(
     assert RecordingPool.submitted == ["_matches_in_file"] * len(index)
 
 
+def helper_that_dies(*args: Any) -> None:
+    """In place of the helper's scan: the process ends at once, as if killed."""
+    os._exit(1)
+
+
+def test_a_helper_that_dies_costs_time_not_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(etcd_scan, "SPLIT_LEAVES", 2)
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(etcd_scan, "_helper_pool", lambda: RecordingPool(1, mp_context=fork))
+    monkeypatch.setattr(etcd_scan, "_matches_in_file", helper_that_dies)
+    RecordingPool.submitted.clear()
+    with reading(str(DB), snapshot=False) as db:
+        records = EtcdStore(db).history_index[b"/app/config"]
+        assert EtcdStore(db).history(b"/app/config") == records
+    assert RecordingPool.submitted == ["helper_that_dies"]
+
+
 def test_the_helper_refuses_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kept: list[mmap.mmap] = []  # the helper's mappings, left for its process's end
     monkeypatch.setattr(etcd_scan, "_KEPT", kept)
