@@ -23,7 +23,8 @@ from boltview.stores.etcd_scan import (
     _helper_pool,
     _leaves,
     _matches,
-    _matches_in_file,
+    _records,
+    _records_in_file,
     key_head,
     leaf_pages,
     mapped,
@@ -108,7 +109,7 @@ def test_a_big_bucket_is_scanned_by_two_processes_with_the_same_answer(
         index = EtcdStore(db).history_index
         for key, records in index.items():
             assert EtcdStore(db).history(key) == records, key
-    assert RecordingPool.submitted == ["_matches_in_file"] * len(index)
+    assert RecordingPool.submitted == ["_records_in_file"] * len(index)
 
 
 def helper_that_dies(*args: Any) -> None:
@@ -120,7 +121,7 @@ def test_a_helper_that_dies_costs_time_not_the_answer(monkeypatch: pytest.Monkey
     monkeypatch.setattr(etcd_scan, "SPLIT_LEAVES", 2)
     fork = multiprocessing.get_context("fork")
     monkeypatch.setattr(etcd_scan, "_helper_pool", lambda: RecordingPool(1, mp_context=fork))
-    monkeypatch.setattr(etcd_scan, "_matches_in_file", helper_that_dies)
+    monkeypatch.setattr(etcd_scan, "_records_in_file", helper_that_dies)
     RecordingPool.submitted.clear()
     with reading(str(DB), snapshot=False) as db:
         records = EtcdStore(db).history_index[b"/app/config"]
@@ -141,9 +142,9 @@ def test_the_helper_refuses_another_file(tmp_path: Path, monkeypatch: pytest.Mon
         whole = _matches(data, bases, head, db.layout)
         assert whole  # the key has revisions: there is something to find
         same = (db.source.stat.st_dev, db.source.stat.st_ino)
-        assert _matches_in_file(str(DB), same, bases, head, db.order) == whole
+        assert _records_in_file(str(DB), same, bases, head, db.order) == list(_records(data, whole))
         other = os.stat(copy)
-        refused = _matches_in_file(str(DB), (other.st_dev, other.st_ino), bases, head, db.order)
+        refused = _records_in_file(str(DB), (other.st_dev, other.st_ino), bases, head, db.order)
         assert refused is None
     assert len(kept) == 1
     kept[0].close()

@@ -20,13 +20,15 @@ memory, replaced since it was opened, or held by a writer when it was opened
 (which might cut it short under the mapping) is read page by page instead.
 
 On a big bucket (:data:`SPLIT_LEAVES` leaves or more, about 64 MiB) and two
-cores, a forked second process scans the later leaves (four sevenths of them)
-in its own mapping of the same file (checked to be the same inode) while this
-one scans the first ones: the cost is the kernel's, mapping the pages in and
-out, as much as Python's, and both are shared. Forking is done only while no
-other thread runs (:func:`boltview.bolt.grep.process_context`): from the
-browser's workers the scan stays in one process, since starting a fresh
-interpreter costs more than the whole scan.
+cores, a forked helper process scans the later leaves (four sevenths of them)
+in its own mapping of the same file (checked to be the same inode) and sends
+back the records it finds, while this one scans the first ones: the cost is
+the kernel's, mapping the pages in and out, as much as Python's, and both are
+shared. Forking is done only while no other thread runs
+(:func:`boltview.bolt.grep.process_context`): from the browser's workers the
+scan stays in one process, since starting a fresh interpreter costs more than
+the whole scan. If the helper cannot answer, the caller takes the thorough
+way.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import struct
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pickle import PicklingError
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
@@ -54,7 +56,7 @@ from boltview.bolt.source import open_quietly
 from boltview.errors import BoltviewError, PageError
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, Future
 
 __all__ = ["SPLIT_LEAVES", "find_key_records", "key_head", "leaf_pages", "mapped"]
 
@@ -140,55 +142,61 @@ def find_key_records(bucket: Bucket, key: bytes) -> Iterator[tuple[bytes, bytes]
     value does not begin with field 1 at all (the caller decodes and compares)."""
     db = bucket.db
     head = key_head(key)
-    # The helper process, if any, is let go after this one has unmapped the file: the
-    # kernel's work of unmapping each part then runs on both cores, as the scan did.
-    with ExitStack() as helpers, mapped(db) as data:
-        if data is None or len(data) < db.high_water_mark * db.page_size:
-            for pgid in leaf_pages(bucket):
-                leaf = db.page(pgid).data
-                yield from _records(leaf, _matches(leaf, [0], head, db.layout))
-            return
-        size, end = db.page_size, db.high_water_mark
+    with ExitStack() as helpers:
+        with mapped(db) as data:
+            if data is None or len(data) < db.high_water_mark * db.page_size:
+                for pgid in leaf_pages(bucket):
+                    leaf = db.page(pgid).data
+                    yield from _records(leaf, _matches(leaf, [0], head, db.layout))
+                return
+            size, end = db.page_size, db.high_water_mark
 
-        def page(pgid: int) -> tuple[Data, int]:
-            if not 0 <= pgid < end:
-                raise PageError(pgid, f"beyond the high-water mark {end}")
-            return data, pgid * size
+            def page(pgid: int) -> tuple[Data, int]:
+                if not 0 <= pgid < end:
+                    raise PageError(pgid, f"beyond the high-water mark {end}")
+                return data, pgid * size
 
-        leaves = _leaves(bucket.root, page, db.layout)
-        found = _scan(db, data, [pgid * size for pgid in leaves], head, helpers)
-        records = list(_records(data, found))
+            bases = [pgid * size for pgid in _leaves(bucket.root, page, db.layout)]
+            # A helper takes the later four sevenths: this process also walks the branch
+            # pages, starts the helper and unmaps its pages before it answers, while the
+            # helper leaves its unmapping to its exit.
+            cut = len(bases) * 3 // 7
+            later = _helper(db, bases[cut:], head, helpers) if len(bases) >= SPLIT_LEAVES else None
+            mine = bases if later is None else bases[:cut]
+            records = list(_records(data, _matches(data, mine, head, db.layout)))
+        # Unmapped before the helper is waited for: the kernel's work of unmapping this
+        # process's pages is done while the helper finishes.
+        if later is not None:
+            records += _helper_records(later)
     yield from records
 
 
-def _scan(
-    db: BoltFile, data: Data, bases: list[int], head: bytes, helpers: ExitStack
-) -> list[Found]:
-    """:func:`_matches` over the mapped file, the later part by a helper process when
-    the leaves are many and one may be had; it is let go when ``helpers`` closes."""
-    pool = _helper_pool() if len(bases) >= SPLIT_LEAVES else None
+def _helper(db: BoltFile, bases: list[int], head: bytes, helpers: ExitStack) -> Future[Any] | None:
+    """The records of the leaves at ``bases``, asked of a helper process when one may be
+    had (it is let go when ``helpers`` closes); None when this process must read them."""
+    pool = _helper_pool()
     if pool is None:
-        return _matches(data, bases, head, db.layout)
+        return None
+    helpers.enter_context(pool)
+    identity = (db.source.stat.st_dev, db.source.stat.st_ino)
+    try:
+        return pool.submit(_records_in_file, db.path, identity, bases, head, db.order)
+    except OSError:  # no process to be had: all in this one
+        return None
+
+
+def _helper_records(later: Future[Any]) -> list[tuple[bytes, bytes]]:
+    """What the helper found, or a BoltviewError when it could not say (the caller then
+    takes the thorough way, the index of every record, which reports what is wrong)."""
     from concurrent.futures.process import BrokenProcessPool
 
-    helpers.enter_context(pool)
-    # The helper takes the larger share: it leaves the unmapping of its pages to its exit,
-    # while this process must unmap its own before it answers (a fifth of the scan's cost).
-    cut = len(bases) * 3 // 7
-    identity = (db.source.stat.st_dev, db.source.stat.st_ino)
-    rest: list[Found] | None = None
     try:
-        later = pool.submit(_matches_in_file, db.path, identity, bases[cut:], head, db.order)
-    except OSError:  # no process to be had: all in this one
-        return _matches(data, bases, head, db.layout)
-    found = _matches(data, bases[:cut], head, db.layout)
-    try:
-        rest = later.result()
+        records: list[tuple[bytes, bytes]] | None = later.result()
     except (BrokenProcessPool, PicklingError):
-        pass
-    if rest is None:  # the helper could not read its part: read it here, to fail as it did
-        rest = _matches(data, bases[cut:], head, db.layout)
-    return found + rest
+        records = None
+    if records is None:
+        raise BoltviewError("the helper process could not read its part of the key bucket")
+    return records
 
 
 def _helper_pool() -> Executor | None:
@@ -207,11 +215,11 @@ def _helper_pool() -> Executor | None:
     return ProcessPoolExecutor(1, mp_context=context)
 
 
-def _matches_in_file(
+def _records_in_file(
     path: str, identity: tuple[int, int], bases: list[int], head: bytes, order: str
-) -> list[Found] | None:
-    """:func:`_matches` in a second process, on its own mapping of the file, or None when
-    it is not the same file or cannot be read."""
+) -> list[tuple[bytes, bytes]] | None:
+    """The records :func:`_matches` finds, read in a helper process from its own mapping
+    of the file; None when it is not the same file or cannot be read."""
     try:
         fd = open_quietly(path)
     except OSError:
@@ -222,7 +230,7 @@ def _matches_in_file(
             return None
         data = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
         _KEPT.append(data)  # unmapped when this process ends, after it has answered
-        return _matches(data, bases, head, layout(order))
+        return list(_records(data, _matches(data, bases, head, layout(order))))
     except (OSError, ValueError, BoltviewError, struct.error):
         return None
     finally:
@@ -230,7 +238,7 @@ def _matches_in_file(
 
 
 #: In the helper process, its mapping: left for the process's end to unmap, which
-#: costs a sixth of the scan and need not delay the answer.
+#: costs a fifth of the scan and need not delay the answer.
 _KEPT: list[mmap.mmap] = []
 
 
