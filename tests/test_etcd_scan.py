@@ -100,7 +100,7 @@ class RecordingPool(ProcessPoolExecutor):
 def test_a_big_bucket_is_scanned_by_two_processes_with_the_same_answer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Every leaf counts as many here: the later half goes to a forked helper process."""
+    """Every leaf counts as many here: the later leaves go to a forked helper process."""
     monkeypatch.setattr(etcd_scan, "SPLIT_LEAVES", 2)
     fork = multiprocessing.get_context("fork")
     monkeypatch.setattr(etcd_scan, "_helper_pool", lambda: RecordingPool(1, mp_context=fork))
@@ -109,7 +109,15 @@ def test_a_big_bucket_is_scanned_by_two_processes_with_the_same_answer(
         index = EtcdStore(db).history_index
         for key, records in index.items():
             assert EtcdStore(db).history(key) == records, key
+            helpers_gone()  # as _helper_pool would see to: no fork while a thread runs
     assert RecordingPool.submitted == ["_records_in_file"] * len(index)
+
+
+def helpers_gone() -> None:
+    """Wait for the thread each pool leaves to see its helper process end."""
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread():
+            thread.join(timeout=30)
 
 
 def helper_that_dies(*args: Any) -> None:
@@ -126,6 +134,7 @@ def test_a_helper_that_dies_costs_time_not_the_answer(monkeypatch: pytest.Monkey
     with reading(str(DB), snapshot=False) as db:
         records = EtcdStore(db).history_index[b"/app/config"]
         assert EtcdStore(db).history(b"/app/config") == records
+        helpers_gone()
     assert RecordingPool.submitted == ["helper_that_dies"]
 
 

@@ -177,7 +177,10 @@ def _helper(db: BoltFile, bases: list[int], head: bytes, helpers: ExitStack) -> 
     pool = _helper_pool()
     if pool is None:
         return None
-    helpers.enter_context(pool)
+    # Let go without waiting for the helper's end, which may take a fifth of the scan
+    # (its unmapping): a thread of the pool waits for it meanwhile, and while that thread
+    # runs, no other helper is forked (see _helper_pool).
+    helpers.callback(pool.shutdown, wait=False)
     identity = (db.source.stat.st_dev, db.source.stat.st_ino)
     try:
         return pool.submit(_records_in_file, db.path, identity, bases, head, db.order)
