@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 
 from boltview.bolt.bucket import Bucket, Budget
 from boltview.bolt.cursor import Entry
@@ -212,8 +213,7 @@ def scan_file_for(db: BoltFile, literal: bytes, ignore_case: bool) -> bool:
     if db.is_snapshot or size < PARALLEL_SCAN_SIZE or (os.cpu_count() or 1) < 2:
         return _scan(db.source.read, 0, size, literal, ignore_case)
     half = size // 2
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
-    with ProcessPoolExecutor(2, mp_context=context) as pool:
+    with ProcessPoolExecutor(2, mp_context=process_context()) as pool:
         futures = {
             pool.submit(_scan_path, db.path, start, end, literal, ignore_case)
             for start, end in ((0, half), (max(half - len(literal) + 1, 0), size))
@@ -225,6 +225,12 @@ def scan_file_for(db: BoltFile, literal: bytes, ignore_case: bool) -> bool:
                     future.cancel()
                 return True
     return False
+
+
+def process_context() -> BaseContext:
+    """How to start a helper process: fork while this is the only thread (fast), else
+    spawn (a fork would copy locks other threads hold, as in the browser's workers)."""
+    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
 
 
 def _scan_path(path: str, start: int, end: int, literal: bytes, ignore_case: bool) -> bool:
