@@ -158,9 +158,9 @@ def test_records_link_to_snapshots_whose_chain_ids_are_the_built_images(
             continue
         record = buildkit.find(("records", record_id))
         assert record is not None
-        snapshot_link = [link.path for link in record.links if link.label == "snapshot"]
-        assert snapshot_link == [("snapshots", record_id)]
-        snapshot = buildkit.find(snapshot_link[0])
+        snapshot_links = [link.path for link in record.links if link.label == "snapshot"]
+        assert ("snapshots", record_id) in snapshot_links  # and its cache.snapshot, when it names one
+        snapshot = buildkit.find(("snapshots", record_id))
         assert snapshot is not None
         chains.append(snapshot.fields["chain_id"])
         assert ("leases", record_id) in [link.path for link in record.links]

@@ -22,9 +22,17 @@ A committed record and the mutable one it was made from
 Beside it buildkit keeps ``snapshots.db`` (moby's snapshotter adapter: a
 bucket per snapshot with ``parent``, ``size``, ``committed``, ``chainid``)
 and ``containerdmeta.db`` (a containerd metadata database in namespace
-``buildkit``: its leases hold the snapshots and content blobs).  When they
-lie beside the file (the same names, with the same prefix as this file's
-name), records link to their snapshots, leases and blobs.
+``buildkit``: its leases hold the snapshots and content blobs, its content
+bucket each blob's size, labels and times; the bytes are in ``content/``).
+When they lie beside the file (the same names, with the same prefix as this
+file's name), records link to their snapshots, leases and blobs: a record
+to the snapshots named by its ``cache.snapshot`` and by its ID, to its lease,
+to the blobs that lease holds and to its ``cache.blob``, and a pulled record
+("pulled from REF@DIGEST") to the manifest it was pulled by.
+
+dockerd 20.10's buildkit keeps a pulled layer in docker's layer store, not
+in its content store: the record has a diff ID and chain ID but no
+``cache.blob``, and its lease holds only the manifest and the image config.
 
 ``cache.db`` (buildkit's solver/bboltcachestorage) keeps cache keys:
 ``_result`` (key -> result ID ``worker::ref`` -> JSON ``{CreatedAt, ID}``),
@@ -36,9 +44,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 from boltview.bolt.file import BoltFile
+from boltview.containerd.reader import MetadataReader
 from boltview.errors import BoltviewError
 from boltview.protobuf.wire import JsonValue
 from boltview.stores.recognize import BUILDKIT_CACHE, BUILDKIT_METADATA
@@ -71,6 +81,8 @@ _FIELDS = {
     "snapshot.committed": "committed",
 }
 _TIMES = {"created", "last_used"}
+#: A pulled record's description: ``pulled from REF@DIGEST``, DIGEST its manifest's.
+_PULLED = re.compile(r"pulled from \S+@(sha256:[0-9a-f]{64})")
 
 
 def companion(path: str, name: str) -> str | None:
@@ -89,12 +101,15 @@ class BuildkitMetadataView(TreeView):
     def build(self) -> None:
         self.records = self._records()
         self.snapshots = self._companion_snapshots()
-        self.leases = self._companion_leases()
+        self.leases, self.blobs = self._companion_containerd()
+        self._index_holders()
         self._add_records()
         if self.snapshots is not None:
             self._add_snapshots()
         if self.leases is not None:
             self._add_leases()
+        if self.blobs is not None:
+            self._add_content()
 
     # -- reading ---------------------------------------------------------------------
 
@@ -157,40 +172,70 @@ class BuildkitMetadataView(TreeView):
                 for bucket in db.root.buckets()
             }  # fmt: skip
 
-    def _companion_leases(self) -> dict[str, dict[str, Any]] | None:
+    def _companion_containerd(
+        self,
+    ) -> tuple[dict[str, dict[str, Any]] | None, dict[str, dict[str, Any]] | None]:
+        """The leases and content blobs of ``containerdmeta.db``, read as containerd's own."""
         db = self._open_companion("containerdmeta.db")
         if db is None:
-            return None
-        from boltview.stores.tree import go_binary_time
-
+            return None, None
         leases: dict[str, dict[str, Any]] = {}
+        blobs: dict[str, dict[str, Any]] = {}
         with db:
-            try:
-                namespaces = list(db.bucket(b"v1").buckets())
-            except BoltviewError:
-                return {}
-            for namespace in namespaces:
-                try:
-                    found = list(namespace.bucket(b"leases").buckets())
-                except BoltviewError:
-                    continue
-                for lease in found:
-                    entry: dict[str, Any] = {"namespace": text(namespace.name), "snapshots": {},
-                                             "content": [], "labels": {}}  # fmt: skip
-                    created = lease.get(b"createdat")
-                    entry["created"] = go_binary_time(created) if created else None
-                    for child in lease.buckets():
-                        if child.name == b"labels":
-                            entry["labels"] = {text(e.key): text(e.value) for e in child.entries()}
-                        elif child.name == b"snapshots":
-                            for snapshotter in child.buckets():
-                                entry["snapshots"][text(snapshotter.name)] = [
-                                    text(e.key) for e in snapshotter.entries()
-                                ]
-                        elif child.name == b"content":
-                            entry["content"] = [text(e.key) for e in child.entries()]
-                    leases[text(lease.name)] = entry
-        return leases
+            try:  # a fresh buildkit's file holds no bucket yet: nothing to read, nothing wrong
+                reader = MetadataReader(db, check=any(True for _ in db.root.buckets()))
+            except BoltviewError as error:
+                self.finding(f"containerdmeta.db beside this file: {error}")
+                return None, None
+            for namespace in reader.namespace_names():
+                for lease in reader.leases(namespace):
+                    leases[lease.id] = {
+                        "namespace": namespace,
+                        "snapshots": {name: list(keys) for name, keys in lease.snapshots.items()},
+                        "content": list(lease.content), "labels": lease.labels or {},
+                        "created": lease.created_at.rfc3339() if lease.created_at else None,
+                    }  # fmt: skip
+                for blob in reader.blobs(namespace):
+                    blobs[blob.digest] = fields(
+                        digest=blob.digest, namespace=namespace, size=blob.size,
+                        labels=blob.labels or None,
+                        created=blob.created_at.rfc3339() if blob.created_at else None,
+                        updated=blob.updated_at.rfc3339() if blob.updated_at else None,
+                    )  # fmt: skip
+            for problem in reader.problems:
+                self.finding(f"containerdmeta.db beside this file: {problem.message}")
+        return leases, blobs
+
+    def _index_holders(self) -> None:
+        """Who names what, both ways: records by snapshot, blob and manifest; leases by blob."""
+        self.by_snapshot: dict[str, list[str]] = {}
+        self.by_blob: dict[str, list[str]] = {}
+        self.by_manifest: dict[str, list[str]] = {}
+        self.leases_of: dict[str, list[str]] = {}
+        for id_, record in sorted(self.records.items()):
+            for snapshot_id in dict.fromkeys((record.get("snapshot") or id_, id_)):
+                self.by_snapshot.setdefault(snapshot_id, []).append(id_)
+            if record.get("blob"):
+                self.by_blob.setdefault(record["blob"], []).append(id_)
+            manifest = self.pulled_manifest(record)
+            if manifest:
+                self.by_manifest.setdefault(manifest, []).append(id_)
+        for lease_id, lease in sorted((self.leases or {}).items()):
+            for digest in lease["content"]:
+                self.leases_of.setdefault(digest, []).append(lease_id)
+
+    def record_content(self, record: dict[str, Any]) -> list[str]:
+        """The blobs of the content store a record holds: by its lease and its ``cache.blob``."""
+        held = list((self.leases or {}).get(record["id"], {}).get("content", []))
+        if record.get("blob") and record["blob"] not in held:
+            held.append(record["blob"])
+        return [digest for digest in held if digest in (self.blobs or {})]
+
+    @staticmethod
+    def pulled_manifest(record: dict[str, Any]) -> str | None:
+        """The manifest digest a pulled record names in its description, if it is one."""
+        found = _PULLED.fullmatch(str(record.get("description") or ""))
+        return found.group(1) if found else None
 
     # -- the tree ----------------------------------------------------------------------
 
@@ -222,20 +267,28 @@ class BuildkitMetadataView(TreeView):
                 else:
                     self.finding(f"record {id_}: its {field_name} {target} does not exist")
                     marks.append("inconsistent")
-            snapshot_id = record.get("snapshot") or id_
-            if self.snapshots is not None and snapshot_id in self.snapshots:
-                links.append(self.link("snapshot", "snapshots", snapshot_id))
+            for snapshot_id in dict.fromkeys((record.get("snapshot") or id_, id_)):
+                if self.snapshots is not None and snapshot_id in self.snapshots:
+                    links.append(self.link("snapshot", "snapshots", snapshot_id))
             if self.leases is not None and id_ in self.leases:
                 links.append(self.link("lease", "leases", id_))
             blob = record.get("blob")
-            if blob and self.leases is not None:
-                holders = [lid for lid, lease in self.leases.items() if blob in lease["content"]]
-                links += [self.link("blob's lease", "leases", lid) for lid in holders]
+            if blob:
+                links += [self.link("blob's lease", "leases", lid) for lid in self.leases_of.get(blob, [])]
+            content = self.record_content(record)
+            links += [self.link("content", "content", digest) for digest in content]
+            manifest = self.pulled_manifest(record)
+            if manifest in (self.blobs or {}):
+                links.append(self.link("manifest", "content", manifest))
+            sizes = [{"digest": digest, "size": (self.blobs or {})[digest].get("size")} for digest in content]
             node_fields: dict[str, JsonValue] = fields(
                 id=id_,
                 **{k: v for k, v in record.items() if k not in ("id", "other", "indexes", "external")},
                 du_size=self.du_size(record),
                 shown_in_du=not self.du_hidden(record),
+                blob_held=blob in self.blobs if blob and self.blobs is not None else None,
+                content=sizes or None,
+                manifest=manifest,
                 indexes=record["indexes"] or None,
                 external=record["external"] or None,
                 other=record["other"] or None,
@@ -253,7 +306,7 @@ class BuildkitMetadataView(TreeView):
         assert self.snapshots is not None
         self.group("snapshots", summary="snapshots.db beside")
         for id_, record in sorted(self.snapshots.items()):
-            links = [self.link("record", "records", id_)] if id_ in self.records else []
+            links = [self.link("record", "records", rid) for rid in self.by_snapshot.get(id_, [])]
             for field_name in ("parent", "committed"):
                 target = record.get(field_name)
                 if target and target in self.snapshots:
@@ -279,13 +332,31 @@ class BuildkitMetadataView(TreeView):
             for keys in lease["snapshots"].values():
                 links += [self.link("snapshot", "snapshots", key) for key in keys
                           if self.snapshots is not None and key in self.snapshots]  # fmt: skip
-            links += [
-                self.link("record with this blob", "records", rid)
-                for rid, record in self.records.items() if record.get("blob") in lease["content"]
-            ]  # fmt: skip
+            links += [self.link("record with this blob", "records", rid)
+                      for digest in lease["content"] for rid in self.by_blob.get(digest, [])]  # fmt: skip
+            links += [self.link("content", "content", digest) for digest in lease["content"]
+                      if digest in (self.blobs or {})]  # fmt: skip
             self.add(StoreNode(
                 ("leases", id_), "lease", lease["namespace"],
                 fields(id=id_, **{k: v for k, v in lease.items()}), links=tuple(links),
+            ))  # fmt: skip
+
+    def _add_content(self) -> None:
+        """The content store's blobs, with the leases and records that hold them."""
+        assert self.blobs is not None
+        self.group("content", summary="containerdmeta.db beside")
+        for digest, blob in sorted(self.blobs.items()):
+            holders = self.leases_of.get(digest, [])
+            with_blob, pulled_by = self.by_blob.get(digest, []), self.by_manifest.get(digest, [])
+            links = [self.link("lease", "leases", lid) for lid in holders]
+            links += [self.link("record with this blob", "records", rid) for rid in with_blob]
+            links += [self.link("manifest of", "records", rid) for rid in pulled_by]
+            media_types = {self.records[rid].get("media_type") for rid in with_blob}
+            media_type = media_types.pop() if len(media_types) == 1 else None
+            role = ", a pulled image's manifest" if pulled_by else ""
+            self.add(StoreNode(
+                ("content", digest), "blob", f"{blob.get('size')} bytes{role}",
+                fields(**blob, media_type=media_type, leases=holders or None), links=tuple(links),
             ))  # fmt: skip
 
 
