@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,40 @@ def test_records_and_their_snapshots_link_both_ways(
         assert sorted(named.get(record.label, [])) == sorted(
             p[1] for p in linked(record, "snapshot")
         )
+
+
+def companions(tmp_path: Path, containerdmeta: Path) -> BuildkitMetadataView:
+    """The fixture's records and snapshots, with another file as ``containerdmeta.db`` beside."""
+    for name in ("metadata_v2.db", "snapshots.db"):
+        shutil.copy(STORES / "db" / f"buildkit-{name}", tmp_path / f"buildkit-{name}")
+    shutil.copy(containerdmeta, tmp_path / "buildkit-containerdmeta.db")
+    found = view_of(BoltFile.open(str(tmp_path / "buildkit-metadata_v2.db")))
+    assert isinstance(found, BuildkitMetadataView)
+    return found
+
+
+def test_a_fresh_buildkits_empty_containerdmeta_is_no_finding(tmp_path: Path) -> None:
+    """dockerd's buildkit before any build wrote a containerdmeta.db with no bucket (node fixture)."""
+    empty = (
+        STORES.parent
+        / "node"
+        / "root"
+        / "var"
+        / "lib"
+        / "docker"
+        / "buildkit"
+        / "containerdmeta.db"
+    )
+    view = companions(tmp_path, empty)
+    assert view.findings() == []
+    assert view.leases == {} and view.blobs == {}
+    group = view.find(("content",))
+    assert group is not None and list(view.children(group)) == []
+
+
+def test_a_containerdmeta_that_is_not_containerds_is_one_finding(tmp_path: Path) -> None:
+    view = companions(tmp_path, STORES / "db" / "volumes-metadata.db")
+    [finding] = view.findings()
+    assert finding.startswith("containerdmeta.db beside this file: ")
+    assert "not containerd metadata" in finding
+    assert view.find(("content",)) is None and view.find(("leases",)) is None
