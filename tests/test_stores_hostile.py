@@ -8,6 +8,7 @@ The bad values are put into copies of the real fixtures by the real bbolt
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -100,3 +101,23 @@ def test_docker_and_buildkit_values_of_the_wrong_shape(edit: Path, tmp_path: Pat
     objects, findings = read_all(cache)
     assert len(findings) == 1 and findings[0].startswith(f"_result/{some_key}/moby::x: not JSON (")
     assert len(objects) == len(before)
+
+
+def test_buildkits_containerdmeta_with_bad_values(edit: Path, tmp_path: Path) -> None:
+    """A blob's size and a lease's time that do not decode: a finding each, the links kept."""
+    before, _ = read_all(STORES / "db" / "buildkit-metadata_v2.db")
+    [blob] = [n.fields["manifest"] for n in before if n.kind == "record" and n.fields.get("manifest")]
+    lease = next(n.label for n in before if n.kind == "lease" and n.fields.get("content"))
+    shutil.copyfile(STORES / "db" / "buildkit-metadata_v2.db", tmp_path / "buildkit-metadata_v2.db")
+    meta = edited(
+        edit, tmp_path, "buildkit-containerdmeta.db",
+        "put", f"v1/buildkit/content/blob/{blob}", "size", os.fsdecode(b"\x80"),  # a varint cut short
+        "put", f"v1/buildkit/leases/{lease}", "createdat", "not a time",
+    )  # fmt: skip
+    objects, findings = read_all(meta.parent / "buildkit-metadata_v2.db")
+    assert len(findings) == 2, findings
+    assert findings[0].startswith(f"containerdmeta.db beside this file: lease {lease}: createdat: ")
+    assert findings[1].startswith(f"containerdmeta.db beside this file: content blob {blob}: size: ")
+    shown = {node.path: node for node in objects}
+    assert "size" not in shown[("content", blob)].fields
+    assert ("content", blob) in [link.path for link in shown[("leases", lease)].links]

@@ -48,6 +48,7 @@ import re
 from typing import Any
 
 from boltview.bolt.file import BoltFile
+from boltview.containerd.model import Issue
 from boltview.containerd.reader import MetadataReader
 from boltview.errors import BoltviewError
 from boltview.protobuf.wire import JsonValue
@@ -189,6 +190,7 @@ class BuildkitMetadataView(TreeView):
                 return None, None
             for namespace in reader.namespace_names():
                 for lease in reader.leases(namespace):
+                    self._issues(f"lease {lease.id}", lease.issues)
                     leases[lease.id] = {
                         "namespace": namespace,
                         "snapshots": {name: list(keys) for name, keys in lease.snapshots.items()},
@@ -196,6 +198,7 @@ class BuildkitMetadataView(TreeView):
                         "created": lease.created_at.rfc3339() if lease.created_at else None,
                     }  # fmt: skip
                 for blob in reader.blobs(namespace):
+                    self._issues(f"content blob {blob.digest}", blob.issues)
                     blobs[blob.digest] = fields(
                         digest=blob.digest, namespace=namespace, size=blob.size,
                         labels=blob.labels or None,
@@ -223,6 +226,10 @@ class BuildkitMetadataView(TreeView):
         for lease_id, lease in sorted((self.leases or {}).items()):
             for digest in lease["content"]:
                 self.leases_of.setdefault(digest, []).append(lease_id)
+
+    def _issues(self, what: str, issues: tuple[Issue, ...]) -> None:
+        for issue in issues:
+            self.finding(f"containerdmeta.db beside this file: {what}: {issue.field}: {issue.reason}")
 
     def record_content(self, record: dict[str, Any]) -> list[str]:
         """The blobs of the content store a record holds: by its lease and its ``cache.blob``."""
