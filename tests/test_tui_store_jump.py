@@ -32,7 +32,7 @@ from boltview.tui.widgets.raw_tree import BucketItem, RawTree
 from boltview.tui.widgets.store_tree import StoreItem, StoreTree
 from tests.test_tui import CONTAINERD, ROOT, SIZE, _plain, app_for, pilot_test, settle
 from tests.test_tui_jump import crumbs, shown_options
-from tests.test_tui_store import AFTER, EXPECTED, ETCD, cursor_path, open_path
+from tests.test_tui_store import AFTER, ETCD, EXPECTED, cursor_path, open_path
 
 PODMAN = ROOT / "fixtures/node/root/var/lib/containers/storage/libpod/bolt_state.db"
 
@@ -61,6 +61,16 @@ async def jump(app: BoltviewApp, pilot: Any, text: str) -> list[str]:
     screen = app.screen
     assert isinstance(screen, JumpScreen)
     return shown_options(screen.query_one(OptionList))
+
+
+async def jump_to_first(app: BoltviewApp, pilot: Any, text: str, kind: str, where: str) -> None:
+    """Jump by ``text``: the best match is the ``kind`` object in ``where`` that it names;
+    Enter opens it."""
+    lines = await jump(app, pilot, text)
+    assert lines[0].split()[:3] == [kind, where, text]
+    await pilot.press("enter")
+    await settle(pilot)
+    await settle(pilot)
 
 
 # -- jump by name in the store view ---------------------------------------------------------
@@ -100,15 +110,9 @@ async def test_podman_pods_and_volumes_by_name_with_their_kind() -> None:
     app = app_for(PODMAN)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        lines = await jump(app, pilot, pod.label)
-        assert lines[0].split()[:3] == ["pod", "pods", pod.label]
-        await pilot.press("enter")
-        await settle(pilot)
+        await jump_to_first(app, pilot, pod.label, "pod", "pods")
         assert cursor_path(app) == pod.path
-        lines = await jump(app, pilot, volume.label)
-        assert lines[0].split()[:3] == ["volume", "volumes", volume.label]
-        await pilot.press("enter")
-        await settle(pilot)
+        await jump_to_first(app, pilot, volume.label, "volume", "volumes")
         assert cursor_path(app) == volume.path
 
 
@@ -147,10 +151,7 @@ async def test_etcd_lease_user_and_role_by_name() -> None:
         for text, path, kind in ((lease, ("leases", lease), "lease"),
                                  ("alice", ("auth", "users", "alice"), "user"),
                                  (role, ("auth", "roles", role), "role")):  # fmt: skip
-            lines = await jump(app, pilot, text)
-            assert lines[0].split()[0] == kind and lines[0].split()[2] == text
-            await pilot.press("enter")
-            await settle(pilot)
+            await jump_to_first(app, pilot, text, kind, "/".join(path[:-1]))
             assert cursor_path(app) == path
 
 
@@ -167,11 +168,7 @@ async def test_a_key_past_the_first_window_is_revealed() -> None:
     app = app_for(AFTER)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        lines = await jump(app, pilot, last.title)
-        assert lines[0].split()[:3] == ["key", "keys", last.title]
-        await pilot.press("enter")
-        await settle(pilot)
-        await settle(pilot)
+        await jump_to_first(app, pilot, last.title, "key", "keys")
         assert cursor_path(app) == last.path
 
 
@@ -253,7 +250,7 @@ async def test_f_and_a_name_in_one_burst_in_the_containerd_view() -> None:
         scope = tree.filter_scope(tree.cursor_node)
         assert scope is not None and isinstance(scope.data, GroupItem)
         assert tree.filter_of(scope) == "web"
-        assert not isinstance(app.screen, JumpScreen) and app.screen.id != "export"
+        assert app.screen is app.screen_stack[0]  # no key went to a binding (e exports)
 
 
 @pilot_test

@@ -170,7 +170,9 @@ def _name_of(node: StoreNode, order: int) -> StoreName:
     return StoreName.of(node.path, node.kind, node.title, ident, order)
 
 
-def _etcd_keys(view: EtcdView, lock: AbstractContextManager[Any], order: int) -> Iterator[StoreName]:
+def _etcd_keys(
+    view: EtcdView, lock: AbstractContextManager[Any], order: int
+) -> Iterator[StoreName]:
     """Every key in the file, from the key index: its path and its text, no value decoded."""
     with lock:
         keys = list(view.etcd.sorted_keys)
