@@ -27,6 +27,7 @@ from boltview.stores.view import StoreNode
 from boltview.tui.app import BoltviewApp
 from boltview.tui.screens.jump import JumpScreen
 from boltview.tui.store_names import StoreName, store_names
+from boltview.tui.widgets import store_tree
 from boltview.tui.widgets.containerd_tree import ContainerdTree, GroupItem
 from boltview.tui.widgets.raw_tree import BucketItem, RawTree
 from boltview.tui.widgets.store_tree import StoreItem, StoreTree
@@ -268,3 +269,27 @@ async def test_f_and_a_name_in_one_burst_in_the_raw_view() -> None:
         scope = tree.filter_scope(tree.cursor_node)
         assert scope is not None and isinstance(scope.data, BucketItem)
         assert tree.filter_of(scope) == "v1"
+
+
+@pilot_test
+async def test_a_key_past_the_windows_a_reveal_reads_is_reached_by_filtering_its_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store_tree, "REVEAL_WINDOWS", 1)  # a million keys' folder, in small
+    with BoltFile.open(str(AFTER)) as db:
+        view = view_of(db)
+        assert view is not None
+        bulk = view.find(("keys", "/", "bulk/"))
+        assert bulk is not None
+        last = view.children(bulk, 0, 100_000)[-1]
+    app = app_for(AFTER)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await jump_to_first(app, pilot, last.title, "key", "keys")
+        assert cursor_path(app) == last.path
+        tree = app.query_one(StoreTree)
+        folder = tree.node_at(bulk.path)
+        assert folder is not None and tree.filter_of(folder) == last.title
+        await pilot.press("escape")  # the whole folder again
+        await settle(pilot)
+        assert tree.filter_of(folder) is None

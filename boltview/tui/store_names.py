@@ -86,7 +86,7 @@ def store_source(view: StoreView, lock: AbstractContextManager[Any]) -> NameSour
         return store_names(view, lock, cancelled, limit, problems)
 
     return NameSource(
-        f"jump to a {program} object: {what_is_listed(view)}",
+        f"jump to an object of the {program} store: {what_is_listed(view)}",
         "name, id, key or part of it (more words narrow it)",
         read,
         store_name_label,
