@@ -31,6 +31,7 @@ from boltview.tui.widgets import store_tree
 from boltview.tui.widgets.containerd_tree import ContainerdTree, GroupItem
 from boltview.tui.widgets.raw_tree import BucketItem, RawTree
 from boltview.tui.widgets.store_tree import StoreItem, StoreTree
+from tests.test_store_views_all import FILES, IDS
 from tests.test_tui import CONTAINERD, ROOT, SIZE, _plain, app_for, pilot_test, settle
 from tests.test_tui_jump import crumbs, shown_options
 from tests.test_tui_store import AFTER, ETCD, EXPECTED, cursor_path, open_path
@@ -190,6 +191,21 @@ def test_etcd_names_come_from_the_key_index_not_the_values(
     assert {key.decode() for key in recorded_keys()} <= keys
     assert all(isinstance(name, StoreName) and name.ref.path for name in names)
     assert not any(name.kind == "revision" for name in names)  # found from their key
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_every_object_of_every_store_is_listed_and_found_again(path: Path) -> None:
+    with BoltFile.open(str(path)) as db:
+        view = view_of(db)
+        assert view is not None
+        problems: list[str] = []
+        names = list(store_names(view, threading.Lock(), lambda: False, 100_000, problems))
+        listed = [name.ref.path for name in names]
+        assert problems == [] and len(listed) == len(set(listed))
+        assert {node.path for node in view.objects()} <= set(listed)
+        for name in names:  # Enter opens what the line says
+            found = view.find(name.ref.path)
+            assert found is not None and found.kind == name.kind, name
 
 
 def test_store_names_stop_at_the_limit_and_when_cancelled() -> None:

@@ -2,14 +2,14 @@
 
 The names are read from the tree the view already offers: each group's
 objects, a window at a time (:meth:`~boltview.stores.view.StoreView.children`),
-groups within groups walked down, an object's own children (an etcd key's
-revisions) left out.  An object is known by its label, its name and its id
+and what is below them (groups within groups, a docker network's endpoints).  An object is known by its label, its name and its id
 (a podman container by its name and its id, so an id's first characters find
 it), and by its place (``auth/users``).
 
 etcd is the store whose objects can be counted in millions: its keys are
-named from the key index alone, never by decoding a value, and its
-revisions (numbers, found from their key) are not listed.  The file is read
+named from the key index alone, never by decoding a value, and neither the
+revisions group nor a key's revisions (numbers, found from their key) are
+listed.  The file is read
 under the app's lock, one window at a time, so the tree reads between.
 """
 
@@ -94,9 +94,10 @@ def store_source(view: StoreView, lock: AbstractContextManager[Any]) -> NameSour
 
 
 def what_is_listed(view: StoreView) -> str:
+    """The box's hint of what it finds (said without reading the file)."""
     if isinstance(view, EtcdView):
-        return "key, lease, member, user, role…"
-    return ", ".join(node.label for node in view.top() if node.kind in GROUP_KINDS) + "…"
+        return "any part of a key, a lease, a member, a user, a role"
+    return "a name, an id or the start of one"
 
 
 def store_names(
@@ -155,10 +156,10 @@ def _walk(
         with lock:
             window = view.children(group, start, WINDOW)
         for node in window:
-            if node.kind in GROUP_KINDS:
-                yield from _walk(view, lock, node, order, cancelled)
-            else:
+            if node.kind not in GROUP_KINDS:
                 yield _name_of(node, order)
+            if node.has_children:  # a group, or an object with its own (a network's endpoints)
+                yield from _walk(view, lock, node, order, cancelled)
         if len(window) < WINDOW:
             return
         start += len(window)
