@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.keys import _character_to_key
 from textual.widgets import Input, OptionList, Static
 
 from boltview.bolt.file import BoltFile
@@ -224,8 +225,8 @@ def burst(app: BoltviewApp, keys: str) -> None:
     """Keys as a terminal sends a paste or ``tmux send-keys``: all read at once."""
     driver = app._driver
     assert driver is not None
-    for key in keys:
-        event = events.Key(key, key)
+    for char in keys:
+        event = events.Key(char if char.isalnum() else _character_to_key(char), char)
         event.set_sender(app)
         driver.send_message(event)
 
@@ -309,3 +310,19 @@ async def test_a_key_past_the_windows_a_reveal_reads_is_reached_by_filtering_its
         await pilot.press("escape")  # the whole folder again
         await settle(pilot)
         assert tree.filter_of(folder) is None
+
+
+@pilot_test
+async def test_colon_and_a_name_in_one_burst_all_reach_the_jump_box() -> None:
+    container = group_objects(PODMAN, "containers")[0]
+    app = app_for(PODMAN)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst(app, ":" + container.label)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, JumpScreen)
+        assert screen.query_one(Input).value == container.label
+        await pilot.press("enter")
+        await settle(pilot)
+        assert cursor_path(app) == container.path

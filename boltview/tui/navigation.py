@@ -17,8 +17,9 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding, BindingType
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from boltview.containerd.model import ObjectRef
@@ -145,6 +146,16 @@ class NavigationActions(AppBase):
         self.show_place()
 
     # -- jump by name ----------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the app while the jump box is open was typed before
+        the box took the focus (``:web`` in one burst, as a paste or tmux sends it): Textual
+        sent it to the tree, and it goes into the box instead (see tui/filtering.py)."""
+        screen = self.screen
+        if isinstance(screen, JumpScreen) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            screen.query_one(Input).insert_text_at_cursor(event.character)
 
     def action_jump(self) -> None:
         model = self.model
