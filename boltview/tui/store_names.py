@@ -57,9 +57,12 @@ class StoreName:
 
     @classmethod
     def of(
-        cls, path: tuple[str, ...], kind: str, title: str, ident: str = "", order: int = 0
-    ) -> StoreName:
-        where = "/".join(label_text(part) for part in path[:-1]) if kind != "key" else KEYS
+        cls, path: tuple[str, ...], kind: str, title: str, ident: str = "", order: int = 0,
+        where: str | None = None,
+    ) -> StoreName:  # fmt: skip
+        """The name of the node at ``path``; ``where`` is said from its path unless given."""
+        if where is None:
+            where = "/".join(label_text(part) for part in path[:-1])
         label = path[-1] if path else ""
         bare = label.partition(":")[2]  # a digest without its algorithm
         names = tuple(dict.fromkeys(n.lower() for n in (title, label, ident, bare) if n))
@@ -178,4 +181,4 @@ def _etcd_keys(
     with lock:
         keys = list(view.etcd.sorted_keys)
     for key in keys:
-        yield StoreName.of(key_path(key), "key", shown(key), order=order)
+        yield StoreName.of(key_path(key), "key", shown(key), order=order, where=KEYS)
