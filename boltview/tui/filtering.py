@@ -7,6 +7,13 @@ the whole bucket or group; the next key cancels the scan), and the box's
 border says "N of M".  Enter keeps the filter and goes back to the tree; Esc,
 in the box or later in the tree, clears it and puts back the open nodes and
 the cursor exactly as they were before ``f``.
+
+Keys typed in one burst with ``f`` (a paste of ``fweb``) were sent to the tree
+before ``f`` opened the box: Textual hands each key to the widget that has the
+focus when the key is read, and the focus moves only after ``f``'s action, so
+``web`` would reach the tree (and ``e`` would export).  While the box is
+shown, a printable key that comes back to the app from any other widget is
+typed into the box instead (:meth:`FilterActions.on_key`).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from textual import on
+from textual import events, on
 from textual.widgets import Input
 from textual.widgets.tree import TreeNode
 
@@ -65,6 +72,21 @@ class FilterActions(AppBase):
     @property
     def filter_tree(self) -> Filterable:
         return self.current_tree
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the app while the box is shown was meant for it
+        (typed before the focus moved to it): type it there, not into the tree's bindings.
+        The box itself consumes the keys typed into it, so none of them come here."""
+        box = self.filter_box
+        if not box.has_class("shown") or box.screen is not self.screen:
+            return  # not filtering, or a dialog over the tree has the keys
+        if not event.is_printable or event.character is None:
+            return
+        event.stop()
+        event.prevent_default()  # no binding of the app (``e`` exports) sees it
+        box.insert_text_at_cursor(event.character)
+        if not box.has_focus:
+            box.focus()
 
     def action_filter(self) -> None:
         tree = self.filter_tree

@@ -1,5 +1,11 @@
 """Every containerd object by name, for the jump box (``:``), and matching them as one types.
 
+The box is the same for every view: a view gives it a :class:`NameSource`
+(what to call the objects, how to read their names in a worker, how to draw
+one) and the box matches what it reads (:func:`matching`, on anything
+:class:`Named`).  This module is containerd's source; the store view's is
+:mod:`~boltview.tui.store_names`.
+
 :func:`object_names` walks the kinds' buckets of every namespace and reads
 only their keys (an object's name is its bucket's key), never an object; one
 page budget for the whole walk bounds it on a corrupt file.  It runs in a
@@ -14,8 +20,11 @@ appear; a name equal to the query comes first, then one that starts with it.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from rich.text import Text
 
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.cursor import Budget
@@ -36,6 +45,7 @@ from boltview.containerd.model import (
 from boltview.containerd.reader import MetadataReader
 from boltview.containerd.refs import KIND_TITLES, name_bytes, name_text
 from boltview.errors import BoltviewError
+from boltview.render.text import escape
 
 #: Names listed at most; past this the box says the list was cut.
 NAME_LIMIT = 100_000
@@ -50,6 +60,41 @@ KEYED_KINDS = (CONTAINER, IMAGE, CONTENT, INGEST, LEASE, SANDBOX)
 KIND_ORDER = {kind: i for i, kind in enumerate(
     (NAMESPACE, CONTAINER, IMAGE, SNAPSHOT, CONTENT, INGEST, LEASE, SANDBOX, POD)
 )}  # fmt: skip
+
+
+class Named(Protocol):
+    """What the box lists: what Enter opens (``ref``), and what it is matched by, lowercased:
+    everything said about it (``text``), its names alone (``names``: equal to the query, or
+    starting with it, ranks first), and its kind's place in the view (``order``)."""
+
+    @property
+    def ref(self) -> Hashable: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    @property
+    def order(self) -> int: ...
+
+
+N = TypeVar("N", bound=Named)
+
+#: How a source reads its names (in a worker): stop when ``cancelled()``, after ``limit``
+#: names, and say in ``problems`` what could not be read.
+ReadNames = Callable[[Callable[[], bool], int, list[str]], Iterator[Any]]
+
+
+@dataclass(frozen=True)
+class NameSource:
+    """What a view gives the jump box: what its objects are, their names, how one is drawn."""
+
+    title: str  # the box's title: "jump to an object: container, image…"
+    placeholder: str
+    read: ReadNames
+    label: Callable[[Any], Text]  # a name's line in the list
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +122,8 @@ class NameIndex:
     """The names of one view of the file, filled by a worker as it reads them."""
 
     db: BoltFile
-    names: list[Name] = field(default_factory=list)
+    source: NameSource
+    names: list[Any] = field(default_factory=list)
     done: bool = False
     note: str = ""  # what was left out, and why
 
@@ -174,7 +220,7 @@ def _bucket(db: BoltFile, *path: bytes) -> Bucket | None:
     return bucket
 
 
-def matching(names: list[Name], query: str, limit: int = 200) -> tuple[list[Name], int]:
+def matching(names: list[N], query: str, limit: int = 200) -> tuple[list[N], int]:
     """The best ``limit`` names for ``query``, and how many match in all.
 
     A name equal to the query comes first, then one that starts with it, then
@@ -188,7 +234,7 @@ def matching(names: list[Name], query: str, limit: int = 200) -> tuple[list[Name
         found = [name for name in found if word in name.text]
     whole = " ".join(words)
 
-    def rank(name: Name) -> tuple[int, int]:
+    def rank(name: N) -> tuple[int, int]:
         if whole in name.names:
             return 0, name.order
         if any(known.startswith(whole) for known in name.names):
@@ -196,3 +242,37 @@ def matching(names: list[Name], query: str, limit: int = 200) -> tuple[list[Name
         return 2, name.order
 
     return heapq.nsmallest(limit, found, key=rank), len(found)
+
+
+# -- containerd's source ------------------------------------------------------------------
+
+KIND_STYLES = {
+    "namespace": "bold magenta", "container": "green", "image": "cyan", "snapshot": "yellow",
+    "content": "blue", "ingest": "blue", "lease": "magenta", "sandbox": "green", "pod": "bold green",
+}  # fmt: skip
+
+
+def name_label(name: Name) -> Text:
+    """'container  default   web-1' (a pod also by its name, a snapshot with its snapshotter)."""
+    ref = name.ref
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{ref.kind:<10}", style=KIND_STYLES.get(ref.kind, ""))
+    text.append(f"{escape(ref.namespace):<12} ", style="dim")
+    if ref.snapshotter:
+        text.append(f"{escape(ref.snapshotter)}/", style="dim")
+    if name.also:
+        text.append(escape(name.also), style="bold")
+        text.append(f"  {escape(ref.id)}", style="dim")
+    else:
+        text.append(escape(ref.id), style="bold")
+    return text
+
+
+def containerd_source(read: ReadNames) -> NameSource:
+    """The containerd view's names (``read``: :func:`object_names` on a private reader)."""
+    return NameSource(
+        "jump to an object: container, image, snapshot, digest, lease, pod…",
+        "name, id or digest (more words narrow it)",
+        read,
+        name_label,
+    )

@@ -14,18 +14,19 @@ it as a path.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Hashable
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding, BindingType
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from boltview.containerd.model import ObjectRef
-from boltview.containerd.reader import MetadataReader
 from boltview.tui.base import AppBase
 from boltview.tui.history import History, Place
 from boltview.tui.messages import JumpToObject, JumpToRaw, ShowObject, ShowRaw
-from boltview.tui.names import NAME_LIMIT, Name, NameIndex, object_names
+from boltview.tui.names import NAME_LIMIT, NameIndex, NameSource, containerd_source, object_names
 from boltview.tui.screens.jump import JumpScreen
 from boltview.tui.screens.search import SearchResult, SearchScreen
 from boltview.tui.widgets.breadcrumb import Breadcrumb, SearchPosition
@@ -53,7 +54,7 @@ class NavigationActions(AppBase):
         super().__init__(*args, **kwargs)
         self.history = History()
         self.place: Place | None = None
-        self.names: NameIndex | None = None
+        self.names: dict[str, NameIndex] = {}  # by view: the names read for the jump box
 
     # -- where the cursor is -------------------------------------------------------------
 
@@ -146,28 +147,51 @@ class NavigationActions(AppBase):
 
     # -- jump by name ----------------------------------------------------------------------
 
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the app while the jump box is open was typed before
+        the box took the focus (``:web`` in one burst, as a paste or tmux sends it): Textual
+        sent it to the tree, and it goes into the box instead (see tui/filtering.py)."""
+        screen = self.screen
+        if isinstance(screen, JumpScreen) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            screen.query_one(Input).insert_text_at_cursor(event.character)
+
     def action_jump(self) -> None:
-        if self.model is None:
+        model = self.model
+        if model is None:
             self.notify("no containerd objects in a plain bolt file: nothing to jump to",
                         severity="warning")  # fmt: skip
             return
-        if self.names is None or self.names.db is not self.db:
-            self.names = NameIndex(self.db)
-            self._read_names(self.names, self.model.private_reader())
-        self.push_screen(JumpScreen(self.names), self._jumped)
 
-    def _jumped(self, ref: ObjectRef | None) -> None:
+        def source() -> NameSource:
+            reader = model.private_reader()  # the worker's own: the tree reads meanwhile
+            return containerd_source(
+                lambda cancelled, limit, problems: object_names(reader, cancelled, limit, problems)
+            )
+
+        self.open_jump("containerd", source)
+
+    def open_jump(self, view: str, source: Callable[[], NameSource]) -> None:
+        """The jump box over ``view``'s names: read once per transaction, by ``source()``."""
+        index = self.names.get(view)
+        if index is None or index.db is not self.db:
+            index = self.names[view] = NameIndex(self.db, source())
+            self._read_names(index)
+        self.push_screen(JumpScreen(index), self._jumped)
+
+    def _jumped(self, ref: Hashable | None) -> None:
         if ref is not None:
             self.post_message(JumpToObject(ref))
 
     @work(thread=True, exclusive=True, group="jump-names")
-    def _read_names(self, index: NameIndex, reader: MetadataReader) -> None:
+    def _read_names(self, index: NameIndex) -> None:
         worker = get_current_worker()
         problems: list[str] = []
-        batch: list[Name] = []
+        batch: list[Any] = []
         count, last = 0, time.monotonic()
         try:
-            for name in object_names(reader, lambda: worker.is_cancelled, NAME_LIMIT, problems):
+            for name in index.source.read(lambda: worker.is_cancelled, NAME_LIMIT, problems):
                 batch.append(name)
                 count += 1
                 if time.monotonic() - last > 0.1:
@@ -180,7 +204,7 @@ class NavigationActions(AppBase):
         if not worker.is_cancelled:
             self.call_from_thread(self._names_read, index, batch, problems)
 
-    def _names_read(self, index: NameIndex, names: list[Name], problems: list[str] | None) -> None:
+    def _names_read(self, index: NameIndex, names: list[Any], problems: list[str] | None) -> None:
         """More names for ``index``; ``problems`` (a list, maybe empty) when it is complete."""
         index.names.extend(names)
         if problems is not None:

@@ -10,8 +10,9 @@ view, comes back), Enter on a link in the detail pane goes to its target,
 tree, keeping the place; ``d`` marks what the last transaction changed, as
 ``diff`` tells it (etcd: the revisions it wrote).  ``e`` exports the node under the cursor (on the root,
 the whole store) as ``inspect``/``export`` write it; ``c`` copies it as that
-JSON, ``y`` the bucket and key it was read from as CLI arguments.  ``:`` (jump
-by name) is the containerd view's only.
+JSON, ``y`` the bucket and key it was read from as CLI arguments.  ``:`` jumps
+to any object of the store by name (see :mod:`~boltview.tui.store_names`), from
+the raw view too.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from boltview.tui.marking import MarkActions
 from boltview.tui.messages import JumpToRaw
 from boltview.tui.navigation import NavigationActions
 from boltview.tui.screens.export import ExportScreen
+from boltview.tui.store_names import store_source
 from boltview.tui.transactions import TransactionActions
 from boltview.tui.widgets.detail import cli_words
 from boltview.tui.widgets.store_detail import (
@@ -195,11 +197,12 @@ class StoreActions(
             box.border_title = f"filter {shown(item.node.title)}"
 
     def action_jump(self) -> None:
-        if self.view == "store":
-            self.notify("jump by name is for containerd objects: open the groups, or / to search",
-                        severity="warning")  # fmt: skip
+        tree = self.store_tree
+        if tree is None or self.view == "containerd":
+            super().action_jump()
             return
-        super().action_jump()
+        view, lock = tree.view, self.db_lock
+        self.open_jump("store", lambda: store_source(view, lock))
 
     def action_copy_value(self) -> None:
         tree = self.store_tree

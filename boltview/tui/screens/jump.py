@@ -1,17 +1,20 @@
-"""``:`` or ``ctrl+g``: jump to any containerd object by name, from anywhere.
+"""``:`` or ``ctrl+g``: jump to any object of the view by name, from anywhere.
 
-A box and the objects whose kind, namespace or name hold every word typed,
+A box and the objects whose kind, place or name hold every word typed,
 updated as one types (matched in a worker).  The names are read by a worker (the app's; see
 :mod:`~boltview.tui.names`) and arrive while the box is open: until the last
 one has, the box says "loading…".  Enter opens the highlighted object (the
-best match, as one types) in the containerd view; ↓ goes to the list, Tab
-back to the box, Esc closes.
+best match, as one types) in its view; ↓ goes to the list, Tab back to the
+box, Esc closes.  What the objects are, how their names are read and how a
+match is drawn is the view's :class:`~boltview.tui.names.NameSource`
+(containerd's, or the store view's: :mod:`~boltview.tui.store_names`).
 """
 
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from collections.abc import Hashable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -23,36 +26,14 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from boltview.containerd.model import ObjectRef
 from boltview.render.text import escape
-from boltview.tui.names import Name, NameIndex, matching
+from boltview.tui.names import NameIndex, matching
 
 #: Matches shown in the list; the status line says how many there are in all.
 SHOWN = 200
 
-KIND_STYLES = {
-    "namespace": "bold magenta", "container": "green", "image": "cyan", "snapshot": "yellow",
-    "content": "blue", "ingest": "blue", "lease": "magenta", "sandbox": "green", "pod": "bold green",
-}  # fmt: skip
 
-
-def name_label(name: Name) -> Text:
-    """'container  default   web-1' (a pod also by its name, a snapshot with its snapshotter)."""
-    ref = name.ref
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{ref.kind:<10}", style=KIND_STYLES.get(ref.kind, ""))
-    text.append(f"{escape(ref.namespace):<12} ", style="dim")
-    if ref.snapshotter:
-        text.append(f"{escape(ref.snapshotter)}/", style="dim")
-    if name.also:
-        text.append(escape(name.also), style="bold")
-        text.append(f"  {escape(ref.id)}", style="dim")
-    else:
-        text.append(escape(ref.id), style="bold")
-    return text
-
-
-class JumpScreen(ModalScreen[ObjectRef | None]):
+class JumpScreen(ModalScreen[Hashable | None]):
     """A name box over the list of the objects it matches."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -85,7 +66,7 @@ class JumpScreen(ModalScreen[ObjectRef | None]):
     def __init__(self, index: NameIndex) -> None:
         super().__init__()
         self.index = index
-        self.shown: list[Name] = []
+        self.shown: list[Any] = []
         self.shown_for: str | None = None  # the query ``shown`` answers
         self.busy = False  # a match is running: the next waits for it
         self.again = False  # something changed while it ran: match again after it
@@ -94,9 +75,9 @@ class JumpScreen(ModalScreen[ObjectRef | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "jump to an object: container, image, snapshot, digest, lease, pod…"
+            box.border_title = self.index.source.title
             box.border_subtitle = "Enter open · ↓ matches · Esc close"
-            yield Input(placeholder="name, id or digest (more words narrow it)", id="jump-input")
+            yield Input(placeholder=self.index.source.placeholder, id="jump-input")
             yield Label("", id="jump-status")
             yield OptionList(id="jump-matches")
 
@@ -128,13 +109,13 @@ class JumpScreen(ModalScreen[ObjectRef | None]):
         self._match(self.query_text, list(self.index.names))
 
     @work(thread=True, group="jump-match")
-    def _match(self, query: str, names: list[Name]) -> None:
+    def _match(self, query: str, names: list[Any]) -> None:
         # A worker: matching a hundred thousand names takes a tenth of a second.
         found, total = matching(names, query, SHOWN)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._matched, query, found, total)
 
-    def _matched(self, query: str, found: list[Name], total: int) -> None:
+    def _matched(self, query: str, found: list[Any], total: int) -> None:
         self.busy = False
         if not self.is_attached:
             return  # closed meanwhile
@@ -148,7 +129,8 @@ class JumpScreen(ModalScreen[ObjectRef | None]):
             was = self.shown[matches.highlighted] if matches.highlighted is not None else None
             self.shown = found
             matches.clear_options()
-            matches.add_options(Option(name_label(name), id=str(i)) for i, name in enumerate(found))
+            label = self.index.source.label
+            matches.add_options(Option(label(name), id=str(i)) for i, name in enumerate(found))
             if found:
                 matches.highlighted = found.index(was) if was in found else 0
         self.shown_for = query

@@ -395,18 +395,22 @@ class StoreTree(BrowsingTree[Any]):
     def _reveal(self, path: tuple[str, ...], generation: int) -> None:
         """Each level's children, read until the step is among them."""
         levels: list[tuple[list[StoreNode], bool]] = []
+        far: StoreNode | None = None
         try:
             with self.db_lock:
-                levels = self._levels(path)
+                levels, far = self._levels(path)
         except Exception as error:  # noqa: BLE001
             message = read_error(self, self.db, error)
             self.app.call_from_thread(self.app.notify, message, severity="error", markup=False)
             return
-        self.app.call_from_thread(self._show_revealed, path, levels, generation)
+        self.app.call_from_thread(self._show_revealed, path, levels, far, generation)
 
-    def _levels(self, path: tuple[str, ...]) -> list[tuple[list[StoreNode], bool]]:
+    def _levels(
+        self, path: tuple[str, ...]
+    ) -> tuple[list[tuple[list[StoreNode], bool]], StoreNode | None]:
         """The children of each node on the way to ``path``, as far as the next step
-        (windows read one after another, up to REVEAL_WINDOWS of them)."""
+        (windows read one after another, up to REVEAL_WINDOWS of them); and the step that
+        is past those windows (found by its path), if one is."""
         levels: list[tuple[list[StoreNode], bool]] = []
         owner: StoreNode | None = None
         for depth in range(1, len(path) + 1):
@@ -421,15 +425,19 @@ class StoreTree(BrowsingTree[Any]):
                 window = self.view.children(owner, len(siblings), WINDOW)
                 siblings += window
                 found = next((node for node in window if node.path == step), None)
-            levels.append((siblings, owner is not None and len(window) >= WINDOW))
-            if found is None or not found.has_children:
+            more = owner is not None and len(window) >= WINDOW
+            levels.append((siblings, more))
+            if found is None:
+                return levels, self.view.find(step) if more else None
+            if not found.has_children:
                 break
             owner = found
-        return levels
+        return levels, None
 
     def _show_revealed(
-        self, path: tuple[str, ...], levels: list[tuple[list[StoreNode], bool]], generation: int
-    ) -> None:
+        self, path: tuple[str, ...], levels: list[tuple[list[StoreNode], bool]],
+        far: StoreNode | None, generation: int,
+    ) -> None:  # fmt: skip
         if generation != self.generation:
             return
         node: TreeNode[Any] = self.root
@@ -440,6 +448,9 @@ class StoreTree(BrowsingTree[Any]):
             node.expand()
             child = next((c for c in self._store_children(node)
                           if c.data is not None and c.data.node.path == path[:depth]), None)  # fmt: skip
+            if child is None and far is not None and isinstance(node.data, StoreItem):
+                self._reveal_filtered(node, far, path)
+                return
             if child is None:
                 self.app.notify(f"{shown(' / '.join(path))} is not in this transaction",
                                 severity="warning", markup=False)  # fmt: skip
@@ -449,6 +460,17 @@ class StoreTree(BrowsingTree[Any]):
         self.move_cursor(node)
         self.scroll_to_node(node, animate=False)
         self.focus()
+
+    def _reveal_filtered(self, node: TreeNode[Any], far: StoreNode, path: tuple[str, ...]) -> None:
+        """``far`` is among ``node``'s children, past the windows a reveal reads: filter them
+        by its name (Esc restores them all), and land on ``path`` once the filter lists it."""
+        item = node.data
+        assert isinstance(item, StoreItem)
+        item.loaded = False  # until the filter's list arrives: where the cursor lands then
+        self.set_filter(node, far.title, TreeState(self.save_state().expanded, path))
+        self.focus()
+        self.app.notify(f"{shown(far.title)} is far down its group: filtered to it (Esc restores)",
+                        markup=False)  # fmt: skip
 
     @staticmethod
     def _store_children(node: TreeNode[Any]) -> list[TreeNode[Any]]:
