@@ -32,7 +32,7 @@ KEYS: list[tuple[str, list[tuple[str, str]]]] = [
             ("v", "switch between the decoded view (containerd, etcd, podman...) and the raw one"),
             ("o", "follow the link: object → its raw bucket, raw bucket → its object"),
             ("Enter on a relation", "in the detail pane: jump to the related object"),
-            (": ctrl+g", "jump to any object by name (containers, images, snapshots, …)"),
+            (": ctrl+g", "jump to any object by name (containers, images, keys, pods, volumes, …)"),
             ("backspace alt+←", "back to where the last link, jump or search result was taken"),
             ("alt+→", "forward again"),
             ("t", "switch to the previous transaction (the other meta page) and back"),
