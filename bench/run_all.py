@@ -34,6 +34,7 @@ BENCHMARKS = (
     ("scan_bench.py", ["--containers", "100", "--blobs", "1000", "--runs", "1"]),
     ("drift_bench.py", ["--files", "2000", "--changes", "200", "--wide", "1000", "--runs", "1"]),
     ("etcd_bench.py", ["--keys", "3000", "--runs", "1"]),
+    ("store_view_bench.py", ["--revisions", "5000", "--runs", "1"]),
 )
 
 
