@@ -29,12 +29,24 @@ def store_files() -> list[Path]:
     candidates = [ROOT / "fixtures" / "etcd" / "db", ROOT / "fixtures" / "etcd" / "snapshot.db"]
     candidates += sorted((ROOT / "fixtures" / "node" / "root").rglob("*.db"))
     candidates += sorted((ROOT / "fixtures" / "node" / "root").rglob("*.boltdb"))
+    candidates += sorted((ROOT / "fixtures" / "stores" / "db").iterdir())
     found = []
     for path in candidates:
         with BoltFile.open(str(path)) as db:
             if recognize(db).kind in VIEWS:
                 found.append(path)
     return found
+
+
+def holds(db: BoltFile, origin: tuple[str, int] | None, source: tuple[bytes, ...]) -> bool:
+    """Whether the file the bytes came from (``db``, or the companion file ``origin`` names,
+    read at the txid it names) has the bucket and key ``source``."""
+    if origin is not None:
+        with BoltFile.open(origin[0]) as companion:
+            assert companion.txid == origin[1]
+            return holds(companion, None, source)
+    bucket = db.bucket(*source[:-1]) if source[:-1] else db.root
+    return bucket.entry(source[-1]) is not None
 
 
 FILES = store_files()
@@ -54,8 +66,7 @@ def test_objects_are_found_again_and_came_from_the_file(path: Path) -> None:
             again = view.find(node.path)
             assert again is not None and (again.path, again.kind) == (node.path, node.kind)
             if len(node.source) >= 1:
-                bucket = db.bucket(*node.source[:-1]) if node.source[:-1] else db.root
-                assert bucket.entry(node.source[-1]) is not None, node.path
+                assert holds(db, node.origin, node.source), node.path
         assert all(isinstance(finding, str) for finding in view.findings())
 
 
@@ -69,15 +80,22 @@ def test_export_is_json_with_provenance(path: Path) -> None:
         assert txid == db.txid
         for obj in document["objects"]:
             where = obj["provenance"]
-            assert where["txid"] == txid
+            # a companion file's object (buildkit's snapshots.db) names that file and its txid
+            origin = (where["file"], where["txid"]) if "file" in where else None
+            assert origin is not None or where["txid"] == txid
             if where["key"] is not None:
                 bucket = [base64.b64decode(name) for name in where["bucket_base64"]]
-                holder = db.bucket(*bucket) if bucket else db.root
-                assert holder.entry(base64.b64decode(where["key_base64"])) is not None
+                source = (*bucket, base64.b64decode(where["key_base64"]))
+                assert holds(db, origin, source), obj["path"]
     assert done.returncode == (1 if document["findings"] else 0)
 
 
-@pytest.mark.parametrize("path", FILES, ids=IDS)
+#: The files as their programs left them (bolt_state-broken.db's registries were broken on
+#: purpose: its objects are marked, as tests/test_stores_podman.py checks).
+WHOLE = [path for path in FILES if "broken" not in path.name]
+
+
+@pytest.mark.parametrize("path", WHOLE, ids=[str(path.relative_to(ROOT)) for path in WHOLE])
 @pilot_test
 async def test_the_browser_opens_each_group(path: Path) -> None:
     app = app_for(path)

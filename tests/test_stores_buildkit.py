@@ -202,3 +202,23 @@ def test_a_containerdmeta_that_is_not_containerds_is_one_finding(tmp_path: Path)
     assert finding.startswith("containerdmeta.db beside this file: ")
     assert "not containerd metadata" in finding
     assert view.find(("content",)) is None and view.find(("leases",)) is None
+
+
+def test_companion_objects_name_the_file_their_bytes_came_from() -> None:
+    """Snapshots, leases and blobs come from snapshots.db and containerdmeta.db beside the
+    metadata file: export's provenance names that file, its txid and the bucket there."""
+    from tests.conftest import run_boltview
+
+    done = run_boltview("export", STORES / "db" / "buildkit-metadata_v2.db")
+    objects = json.loads(done.stdout)["objects"]
+    companions = {"snapshot": "buildkit-snapshots.db", "lease": "buildkit-containerdmeta.db",
+                  "blob": "buildkit-containerdmeta.db"}  # fmt: skip
+    for obj in objects:
+        where = obj["provenance"]
+        if obj["kind"] not in companions:
+            assert "file" not in where, obj["path"]
+            continue
+        assert Path(where["file"]).name == companions[obj["kind"]], obj["path"]
+        with BoltFile.open(where["file"]) as companion:
+            assert where["txid"] == companion.txid
+    assert {obj["kind"] for obj in objects} >= set(companions)

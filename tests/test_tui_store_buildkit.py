@@ -54,3 +54,12 @@ async def test_the_pulled_record_links_to_its_manifest_blob_and_back() -> None:
         await pilot.press("backspace")
         await settle(pilot)
         assert cursor_path(app) == ("records", record)
+        # The blob was read from containerdmeta.db beside the file: the pane says so, and `o`
+        # does not look for its bucket in metadata_v2.db.
+        await pilot.press("backspace")
+        await settle(pilot)
+        await open_path(app, pilot, ("content", MANIFEST_DIGEST))
+        assert "buildkit-containerdmeta.db, txid" in detail_text(app)
+        await pilot.press("o")
+        await settle(pilot)
+        assert app.view == "store" and cursor_path(app) == ("content", MANIFEST_DIGEST)

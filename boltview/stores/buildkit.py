@@ -165,6 +165,7 @@ class BuildkitMetadataView(TreeView):
         if db is None:
             return None
         with db:
+            self.snapshots_origin = (db.path, db.txid)
             return {
                 text(bucket.name): {
                     text(entry.key): text(entry.value)
@@ -182,6 +183,8 @@ class BuildkitMetadataView(TreeView):
             return None, None
         leases: dict[str, dict[str, Any]] = {}
         blobs: dict[str, dict[str, Any]] = {}
+        self.containerd_origin = (db.path, db.txid)
+        self.bucket_of: dict[tuple[str, str], tuple[bytes, ...]] = {}  # (kind, id) -> bucket
         with db:
             try:  # a fresh buildkit's file holds no bucket yet: nothing to read, nothing wrong
                 reader = MetadataReader(db, check=any(True for _ in db.root.buckets()))
@@ -191,6 +194,7 @@ class BuildkitMetadataView(TreeView):
             for namespace in reader.namespace_names():
                 for lease in reader.leases(namespace):
                     self._issues(f"lease {lease.id}", lease.issues)
+                    self.bucket_of["lease", lease.id] = lease.path
                     leases[lease.id] = {
                         "namespace": namespace,
                         "snapshots": {name: list(keys) for name, keys in lease.snapshots.items()},
@@ -199,6 +203,7 @@ class BuildkitMetadataView(TreeView):
                     }  # fmt: skip
                 for blob in reader.blobs(namespace):
                     self._issues(f"content blob {blob.digest}", blob.issues)
+                    self.bucket_of["blob", blob.digest] = blob.path
                     blobs[blob.digest] = fields(
                         digest=blob.digest, namespace=namespace, size=blob.size,
                         labels=blob.labels or None,
@@ -328,7 +333,7 @@ class BuildkitMetadataView(TreeView):
             )  # fmt: skip
             self.add(StoreNode(
                 ("snapshots", id_), "snapshot", record.get("chainid", ""), node_fields,
-                links=tuple(links),
+                links=tuple(links), source=(id_.encode(),), origin=self.snapshots_origin,
             ))  # fmt: skip
 
     def _add_leases(self) -> None:
@@ -346,6 +351,7 @@ class BuildkitMetadataView(TreeView):
             self.add(StoreNode(
                 ("leases", id_), "lease", lease["namespace"],
                 fields(id=id_, **{k: v for k, v in lease.items()}), links=tuple(links),
+                source=self.bucket_of.get(("lease", id_), ()), origin=self.containerd_origin,
             ))  # fmt: skip
 
     def _add_content(self) -> None:
@@ -364,6 +370,7 @@ class BuildkitMetadataView(TreeView):
             self.add(StoreNode(
                 ("content", digest), "blob", f"{blob.get('size')} bytes{role}",
                 fields(**blob, media_type=media_type, leases=holders or None), links=tuple(links),
+                source=self.bucket_of.get(("blob", digest), ()), origin=self.containerd_origin,
             ))  # fmt: skip
 
 
@@ -374,11 +381,13 @@ class BuildkitCacheView(TreeView):
 
     def build(self) -> None:
         keys: dict[str, dict[str, Any]] = {}
+        buckets: dict[str, bytes] = {}  # a key's own bucket: in _result, else in _links
 
         def key(id_: str) -> dict[str, Any]:
             return keys.setdefault(id_, {"id": id_, "results": [], "links": [], "backlinks": []})
 
         for bucket in self.sub_buckets(b"_result"):
+            buckets.setdefault(text(bucket.name), b"_result")
             for result_id, raw in self.values(b"_result", bucket.name):
                 result = self.json_object(raw, f"_result/{text(bucket.name)}/{text(result_id)}")
                 worker, _, ref = text(result_id).rpartition("::")
@@ -387,6 +396,7 @@ class BuildkitCacheView(TreeView):
                      "created": result.get("CreatedAt")}
                 )  # fmt: skip
         for bucket in self.sub_buckets(b"_links"):
+            buckets.setdefault(text(bucket.name), b"_links")
             for raw, _ in self.values(b"_links", bucket.name):
                 link_text, _, target = text(raw).rpartition("@")
                 try:
@@ -409,7 +419,8 @@ class BuildkitCacheView(TreeView):
             summary = ", ".join(result["id"] for result in entry["results"])
             self.add(StoreNode(
                 ("keys", id_), "cache key", summary, fields(**entry), links=links,
-                source=(b"_result", id_.encode()),
+                # a key only linked to (the last step) has no bucket of its own
+                source=(buckets[id_], id_.encode()) if id_ in buckets else (),
             ))  # fmt: skip
         by_result: dict[str, list[str]] = {}
         for bucket in self.sub_buckets(b"_byresult"):

@@ -44,6 +44,8 @@ def object_json(node: StoreNode, txid: int, include_secrets: bool = False) -> di
         else:
             out["secrets_omitted"] = sorted(node.secrets)
     out["provenance"] = source_json(node.source, txid)
+    if node.origin is not None:  # read from a companion file, not the one exported
+        out["provenance"]["file"], out["provenance"]["txid"] = node.origin
     return out
 
 

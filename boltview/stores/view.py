@@ -47,6 +47,9 @@ class StoreNode:
     count: int | None = None  # how many children, when known without reading them
     links: tuple[Link, ...] = ()
     source: tuple[bytes, ...] = ()  # the bucket path and key it was decoded from
+    # When ``source`` is in a companion file beside the view's own (buildkit's
+    # snapshots.db beside metadata_v2.db): that file's path and the txid read.
+    origin: tuple[str, int] | None = None
     marks: tuple[str, ...] = ()  # "deleted", "tombstone", "inconsistent", "encrypted"
     name: str = ""  # what people call it when the label is not all of it (an etcd key)
     # Fields the browser shows but exports leave out unless asked (password hashes).

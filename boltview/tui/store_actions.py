@@ -141,6 +141,10 @@ class StoreActions(
         if node is None or not node.source:
             self.notify("nothing under the cursor has a raw bucket", severity="warning")
             return
+        if node.origin is not None:
+            self.notify(f"read from {escape(node.origin[0])}: open that file for its raw bytes",
+                        severity="warning", markup=False)  # fmt: skip
+            return
         self.post_message(JumpToRaw(node.source[:-1], node.source[-1]))
 
     def action_switch_view(self) -> None:
@@ -153,7 +157,7 @@ class StoreActions(
             return
         node = tree.selected_node()
         self.set_view("raw")
-        if node is not None and node.source:
+        if node is not None and node.source and node.origin is None:
             self.raw_tree.reveal(node.source[:-1], node.source[-1])
 
     def _back_to_store(self) -> None:
@@ -218,7 +222,7 @@ class StoreActions(
     def action_copy_path(self) -> None:
         tree = self.store_tree
         node = tree.selected_node() if tree is not None and self.view == "store" else None
-        if node is None or not node.source:
+        if node is None or not node.source or node.origin is not None:
             super().action_copy_path()
             return
         words = cli_words(node.source)

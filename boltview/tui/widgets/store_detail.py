@@ -101,7 +101,7 @@ def store_node_parts(node: StoreNode) -> tuple[list[RenderableType], list[Render
     if node.count is not None:
         rows.append(("children", str(node.count)))
     if node.source:
-        rows.append(("bytes from", _source(node.source)))
+        rows.append(("bytes from", _source(node.source, node.origin)))
     if rows:
         parts.append(Text(""))
         parts.append(facts_table(rows))
@@ -130,7 +130,10 @@ def _plain(value: JsonValue) -> Text:
     return Text(escape(str(value)))
 
 
-def _source(source: tuple[bytes, ...]) -> Text:
+def _source(source: tuple[bytes, ...], origin: tuple[str, int] | None) -> Text:
     text = Text(" / ".join(escape(show_bytes(part)) for part in source))
-    text.append("  (o: the raw bucket and key)", style="dim")
+    if origin is None:
+        text.append("  (o: the raw bucket and key)", style="dim")
+    else:
+        text.append(f"  in {escape(origin[0])}, txid {origin[1]}", style="dim")
     return text
