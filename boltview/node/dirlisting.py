@@ -7,18 +7,17 @@ at a time.  Here each layer's folder is read by name only (``listdir``), the
 names are merged as overlayfs merges them, and an entry is looked at
 (``lstat``) only when its window is asked for.
 
-The names are merged by the same rules: a name is the topmost layer's, a
-``.wh.<name>`` hides it in the layers below its own, an opaque directory
-hides the layers below it (:meth:`MergedView.folders` stops there).  One
-rule needs the entry itself: a character device 0/0 (overlayfs's whiteout)
-hides its name, so it is left out when its window is read, and the count of
-names still to come may be a little more than the entries shown.
+The names are merged by the one rule set both share
+(:meth:`MergedView.topmost`).  One rule needs the entry itself: a character
+device 0/0 (overlayfs's whiteout) hides its name, so it is left out when its
+window is read, and the count of names still to come may be a little more
+than the entries shown.
 """
 
 from __future__ import annotations
 
 from boltview.node.root import join
-from boltview.node.rootfs import OPAQUE_MARKER, WHITEOUT_PREFIX, Found, MergedView
+from boltview.node.rootfs import Found, MergedView, is_whiteout
 
 
 class DirectoryListing:
@@ -27,20 +26,8 @@ class DirectoryListing:
     def __init__(self, view: MergedView, path: str) -> None:
         self.view = view
         self.path = path
-        where: dict[str, tuple[int, str]] = {}  # name -> (layer, folder) of its topmost entry
-        hidden: set[str] = set()
-        for layer, folder in view.folders(path):
-            whited_out = set()  # .wh.<name>: hidden in the layers below this one
-            for name in view.node.listdir(folder):
-                if name == OPAQUE_MARKER:
-                    continue
-                if name.startswith(WHITEOUT_PREFIX):
-                    whited_out.add(name[len(WHITEOUT_PREFIX) :])
-                elif name not in where and name not in hidden:
-                    where[name] = (layer, folder)
-            hidden |= whited_out
-        self.names = sorted(where)
-        self._where = where
+        self._where = view.topmost(path, view.node.listdir)  # read by name only
+        self.names = sorted(self._where)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -55,7 +42,7 @@ class DirectoryListing:
             layer, folder = self._where[name]
             here = join(folder, name)
             entry = self.view.node.stat(here, follow=False)
-            if entry is None or (entry.kind == "char" and entry.rdev == 0):
+            if entry is None or is_whiteout(entry):
                 continue  # gone meanwhile, or overlayfs's whiteout: not a name of the view
             shown.append((name, Found(entry, layer, here)))
         return shown, index

@@ -35,6 +35,7 @@ from boltview.node.rootfs import (
     Found,
     Layer,
     MergedView,
+    is_whiteout,
 )
 
 ADDED, MODIFIED, DELETED = "added", "modified", "deleted"
@@ -147,7 +148,7 @@ def _upper_changes(view: MergedView, image: MergedView, directory: str,
         entry = node.stat(here, follow=False)
         if entry is None:
             continue
-        if entry.kind == "char" and entry.rdev == 0:  # overlayfs's whiteout
+        if is_whiteout(entry):  # overlayfs's
             before = image.find(path)
             if before is not None:
                 yield Change(path, DELETED, None, _found_facts(image, before))

@@ -20,6 +20,7 @@ this machine's), and each entry knows the layer it comes from.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from boltview.bolt.file import BoltFile
@@ -84,7 +85,7 @@ class MergedView(NodeRoot):
             here = join(folder, name)
             entry = self.node.stat(here, follow=False)
             if entry is not None:
-                if _is_whiteout(entry):
+                if is_whiteout(entry):
                     break
                 if top is None:
                     top = Found(entry, layer, here)
@@ -118,29 +119,44 @@ class MergedView(NodeRoot):
                 return []
         return folders
 
-    def listing(self, path: str) -> dict[str, Found]:
-        """Every name of directory ``path`` in the view, with where it comes from.
+    def topmost(self, path: str, names: Callable[[str], Iterable[str]]) -> dict[str, tuple[int, str]]:
+        """Each name of directory ``path``, with the layer and folder of its topmost entry.
 
-        Each layer's folder is read in one go (``NodeRoot.entries``); a name an
-        upper folder has, shown or whited out, hides the same name below.
+        ``names`` lists a layer's folder.  A name an upper folder has hides the
+        same name below; a ``.wh.<name>`` hides it in the layers below its own
+        (an opaque directory hides the layers below it: :meth:`folders` stops
+        there).  An overlayfs whiteout, a character device 0/0, is a topmost
+        entry too, hiding the names below it: only its entry tells it apart,
+        so the caller leaves it out (:func:`is_whiteout`).
         """
-        shown: dict[str, Found] = {}
+        where: dict[str, tuple[int, str]] = {}
         hidden: set[str] = set()
         for layer, folder in self.folders(path):
             whited_out = set()  # .wh.<name>: hidden in the layers below this one
-            for name, entry in self.node.entries(folder).items():
+            for name in names(folder):
                 if name == OPAQUE_MARKER:
                     continue
                 if name.startswith(WHITEOUT_PREFIX):
                     whited_out.add(name[len(WHITEOUT_PREFIX) :])
-                    continue
-                if name in shown or name in hidden:
-                    continue
-                if _is_whiteout(entry):
-                    hidden.add(name)
-                    continue
-                shown[name] = Found(entry, layer, join(folder, name))
+                elif name not in where and name not in hidden:
+                    where[name] = (layer, folder)
             hidden |= whited_out
+        return where
+
+    def listing(self, path: str) -> dict[str, Found]:
+        """Every name of directory ``path`` in the view, with where it comes from; each
+        layer's folder is read in one go (``NodeRoot.entries``)."""
+        read: dict[str, dict[str, Entry]] = {}
+
+        def names(folder: str) -> Iterable[str]:
+            read[folder] = self.node.entries(folder)
+            return read[folder]
+
+        shown: dict[str, Found] = {}
+        for name, (layer, folder) in self.topmost(path, names).items():
+            entry = read[folder][name]
+            if not is_whiteout(entry):
+                shown[name] = Found(entry, layer, join(folder, name))
         return shown
 
     # -- NodeRoot -------------------------------------------------------------------
@@ -170,6 +186,6 @@ class MergedView(NodeRoot):
         raise FileNotFoundError(2, "a container's files are not opened as bolt files here", path)
 
 
-def _is_whiteout(entry: Entry) -> bool:
+def is_whiteout(entry: Entry) -> bool:
     """overlayfs's mark of a deleted name: a character device numbered 0/0."""
     return entry.kind == "char" and entry.rdev == 0
