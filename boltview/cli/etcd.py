@@ -36,6 +36,7 @@ from boltview.cli.options import (
     console,
     open_db,
     print_json,
+    print_table,
     read_options,
 )
 from boltview.errors import DecodeError
@@ -292,8 +293,4 @@ def k8s_ls_command(path: str, kind: str, namespace: str | None, rev: int, as_jso
         header = ("NAMESPACE", "NAME", *headers)
         named = first.kind != "Event"  # kubectl lists events by what they are about
         shown = [i for i in range(len(header)) if (i or not cluster_scoped) and (i != 1 or named)]
-        table = [tuple(row[i] for i in shown) for row in [header, *rows]]
-        widths = [max(len(escape(row[i])) for row in table) for i in range(len(shown))]
-        for row in table:
-            cells = [escape(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
-            click.echo("   ".join(cells).rstrip())
+        print_table([header[i] for i in shown], [[row[i] for i in shown] for row in rows], gap="   ")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -122,6 +122,15 @@ def open_db(path: str, meta: int | None, snapshot: bool | None) -> AbstractConte
 def print_json(document: Any) -> None:
     """``--json``: one document on stdout (see :func:`json_text`)."""
     click.echo(json_text(document))
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], gap: str = "  ") -> None:
+    """Columns as wide as their widest cell, ``gap`` between them, every cell escaped: the
+    plain tables of podman's, docker's and kubectl's listings."""
+    table = [[escape(str(cell)) for cell in row] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo(gap.join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 UNLIMITED_WIDTH = 1 << 16

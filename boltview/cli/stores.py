@@ -29,7 +29,7 @@ from typing import Any
 
 import click
 
-from boltview.cli.options import EXIT_PROBLEMS, UserError, print_json, read_options
+from boltview.cli.options import EXIT_PROBLEMS, UserError, print_json, print_table, read_options
 from boltview.render.text import escape
 from boltview.stores.recognize import (
     BLOB_INFO_CACHE,
@@ -126,14 +126,6 @@ def node_json(node: StoreNode) -> dict[str, Any]:
     if node.marks:
         document["marks"] = list(node.marks)
     return document
-
-
-def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], gap: str = "  ") -> None:
-    """Columns as wide as their widest cell, ``gap`` between them, every cell escaped."""
-    table = [[escape(str(cell)) for cell in row] for row in [header, *rows]]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        click.echo(gap.join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 Rows = Callable[[dict[str, Any], StoreNode, float], list[Sequence[str]]]
