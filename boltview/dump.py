@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import binascii
 import json
-import os
-import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import groupby
 from typing import TYPE_CHECKING, BinaryIO
@@ -45,6 +43,7 @@ from boltview.bolt.layout import (
 )
 from boltview.bolt.page import Page, Spans, leaf_spans_at
 from boltview.bolt.path import show_path
+from boltview.bolt.processes import may_fork, usable_cores
 from boltview.errors import BoltviewError, PageError
 
 if TYPE_CHECKING:
@@ -151,8 +150,8 @@ MAX_WORKERS = 4
 def default_workers(db: BoltFile) -> int:
     """How many worker processes ``dump`` uses for ``db`` unless told: one per core, for a
     big file; none in a process that runs threads (a fork copies only the calling one)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if cores < 2 or db.size < WORKERS_FROM_SIZE or threading.active_count() > 1:
+    cores = usable_cores()
+    if cores < 2 or db.size < WORKERS_FROM_SIZE or not may_fork():
         return 0
     return min(cores, MAX_WORKERS)
 

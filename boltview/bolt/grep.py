@@ -17,14 +17,9 @@ What counts as a match is the same as for a walk that tests every key and value
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
 
 from boltview.bolt.bucket import Bucket, Budget
 from boltview.bolt.cursor import Entry
@@ -32,6 +27,7 @@ from boltview.bolt.file import BoltFile
 from boltview.bolt.layout import BUCKET_LEAF_FLAG
 from boltview.bolt.page import Page
 from boltview.bolt.path import BucketPath
+from boltview.bolt.processes import process_context, usable_cores
 from boltview.bolt.source import Source
 from boltview.errors import BoltviewError
 
@@ -210,8 +206,10 @@ def scan_file_for(db: BoltFile, literal: bytes, ignore_case: bool) -> bool:
     opening it read-only through :class:`~boltview.bolt.source.Source`.
     """
     size = db.size
-    if db.is_snapshot or size < PARALLEL_SCAN_SIZE or (os.cpu_count() or 1) < 2:
+    if db.is_snapshot or size < PARALLEL_SCAN_SIZE or usable_cores() < 2:
         return _scan(db.source.read, 0, size, literal, ignore_case)
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     half = size // 2
     with ProcessPoolExecutor(2, mp_context=process_context()) as pool:
         futures = {
@@ -225,12 +223,6 @@ def scan_file_for(db: BoltFile, literal: bytes, ignore_case: bool) -> bool:
                     future.cancel()
                 return True
     return False
-
-
-def process_context() -> BaseContext:
-    """How to start a helper process: fork while this is the only thread (fast), else
-    spawn (a fork would copy locks other threads hold, as in the browser's workers)."""
-    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
 
 
 def _scan_path(path: str, start: int, end: int, literal: bytes, ignore_case: bool) -> bool:

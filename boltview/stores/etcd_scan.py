@@ -25,7 +25,7 @@ in its own mapping of the same file (checked to be the same inode) and sends
 back the records it finds, while this one scans the first ones: the cost is
 the kernel's, mapping the pages in and out, as much as Python's, and both are
 shared. Forking is done only while no other thread runs
-(:func:`boltview.bolt.grep.process_context`): from the browser's workers the
+(:func:`boltview.bolt.processes.process_context`): from the browser's workers the
 scan stays in one process, since starting a fresh interpreter costs more than
 the whole scan. If the helper cannot answer, the caller takes the thorough
 way.
@@ -52,6 +52,7 @@ from boltview.bolt.layout import (
     layout,
     page_type_name,
 )
+from boltview.bolt.processes import usable_cores
 from boltview.bolt.source import open_quietly
 from boltview.errors import BoltviewError, PageError
 
@@ -206,11 +207,11 @@ def _helper_pool() -> Executor | None:
     """A pool of one forked process, or None when this process has no second core or
     may not fork (another thread runs).  Imported here: the CLI starts faster without
     multiprocessing, which only a big bucket needs."""
-    if (os.cpu_count() or 1) < 2:
+    if usable_cores() < 2:
         return None
     from concurrent.futures import ProcessPoolExecutor
 
-    from boltview.bolt.grep import process_context
+    from boltview.bolt.processes import process_context
 
     context = process_context()
     if context.get_start_method() != "fork":
