@@ -62,7 +62,7 @@ class _Worker:
 
     def send(self, pgids: list[int]) -> None:
         try:
-            _write_all(self.requests, _COUNT.pack(len(pgids)) + _ids(len(pgids)).pack(*pgids))
+            write_all(self.requests, _COUNT.pack(len(pgids)) + _ids(len(pgids)).pack(*pgids))
         except OSError:
             raise _Lost from None
 
@@ -262,7 +262,7 @@ def _serve(encode: Callable[[list[int]], list[bytes | None]], requests: int, ans
         except Exception:  # noqa: BLE001 - whatever it is, the walk meets it itself
             bodies = [None] * count
         try:
-            _write_all(answers, _answer(bodies))
+            write_all(answers, _answer(bodies))
         except BrokenPipeError:
             return
 
@@ -279,7 +279,7 @@ def _answer(bodies: list[bytes | None]) -> bytes:
     return b"".join([_COUNT.pack(len(heads) // 2), _runs(len(heads) // 2).pack(*heads), *joined])
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]

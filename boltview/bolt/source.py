@@ -69,6 +69,15 @@ class Source:
     def is_snapshot(self) -> bool:
         return self._data is not None
 
+    @property
+    def snapshot(self) -> bytes | None:
+        """The copy in memory that reads come from, or None when they come from the file."""
+        return self._data
+
+    def fileno(self) -> int:
+        """The read-only descriptor, for a hot loop of ``os.pread`` calls of its own."""
+        return self._fd
+
     def take_snapshot(self) -> None:
         """Copy the whole file into memory; reads then come from the copy."""
         self._data = None

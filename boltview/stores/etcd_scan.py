@@ -5,61 +5,51 @@ spread over the whole bucket.  But every revision's value, an
 ``mvccpb.KeyValue``, begins with the key itself: field 1 (tag ``0x0a``), its
 length as a varint, its bytes (etcd's marshaller writes fields in order, and
 a key is never empty).  So the scan walks the bucket's branch pages to its
-leaves, reads each leaf's element array in one ``struct`` call, and compares
-only the first few bytes of each value with those the key must begin with:
-values are not read, let alone decoded, except the key's own.  A value that
-does not begin with field 1 is decoded whole and compared, so the answer is
-the same as a walk that decodes every record, for every value protobuf's
-marshallers write (one that wrote the key's length as a longer varint than it
-needs, or the key field twice, would be missed: no marshaller does).
+leaves, reads the head of each leaf (its header and element array, in one
+small ``pread``) and compares only the first few bytes of each value with
+those the key must begin with: values are not read, let alone decoded,
+except the key's own.  A value that does not begin with field 1 is decoded
+whole and compared, so the answer is the same as a walk that decodes every
+record, for every value protobuf's marshallers write (one that wrote the
+key's length as a longer varint than it needs, or the key field twice, would
+be missed: no marshaller does).
 
-The file is mapped read-only (``mmap`` of a read-only descriptor) so that
-only the pages holding element arrays and value heads are touched, and the
-branch pages are read from the mapping too.  A file read from a snapshot in
-memory, replaced since it was opened, or held by a writer when it was opened
-(which might cut it short under the mapping) is read page by page instead.
+What costs is the kernel's work, not Python's: a value that does not start in
+the leaf's head is one more small ``pread`` (etcd's values of a few KiB each
+make leaves of two records and their overflow pages).  Small reads copy only
+what is looked at; mapping the file instead makes the kernel map the pages
+around each one touched, then unmap them all, which costs more.
 
 On a big bucket (:data:`SPLIT_LEAVES` leaves or more, about 64 MiB) and two
-cores, a forked helper process scans the later leaves (four sevenths of them)
-in its own mapping of the same file (checked to be the same inode) and sends
-back the records it finds, while this one scans the first ones: the cost is
-the kernel's, mapping the pages in and out, as much as Python's, and both are
-shared. Forking is done only while no other thread runs
-(:func:`boltview.bolt.processes.process_context`): from the browser's workers the
-scan stays in one process, since starting a fresh interpreter costs more than
-the whole scan. If the helper cannot answer, the caller takes the thorough
-way.
+cores, a forked helper process scans the later half of the leaves through the
+same descriptor while this one scans the first half, and sends back where the
+records it found lie.  Forking is done only while no other thread runs
+(:func:`boltview.bolt.processes.may_fork`); from the browser's workers the
+scan stays in one process.  A helper that cannot answer costs time, not the
+answer: this process scans its half too.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
 import struct
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from pickle import PicklingError
-from typing import TYPE_CHECKING, Any
+from functools import partial
 
 from boltview.bolt.bucket import Bucket
-from boltview.bolt.file import BoltFile
+from boltview.bolt.fanout import fork_child, write_all
 from boltview.bolt.layout import (
     BRANCH_PAGE,
     LEAF_ELEMENT_SIZE,
     LEAF_PAGE,
     PAGE_HEADER_SIZE,
     Layout,
-    layout,
     page_type_name,
 )
-from boltview.bolt.processes import usable_cores
-from boltview.bolt.source import open_quietly
+from boltview.bolt.processes import may_fork, usable_cores
 from boltview.errors import BoltviewError, PageError
 
-if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
-
-__all__ = ["SPLIT_LEAVES", "find_key_records", "key_head", "leaf_pages", "mapped"]
+__all__ = ["SPLIT_LEAVES", "find_key_records", "key_head", "leaf_pages"]
 
 FIELD_1 = 0x0A
 
@@ -67,11 +57,18 @@ FIELD_1 = 0x0A
 #: one may fork and has two cores): below it, starting the second costs more than it saves.
 SPLIT_LEAVES = 16384
 
-Data = bytes | mmap.mmap
-"""A page's bytes, or the whole file mapped."""
+#: Bytes read at the start of each leaf: its header, the element array of a few
+#: records, and their first keys and value heads.
+LEAF_HEAD = 256
+
+Read = Callable[[int, int], bytes]
+"""``read(length, offset)``: up to ``length`` bytes of the file at ``offset``."""
 
 Found = tuple[int, int, int, int]
 """A record that may be the key's, where it lies: flags, key start, value start, value size."""
+
+_FOUND = struct.Struct("<4Q")
+_COUNT = struct.Struct("<Q")
 
 
 def key_head(key: bytes) -> bytes:
@@ -85,56 +82,50 @@ def key_head(key: bytes) -> bytes:
 
 
 def leaf_pages(bucket: Bucket) -> list[int]:
-    """The page ids of the bucket's leaves, in key order, each branch page read whole."""
+    """The page ids of the bucket's leaves, in key order, only branch pages read."""
     db = bucket.db
-    return _leaves(bucket.root, lambda pgid: (db.page(pgid).data, 0), db.layout)
+    return _leaves(bucket.root, _reader(bucket), db.page_size, db.high_water_mark, db.layout)
 
 
-def _leaves(root: int, page: Callable[[int], tuple[Data, int]], lay: Layout) -> list[int]:
-    """The page ids of the leaves below ``root``; ``page`` gives a page's bytes and where
-    in them it starts.
+def _reader(bucket: Bucket) -> Read:
+    """``read(length, offset)`` on the bucket's file: ``os.pread`` on its descriptor, or
+    a slice of the copy in memory the file is read from."""
+    source = bucket.db.source
+    data = source.snapshot
+    if data is None:
+        return partial(os.pread, source.fileno())
+    return lambda length, offset: data[offset : offset + length]
+
+
+def _leaves(root: int, read: Read, size: int, end: int, lay: Layout) -> list[int]:
+    """The page ids of the leaves below ``root`` (pages below ``end`` of ``size`` bytes).
 
     Only branch pages are read: every leaf of a bbolt tree is at the same depth,
     so the first page of each level says whether that level is the leaves.
     """
     header = lay.fast_page_header.unpack_from
+
+    def page(pgid: int) -> bytes:
+        if not 0 <= pgid < end:
+            raise PageError(pgid, f"beyond the high-water mark {end}")
+        return read(size, pgid * size)
+
     level = [root]
     while True:
-        data, base = page(level[0])
-        if header(data, base)[1] & LEAF_PAGE:
+        if header(page(level[0]))[1] & LEAF_PAGE:
             return level
         children: list[int] = []
         for pgid in level:
-            data, base = page(pgid)
-            header_id, flags, count, _ = header(data, base)
+            data = page(pgid)
+            header_id, flags, count, _ = header(data)
             if not flags & BRANCH_PAGE:
                 raise PageError(pgid, f"a {page_type_name(flags)} page in the key bucket's tree")
             if header_id != pgid:
                 raise PageError(pgid, f"header says page {header_id} (a corrupt pointer)")
-            elements = lay.fast_branch_elements(count).unpack_from(data, base + PAGE_HEADER_SIZE)
-            children += elements[2::3]  # pos, key size, child
+            if PAGE_HEADER_SIZE + count * 16 > len(data):
+                raise PageError(pgid, f"{count} elements do not fit in the page")
+            children += lay.fast_branch_elements(count).unpack_from(data, PAGE_HEADER_SIZE)[2::3]
         level = children
-
-
-@contextmanager
-def mapped(db: BoltFile) -> Iterator[Data | None]:
-    """The file mapped read-only, or None when it must be read through the source."""
-    source = db.source
-    if source.is_snapshot or source.replaced() or db.lock_holders:
-        yield None
-        return
-    fd = open_quietly(source.path)
-    try:
-        mapping = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
-    except (OSError, ValueError):
-        os.close(fd)
-        yield None
-        return
-    try:
-        yield mapping
-    finally:
-        mapping.close()
-        os.close(fd)
 
 
 def find_key_records(bucket: Bucket, key: bytes) -> Iterator[tuple[bytes, bytes]]:
@@ -142,136 +133,85 @@ def find_key_records(bucket: Bucket, key: bytes) -> Iterator[tuple[bytes, bytes]
     revision order: each whose value begins with the key's field, and each whose
     value does not begin with field 1 at all (the caller decodes and compares)."""
     db = bucket.db
-    head = key_head(key)
-    with ExitStack() as helpers:
-        with mapped(db) as data:
-            if data is None or len(data) < db.high_water_mark * db.page_size:
-                for pgid in leaf_pages(bucket):
-                    leaf = db.page(pgid).data
-                    yield from _records(leaf, _matches(leaf, [0], head, db.layout))
-                return
-            size, end = db.page_size, db.high_water_mark
-
-            def page(pgid: int) -> tuple[Data, int]:
-                if not 0 <= pgid < end:
-                    raise PageError(pgid, f"beyond the high-water mark {end}")
-                return data, pgid * size
-
-            bases = [pgid * size for pgid in _leaves(bucket.root, page, db.layout)]
-            # A helper takes the later four sevenths: this process also walks the branch
-            # pages, starts the helper and unmaps its pages before it answers, while the
-            # helper leaves its unmapping to its exit.
-            cut = len(bases) * 3 // 7
-            later = _helper(db, bases[cut:], head, helpers) if len(bases) >= SPLIT_LEAVES else None
-            mine = bases if later is None else bases[:cut]
-            records = list(_records(data, _matches(data, mine, head, db.layout)))
-        # Unmapped before the helper is waited for: the kernel's work of unmapping this
-        # process's pages is done while the helper finishes.
-        if later is not None:
-            records += _helper_records(later)
-    yield from records
+    read, head = _reader(bucket), key_head(key)
+    leaves = _leaves(bucket.root, read, db.page_size, db.high_water_mark, db.layout)
+    bases = [pgid * db.page_size for pgid in leaves]
+    scan = partial(_matches, read, head=head, lay=db.layout)
+    found = _split(scan, bases) if len(bases) >= SPLIT_LEAVES else scan(bases)
+    for flags, key_start, value_start, value_size in found:
+        if flags:  # a sub-bucket: not etcd's
+            raise BoltviewError("a sub-bucket inside etcd's key bucket")
+        yield read(value_start - key_start, key_start), read(value_size, value_start)
 
 
-def _helper(db: BoltFile, bases: list[int], head: bytes, helpers: ExitStack) -> Future[Any] | None:
-    """The records of the leaves at ``bases``, asked of a helper process when one may be
-    had (it is let go when ``helpers`` closes); None when this process must read them."""
-    pool = _helper_pool()
-    if pool is None:
-        return None
-    # Let go without waiting for the helper's end, which may take a fifth of the scan
-    # (its unmapping): a thread of the pool waits for it meanwhile, and while that thread
-    # runs, no other helper is forked (see _helper_pool).
-    helpers.callback(pool.shutdown, wait=False)
-    identity = (db.source.stat.st_dev, db.source.stat.st_ino)
+def _split(scan: Callable[[list[int]], list[Found]], bases: list[int]) -> list[Found]:
+    """``scan(bases)``, the later half scanned by a forked helper when there is a second
+    core and this process may fork; this one scans the rest of what it could not."""
+    if usable_cores() < 2 or not may_fork():
+        return scan(bases)
+    cut = len(bases) // 2
+    answer_read, answer_write = os.pipe()
     try:
-        return pool.submit(_records_in_file, db.path, identity, bases, head, db.order)
+        pid = fork_child(lambda: _answer(answer_write, scan(bases[cut:])), [answer_read])
     except OSError:  # no process to be had: all in this one
-        return None
-
-
-def _helper_records(later: Future[Any]) -> list[tuple[bytes, bytes]]:
-    """What the helper found, or a BoltviewError when it could not say (the caller then
-    takes the thorough way, the index of every record, which reports what is wrong)."""
-    from concurrent.futures.process import BrokenProcessPool
-
+        os.close(answer_read)
+        os.close(answer_write)
+        return scan(bases)
+    os.close(answer_write)
     try:
-        records: list[tuple[bytes, bytes]] | None = later.result()
-    except (BrokenProcessPool, PicklingError):
-        records = None
-    if records is None:
-        raise BoltviewError("the helper process could not read its part of the key bucket")
-    return records
-
-
-def _helper_pool() -> Executor | None:
-    """A pool of one forked process, or None when this process has no second core or
-    may not fork (another thread runs).  Imported here: the CLI starts faster without
-    multiprocessing, which only a big bucket needs."""
-    if usable_cores() < 2:
-        return None
-    from concurrent.futures import ProcessPoolExecutor
-
-    from boltview.bolt.processes import process_context
-
-    context = process_context()
-    if context.get_start_method() != "fork":
-        return None
-    return ProcessPoolExecutor(1, mp_context=context)
-
-
-def _records_in_file(
-    path: str, identity: tuple[int, int], bases: list[int], head: bytes, order: str
-) -> list[tuple[bytes, bytes]] | None:
-    """The records :func:`_matches` finds, read in a helper process from its own mapping
-    of the file; None when it is not the same file or cannot be read."""
-    try:
-        fd = open_quietly(path)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if (info.st_dev, info.st_ino) != identity:
-            return None
-        data = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
-        _KEPT.append(data)  # unmapped when this process ends, after it has answered
-        return list(_records(data, _matches(data, bases, head, layout(order))))
-    except (OSError, ValueError, BoltviewError, struct.error):
-        return None
+        mine = scan(bases[:cut])
+        later = _answered(answer_read)
     finally:
-        os.close(fd)
+        os.close(answer_read)
+        os.waitpid(pid, 0)
+    return mine + (scan(bases[cut:]) if later is None else later)
 
 
-#: In the helper process, its mapping: left for the process's end to unmap, which
-#: costs a fifth of the scan and need not delay the answer.
-_KEPT: list[mmap.mmap] = []
+def _answer(fd: int, found: list[Found]) -> None:
+    """The helper's answer: how many records, then each one's four numbers."""
+    write_all(fd, _COUNT.pack(len(found)) + b"".join(_FOUND.pack(*record) for record in found))
 
 
-def _matches(data: Data, bases: list[int], head: bytes, lay: Layout) -> list[Found]:
+def _answered(fd: int) -> list[Found] | None:
+    """What the helper found, or None when it ended without saying (it died, or the
+    pages it read were damaged: then this process meets the same trouble itself)."""
+    with os.fdopen(fd, "rb", closefd=False) as answers:
+        head = answers.read(_COUNT.size)
+        if len(head) < _COUNT.size:
+            return None
+        (count,) = _COUNT.unpack(head)
+        body = answers.read(count * _FOUND.size)
+    if len(body) < count * _FOUND.size:
+        return None
+    return list(_FOUND.iter_unpack(body))
+
+
+def _matches(read: Read, bases: list[int], head: bytes, lay: Layout) -> list[Found]:
     """The elements of the leaves at ``bases`` whose value begins with ``head``, or not
-    with field 1.  The hot loop of the scan: one ``struct`` call a leaf for its header
-    and element array, one slice and compare an element."""
+    with field 1.  The hot loop of the scan: one ``pread`` a leaf for its header and
+    element array, one more for a value that begins beyond them."""
     size = len(head)
     count_of = lay.fast_page_header.unpack_from
     arrays: dict[int, Callable[..., tuple[int, ...]]] = {}
     found: list[Found] = []
     for base in bases:
-        count = count_of(data, base)[2]
+        leaf = read(LEAF_HEAD, base)
+        count = count_of(leaf)[2]
+        if PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE > len(leaf):
+            leaf = read(PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE + LEAF_HEAD, base)
         unpack = arrays.get(count)
         if unpack is None:
             unpack = arrays[count] = lay.fast_elements(count).unpack_from
-        raw = unpack(data, base + PAGE_HEADER_SIZE)
-        element = base + PAGE_HEADER_SIZE
+        raw = unpack(leaf, PAGE_HEADER_SIZE)
+        in_head = len(leaf) - size
+        element = PAGE_HEADER_SIZE
         for at in range(1, 4 * count, 4):  # pos, key size, value size after the flags
             value_start = element + raw[at] + raw[at + 1]
-            begins = data[value_start : value_start + size]
+            if value_start <= in_head:
+                begins = leaf[value_start : value_start + size]
+            else:
+                begins = read(size, base + value_start)
             if begins == head or (begins and begins[0] != FIELD_1):
-                found.append((raw[at - 1], element + raw[at], value_start, raw[at + 2]))
+                found.append((raw[at - 1], base + element + raw[at], base + value_start, raw[at + 2]))
             element += LEAF_ELEMENT_SIZE
     return found
-
-
-def _records(data: Data, found: list[Found]) -> Iterator[tuple[bytes, bytes]]:
-    for flags, key_start, value_start, value_size in found:
-        if flags:  # a sub-bucket: not etcd's
-            raise BoltviewError("a sub-bucket inside etcd's key bucket")
-        yield data[key_start:value_start], data[value_start : value_start + value_size]
