@@ -29,7 +29,7 @@ from __future__ import annotations
 import binascii
 import json
 from collections.abc import Callable, Generator, Iterable, Iterator
-from itertools import groupby
+from itertools import chain, groupby, islice
 from typing import TYPE_CHECKING, BinaryIO
 
 from boltview.bolt.bucket import Bucket, open_bucket
@@ -41,7 +41,7 @@ from boltview.bolt.layout import (
     LEAF_PAGE,
     PAGE_HEADER_SIZE,
 )
-from boltview.bolt.page import Page, Spans, leaf_spans_at
+from boltview.bolt.page import Page, plain_bounds_at
 from boltview.bolt.path import show_path
 from boltview.bolt.processes import may_fork, usable_cores
 from boltview.errors import BoltviewError, PageError
@@ -95,7 +95,7 @@ Tokens = Callable[[Iterable[bytes]], Iterable[bytes]]
 
 #: Each encoding turns many byte strings into JSON string bodies (no quotes).
 #: b2a_base64 ends each token with a newline, which no JSON token of ours
-#: contains otherwise: the dumper deletes them all at once from each chunk.
+#: contains otherwise: they are deleted all at once from each page's body.
 _TOKENS: dict[str, Tokens] = {
     "base64": lambda items: map(binascii.b2a_base64, items),
     "hex": lambda items: map(binascii.hexlify, items),
@@ -160,20 +160,29 @@ def plain_leaf_body(page: Page, tokens: Tokens) -> bytes | None:
     """A leaf page of plain pairs as ``key":"value","key":"value`` (no outer quotes).
 
     b"" for an empty page, None for one that holds a sub-bucket (or any flag).
+    A page that cannot be read raises PageError, as ``Page.leaf_spans`` does.
     """
-    spans = page.leaf_spans()
-    return _body(page.data, spans, tokens) if spans[0] else b""
-
-
-def _body(data: bytes, spans: Spans, tokens: Tokens) -> bytes | None:
-    """The hot path of the dump, with no loop per key here: ``map`` slices and encodes
-    every key and value in C, and ``join`` lays out the JSON."""
-    flags, key_starts, value_starts, value_ends = spans
+    data, count = page.data, page.count
+    if count and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= len(data):
+        bounds = plain_bounds_at(page.layout, data, 0, count)
+        if bounds is not None and bounds[-1] <= len(data):
+            return _body(data, bounds, islice(bounds, 1, None), tokens)
+    flags, key_starts, value_starts, value_ends = page.leaf_spans()  # its checks, its errors
+    if not flags:
+        return b""
     if any(flags):
         return None
-    keys = tokens(map(data.__getitem__, map(slice, key_starts, value_starts)))
-    values = tokens(map(data.__getitem__, map(slice, value_starts, value_ends)))
-    return b'","'.join(map(b'":"'.join, zip(keys, values)))
+    starts = chain.from_iterable(zip(key_starts, value_starts))  # not laid end to end
+    return _body(data, starts, chain.from_iterable(zip(value_starts, value_ends)), tokens)
+
+
+def _body(data: bytes, starts: Iterable[int], ends: Iterable[int], tokens: Tokens) -> bytes:
+    """The hot path of the dump, with no loop per key here: ``map`` slices and encodes
+    every key and value (``data[starts[i]:ends[i]]``, key, value, key ...) in C, and
+    ``join`` lays out the JSON.  No token holds a newline but the one ``b2a_base64``
+    ends each with: they are deleted at once."""
+    items = iter(tokens(map(data.__getitem__, map(slice, starts, ends))))
+    return b'","'.join(map(b'":"'.join, zip(items, items))).replace(b"\n", b"")
 
 
 def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes | None]:
@@ -181,9 +190,10 @@ def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes
     would take the fast path with it, else None (the walk reads that page itself).
 
     Consecutive pages, as bbolt mostly writes a tree's leaves, are read with one
-    ``pread``.  A page that is not a plain leaf of one page (a branch, a meta
-    page, page 0, an overflow run, a sub-bucket) or that does not read cleanly
-    takes the walk's own path: ``db.page`` and ``plain_leaf_body``.
+    ``pread``.  A page that is not a plain leaf of one page laid out as bbolt
+    writes it (a branch, a meta page, page 0, an overflow run, a sub-bucket) or
+    that does not read cleanly takes the walk's own path: ``db.page`` and
+    ``plain_leaf_body``.
     """
     size, header, layout = db.page_size, db.layout.fast_page_header, db.layout
     bodies: list[bytes | None] = []
@@ -192,16 +202,17 @@ def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes
         data = db.source.read(run_pgids[0] * size, len(run_pgids) * size)
         for base, pgid in zip(range(0, len(data) - size + 1, size), run_pgids):
             pid, flags, count, overflow = header.unpack_from(data, base)
-            if not pgid or pid != pgid or overflow or flags & BRANCH_PAGE or not flags & LEAF_PAGE:
-                bodies.append(_worker_body(db, pgid, tokens))
-            elif not count:
-                bodies.append(b"")
-            elif PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE > size:
-                bodies.append(_worker_body(db, pgid, tokens))
+            bounds = None
+            if (
+                pgid and pid == pgid and not overflow and flags & LEAF_PAGE
+                and not flags & BRANCH_PAGE and count
+                and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= size
+            ):  # fmt: skip
+                bounds = plain_bounds_at(layout, data, base, count)
+            if bounds is not None and bounds[-1] <= base + size:
+                bodies.append(_body(data, bounds, islice(bounds, 1, None), tokens))
             else:
-                spans = leaf_spans_at(layout, data, base, count)
-                fits = max(spans[3]) <= base + size
-                bodies.append(_body(data, spans, tokens) if fits else _worker_body(db, pgid, tokens))
+                bodies.append(_worker_body(db, pgid, tokens))
         for pgid in run_pgids[len(data) // size :]:  # past the end of the file
             bodies.append(_worker_body(db, pgid, tokens))
     return bodies
@@ -264,7 +275,6 @@ class _Dumper:
         self.on_error = on_error
         self.out = out
         self.tokens = _TOKENS[encoding]
-        self.strip_newlines = encoding == "base64"
         self.parts: list[bytes] = []
         self.size = 0
         self.first = True
@@ -281,15 +291,12 @@ class _Dumper:
             self.flush()
 
     def flush(self) -> None:
-        chunk = b"".join(self.parts)
-        if self.strip_newlines:
-            chunk = chunk.replace(b"\n", b"")
-        self.out.write(chunk)
+        self.out.write(b"".join(self.parts))
         self.parts.clear()
         self.size = 0
 
     def token(self, data: bytes) -> bytes:
-        return b'"' + next(iter(self.tokens((data,)))) + b'"'
+        return b'"' + next(iter(self.tokens((data,)))).replace(b"\n", b"") + b'"'
 
     def path(self, place: _Place) -> tuple[bytes, ...]:
         names: list[bytes] = []

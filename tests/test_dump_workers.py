@@ -26,9 +26,11 @@ import pytest
 import boltview.dump as dump_module
 from boltview.bolt.fanout import PagePool, Run, Stream
 from boltview.bolt.file import BoltFile, reading
+from boltview.bolt.layout import PAGE_HEADER_SIZE
 from boltview.dump import ENCODINGS, dump
 from boltview.errors import BoltviewError
 from fuzz import mutate
+from tests import corrupt
 from tests.conftest import (
     BOLT_FIXTURES,
     ROOT,
@@ -107,6 +109,42 @@ def test_a_big_file_is_written_the_same_by_workers(
     assert all(pool.answered > leaves // 2 for pool in pools), [p.answered for p in pools]  # type: ignore[attr-defined]
     if encoding == "base64":
         assert json.loads(alone[0]) == run_ref(bboltref, "dump", big)
+
+
+def test_pairs_not_laid_end_to_end_are_dumped_as_bbolt_reads_them(
+    big: Path, bboltref: Path, tmp_path: Path
+) -> None:
+    """bbolt lays a leaf's keys and values end to end in element order, and the dump's
+    fast path counts on it; bbolt reads each element where its pos points.  Here the
+    first two pairs of every tenth plain leaf trade places in the page and their pos
+    follow them: the same tree for bbolt, read the slow way by boltview."""
+    data = bytearray(big.read_bytes())
+    moved = 0
+    with BoltFile.open(str(big)) as db:
+        leaves = [page for bucket in db.root.buckets() for page, _ in bucket.pages()
+                  if page.is_leaf and page.count >= 2 and not any(page.leaf_spans()[0])]  # fmt: skip
+    for page in leaves[::10]:
+        base = page.pgid * db.page_size
+        elements = corrupt.read_elements(bytes(data), page.pgid, leaf=True)
+        first, second = elements.elements[0], elements.elements[1]
+        start = base + PAGE_HEADER_SIZE + first.pos  # first key, laid out at the first element
+        one = first.ksize + first.vsize
+        two = second.ksize + second.vsize
+        pairs = bytes(data[start : start + one + two])
+        data[start : start + one + two] = pairs[one:] + pairs[:one]
+        first.pos += two
+        second.pos -= one
+        corrupt.write_elements(data, page.pgid, True, elements)
+        moved += 1
+    assert moved > 20
+    swapped = corrupt.damaged_copy(big, tmp_path / "swapped.db", data)
+    expected = run_ref(bboltref, "dump", big)
+    assert run_ref(bboltref, "dump", swapped) == expected  # bbolt reads the same tree
+    for workers in (0, 2):
+        output, gaps, error = dumped(swapped, "base64", workers)
+        assert (gaps, error) == ([], None)
+        assert json.loads(output) == expected
+        assert output == dumped(big, "base64", workers)[0]
 
 
 @pytest.mark.parametrize("name", bolt_fixture_names())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import add
 
 from boltview.bolt.layout import (
@@ -312,18 +313,34 @@ def bucket_header_regions(layout: Layout, header: bytes) -> list[Region]:
 class FastStructs:
     """One byte order's ``struct`` formats, looked up once rather than per bucket."""
 
-    __slots__ = ("bucket_header", "elements", "layout", "page_header")
+    __slots__ = ("bucket_header", "elements", "heads", "layout", "page_header", "sizes")
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self.bucket_header = layout.fast_bucket_header
         self.page_header = layout.fast_page_header
         self.elements: dict[int, struct.Struct] = {}
+        self.heads: dict[int, struct.Struct] = {}
+        self.sizes: dict[int, struct.Struct] = {}
 
     def element_array(self, count: int) -> struct.Struct:
         found = self.elements.get(count)
         if found is None:
             found = self.elements[count] = self.layout.fast_elements(count)
+        return found
+
+    def element_heads(self, count: int) -> struct.Struct:
+        """Each leaf element's flags and pos, the sizes skipped."""
+        found = self.heads.get(count)
+        if found is None:
+            found = self.heads[count] = struct.Struct(self.layout.order + "II8x" * count)
+        return found
+
+    def element_sizes(self, count: int) -> struct.Struct:
+        """Each leaf element's key size and value size, the flags and pos skipped."""
+        found = self.sizes.get(count)
+        if found is None:
+            found = self.sizes[count] = struct.Struct(self.layout.order + "8xII" * count)
         return found
 
 
@@ -394,6 +411,27 @@ def leaf_spans_at(layout: Layout, data: bytes, base: int, count: int) -> Spans:
     value_starts = list(map(add, key_starts, raw[2::4]))
     value_ends = list(map(add, value_starts, raw[3::4]))
     return raw[0::4], key_starts, value_starts, value_ends
+
+
+def plain_bounds_at(layout: Layout, data: bytes, base: int, count: int) -> list[int] | None:
+    """Where the keys and values of the leaf page at ``data[base:]`` begin, and where the
+    last one ends, ``[key 0, value 0, key 1, ..., end]``, when its ``count`` elements
+    are plain pairs (no flags) laid end to end as bbolt writes them; else None.
+
+    The dump's hot path: two ``struct`` calls, the sizes summed by ``accumulate``
+    and each element's pos compared with where the sum puts its key, all in C.
+    The caller has checked that the array fits; it checks that the end does.
+    """
+    structs = LITTLE_ENDIAN if LITTLE_ENDIAN.layout is layout else fast_structs(layout)
+    elements = base + _ELEMENTS
+    heads = structs.element_heads(count).unpack_from(data, elements)
+    if any(heads[0::2]):
+        return None
+    sizes = structs.element_sizes(count).unpack_from(data, elements)
+    bounds = list(accumulate(sizes, initial=elements + heads[1]))
+    # An element's pos counts from the element's own address.
+    keys = map(add, heads[1::2], range(elements, elements + _STEP * count, _STEP))
+    return bounds if list(keys) == bounds[0:-1:2] else None
 
 
 def leaf_columns(page: Page) -> Columns:
