@@ -29,8 +29,18 @@ def row(benchmark: str, reference: str, result: str, goal: str) -> None:
 
 def versions(*packages: str) -> str:
     """What ran: Python, boltview, the machine, Go and these Debian packages (what the
-    reference programs are built from), for a benchmark's first lines and the table's caption."""
+    reference programs are built from), for a benchmark's first lines and the table's caption.
+
+    Every benchmark asks this first, so it also compiles boltview's modules, as
+    ``pip install`` does: from a checkout, under ``PYTHONDONTWRITEBYTECODE``, each
+    fresh process would compile every changed module again and time that too.
+    """
+    import compileall
+
+    import boltview
     from boltview import __version__
+
+    compileall.compile_dir(Path(boltview.__file__).parent, quiet=1)
 
     found = [f"boltview {__version__}", f"Python {platform.python_version()}",
              f"{platform.machine()}, {os.cpu_count()} cores"]  # fmt: skip

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import binascii
 import json
+import struct
 from collections.abc import Callable, Generator, Iterable, Iterator
-from itertools import chain, groupby, islice
+from itertools import chain, groupby
 from typing import TYPE_CHECKING, BinaryIO
 
 from boltview.bolt.bucket import Bucket, open_bucket
@@ -41,7 +42,7 @@ from boltview.bolt.layout import (
     LEAF_PAGE,
     PAGE_HEADER_SIZE,
 )
-from boltview.bolt.page import Page, plain_bounds_at
+from boltview.bolt.page import Page, plain_pairs_at
 from boltview.bolt.path import show_path
 from boltview.bolt.processes import may_fork, usable_cores
 from boltview.errors import BoltviewError, PageError
@@ -164,25 +165,44 @@ def plain_leaf_body(page: Page, tokens: Tokens) -> bytes | None:
     """
     data, count = page.data, page.count
     if count and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= len(data):
-        bounds = plain_bounds_at(page.layout, data, 0, count)
-        if bounds is not None and bounds[-1] <= len(data):
-            return _body(data, bounds, islice(bounds, 1, None), tokens)
+        pairs = plain_pairs_at(page.layout, data, 0, count)
+        if pairs is not None and pairs[2] <= len(data):
+            return _pairs_body(data, pairs, tokens)
     flags, key_starts, value_starts, value_ends = page.leaf_spans()  # its checks, its errors
     if not flags:
         return b""
     if any(flags):
         return None
     starts = chain.from_iterable(zip(key_starts, value_starts))  # not laid end to end
-    return _body(data, starts, chain.from_iterable(zip(value_starts, value_ends)), tokens)
+    ends = chain.from_iterable(zip(value_starts, value_ends))
+    return _body(map(data.__getitem__, map(slice, starts, ends)), len(flags), tokens)
 
 
-def _body(data: bytes, starts: Iterable[int], ends: Iterable[int], tokens: Tokens) -> bytes:
-    """The hot path of the dump, with no loop per key here: ``map`` slices and encodes
-    every key and value (``data[starts[i]:ends[i]]``, key, value, key ...) in C, and
-    ``join`` lays out the JSON.  No token holds a newline but the one ``b2a_base64``
-    ends each with: they are deleted at once."""
-    items = iter(tokens(map(data.__getitem__, map(slice, starts, ends))))
-    return b'","'.join(map(b'":"'.join, zip(items, items))).replace(b"\n", b"")
+def _pairs_body(data: bytes, pairs: tuple[int, tuple[int, ...], int], tokens: Tokens) -> bytes:
+    """The body of pairs laid end to end: one ``struct`` call cuts every key and value."""
+    start, sizes, _ = pairs
+    count = len(sizes) // 2
+    cut = _CUTS.get(count)
+    if cut is None:
+        cut = _CUTS[count] = "<" + "%ds" * len(sizes)
+    return _body(struct.unpack_from(cut % sizes, data, start), count, tokens)
+
+
+#: ``struct`` formats with a placeholder for each size, by the number of pairs.
+_CUTS: dict[int, str] = {}
+#: The JSON between a page's tokens: after a key, after a value (the last one dropped).
+_SEPARATORS: list[bytes | None] = [None, b'":"', None, b'","']
+
+
+def _body(items: Iterable[bytes], count: int, tokens: Tokens) -> bytes:
+    """The hot path of the dump, with no loop per key here: every key and value of the
+    ``count`` pairs (key, value, key ...) encoded by ``map`` in C, between separators laid
+    out by list repetition, and joined.  No token holds a newline but the one
+    ``b2a_base64`` ends each with: they are deleted at once."""
+    out = _SEPARATORS * count
+    out[0::2] = tokens(items)
+    out.pop()
+    return b"".join(out).replace(b"\n", b"")  # type: ignore[arg-type]
 
 
 def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes | None]:
@@ -202,15 +222,15 @@ def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes
         data = db.source.read(run_pgids[0] * size, len(run_pgids) * size)
         for base, pgid in zip(range(0, len(data) - size + 1, size), run_pgids):
             pid, flags, count, overflow = header.unpack_from(data, base)
-            bounds = None
+            pairs = None
             if (
                 pgid and pid == pgid and not overflow and flags & LEAF_PAGE
                 and not flags & BRANCH_PAGE and count
                 and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= size
             ):  # fmt: skip
-                bounds = plain_bounds_at(layout, data, base, count)
-            if bounds is not None and bounds[-1] <= base + size:
-                bodies.append(_body(data, bounds, islice(bounds, 1, None), tokens))
+                pairs = plain_pairs_at(layout, data, base, count)
+            if pairs is not None and pairs[2] <= base + size:
+                bodies.append(_pairs_body(data, pairs, tokens))
             else:
                 bodies.append(_worker_body(db, pgid, tokens))
         for pgid in run_pgids[len(data) // size :]:  # past the end of the file

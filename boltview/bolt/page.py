@@ -413,10 +413,12 @@ def leaf_spans_at(layout: Layout, data: bytes, base: int, count: int) -> Spans:
     return raw[0::4], key_starts, value_starts, value_ends
 
 
-def plain_bounds_at(layout: Layout, data: bytes, base: int, count: int) -> list[int] | None:
-    """Where the keys and values of the leaf page at ``data[base:]`` begin, and where the
-    last one ends, ``[key 0, value 0, key 1, ..., end]``, when its ``count`` elements
-    are plain pairs (no flags) laid end to end as bbolt writes them; else None.
+def plain_pairs_at(
+    layout: Layout, data: bytes, base: int, count: int
+) -> tuple[int, tuple[int, ...], int] | None:
+    """When the ``count`` elements of the leaf page at ``data[base:]`` are plain pairs (no
+    flags) laid end to end, as bbolt writes them: where the first key begins, the sizes
+    (key 0, value 0, key 1, ...) and where the last value ends; else None.
 
     The dump's hot path: two ``struct`` calls, the sizes summed by ``accumulate``
     and each element's pos compared with where the sum puts its key, all in C.
@@ -431,7 +433,7 @@ def plain_bounds_at(layout: Layout, data: bytes, base: int, count: int) -> list[
     bounds = list(accumulate(sizes, initial=elements + heads[1]))
     # An element's pos counts from the element's own address.
     keys = map(add, heads[1::2], range(elements, elements + _STEP * count, _STEP))
-    return bounds if list(keys) == bounds[0:-1:2] else None
+    return (bounds[0], sizes, bounds[-1]) if list(keys) == bounds[0:-1:2] else None
 
 
 def leaf_columns(page: Page) -> Columns:
