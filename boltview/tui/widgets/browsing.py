@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
@@ -35,6 +36,35 @@ class BrowsingTree(Tree[ItemT]):
     """
 
     restorer: Restorer | None = None
+    #: Inside :meth:`batch`: whether nodes changed, the tree to be laid out again once.
+    _batched: bool | None = None
+
+    # -- many nodes at once ----------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Add or remove many nodes, the tree's lines rebuilt and laid out once at the end.
+
+        Textual's Tree does that after every node added (``_invalidate``), which is most
+        of the cost of a window of 200 keys; meanwhile only its cache of lines is dropped.
+        """
+        if self._batched is not None:  # already in one
+            yield
+            return
+        self._batched = False
+        try:
+            yield
+        finally:
+            changed, self._batched = self._batched, None
+            if changed:
+                self._invalidate()
+
+    def _invalidate(self) -> None:
+        if self._batched is None:
+            super()._invalidate()
+            return
+        self._clear_line_cache()  # a node's line asked for meanwhile is counted anew
+        self._batched = True
 
     # -- keeping the place across a reload (see treestate) ------------------------------
 

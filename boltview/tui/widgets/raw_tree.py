@@ -218,9 +218,10 @@ class RawTree(BrowsingTree[RawItem]):
             self.app.call_from_thread(self._loaded, node, mode, loaded, generation)
 
     def _loaded(self, node: TreeNode[RawItem], mode: str, loaded: Loaded, generation: int) -> None:
-        self._apply(node, mode, loaded, generation)
-        if generation == self.generation:
-            self.restore_progress(node)
+        with self.batch():
+            self._apply(node, mode, loaded, generation)
+            if generation == self.generation:
+                self.restore_progress(node)
 
     def _apply(self, node: TreeNode[RawItem], mode: str, loaded: Loaded, generation: int) -> None:
         if generation != self.generation or not attached(node):
