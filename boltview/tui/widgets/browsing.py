@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from functools import wraps
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.widgets import Tree
@@ -13,6 +14,20 @@ from textual.widgets.tree import TreeNode
 from boltview.tui.widgets.treestate import Path, Restorer, TreeState, capture, find
 
 ItemT = TypeVar("ItemT")
+TreeT = TypeVar("TreeT", bound="BrowsingTree[Any]")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def batched(method: Callable[Concatenate[TreeT, P], R]) -> Callable[Concatenate[TreeT, P], R]:
+    """A tree's method that adds or removes many nodes, run in one :meth:`BrowsingTree.node_batch`."""
+
+    @wraps(method)
+    def run(tree: TreeT, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with tree.node_batch():
+            return method(tree, *args, **kwargs)
+
+    return run
 
 
 class BrowsingTree(Tree[ItemT]):
@@ -36,13 +51,13 @@ class BrowsingTree(Tree[ItemT]):
     """
 
     restorer: Restorer | None = None
-    #: Inside :meth:`batch`: whether nodes changed, the tree to be laid out again once.
+    #: Inside :meth:`node_batch`: whether nodes changed, the tree to be laid out again once.
     _batched: bool | None = None
 
     # -- many nodes at once ----------------------------------------------------------------
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
+    def node_batch(self) -> Iterator[None]:
         """Add or remove many nodes, the tree's lines rebuilt and laid out once at the end.
 
         Textual's Tree does that after every node added (``_invalidate``), which is most

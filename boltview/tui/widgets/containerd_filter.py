@@ -26,7 +26,7 @@ from boltview.containerd.model import CONTENT, POD, SANDBOX, SNAPSHOT, Namespace
 from boltview.containerd.reader import AnyObject, MetadataReader
 from boltview.containerd.refs import name_bytes
 from boltview.render.text import escape
-from boltview.tui.widgets.browsing import attached
+from boltview.tui.widgets.browsing import attached, batched
 from boltview.tui.widgets.containerd_items import (
     ContainerdItem,
     GroupItem,
@@ -210,6 +210,7 @@ class FilteringTree(RevealingTree):
         if found is not None and not worker.is_cancelled:
             self.app.call_from_thread(self._show_namespaces_found, found, generation)
 
+    @batched
     def _show_namespaces_found(self, found: Filtered[Namespace], generation: int) -> None:
         root = self.root
         if generation != self.generation or self.filters.get(()) != found.query:
@@ -243,6 +244,7 @@ class FilteringTree(RevealingTree):
         if found is not None and not worker.is_cancelled:
             self.app.call_from_thread(self._show_filtered, node, found, generation)
 
+    @batched
     def _show_filtered(
         self, node: TreeNode[ContainerdItem], found: Filtered[AnyObject], generation: int
     ) -> None:

@@ -31,7 +31,7 @@ from boltview.render.text import escape
 from boltview.tui.live_reads import read_error, read_result
 from boltview.tui.messages import ShowError, ShowObject, TreeFilled
 from boltview.tui.model import COUNT_LIMIT, ContainerdModel
-from boltview.tui.widgets.browsing import attached
+from boltview.tui.widgets.browsing import attached, batched
 from boltview.tui.widgets.containerd_filter import FilteringTree
 from boltview.tui.widgets.containerd_items import (
     ContainerdItem,
@@ -117,6 +117,7 @@ class ContainerdTree(FilesTree, FilteringTree):
             version, namespaces, error = None, [], read_error(self, self.model.db, exc)
         self.app.call_from_thread(self._show_namespaces, version, namespaces, error, generation)
 
+    @batched
     def _show_namespaces(
         self, version: int | None, namespaces: list[Namespace], error: str | None, generation: int
     ) -> None:
@@ -242,6 +243,7 @@ class ContainerdTree(FilesTree, FilteringTree):
         result = read_result(self, self.model.db, result)  # a newer transaction is no damage
         self.app.call_from_thread(self._loaded, node, mode, result, generation)
 
+    @batched
     def _loaded(
         self, node: TreeNode[ContainerdItem], mode: str, result: Any, generation: int
     ) -> None:

@@ -33,7 +33,7 @@ from boltview.render.text import escape
 from boltview.tui.files_source import FilesUnavailable, whole_copy
 from boltview.tui.messages import ShowObject, TreeFilled
 from boltview.tui.model import ContainerdModel
-from boltview.tui.widgets.browsing import BrowsingTree, attached
+from boltview.tui.widgets.browsing import BrowsingTree, attached, batched
 from boltview.tui.widgets.containerd_items import ContainerdItem, Note
 from boltview.tui.widgets.detail import DetailPane
 from boltview.tui.widgets.files_detail import (
@@ -179,6 +179,7 @@ class FilesTree(BrowsingTree[ContainerdItem]):
             result = error
         self.app.call_from_thread(self._read_done, node, item, result, generation)
 
+    @batched
     def _read_done(self, node: TreeNode[ContainerdItem], item: DirItem | DriftItem, result: Any,
                    generation: int) -> None:  # fmt: skip
         if generation != self.generation or not attached(node):
@@ -241,6 +242,7 @@ class FilesTree(BrowsingTree[ContainerdItem]):
             result = error
         self.app.call_from_thread(self._window_read, more, item, result, generation)
 
+    @batched
     def _window_read(self, more: TreeNode[ContainerdItem], item: DirItem, result: Any, generation: int) -> None:
         node = more.parent
         if generation != self.generation or node is None or not attached(more):

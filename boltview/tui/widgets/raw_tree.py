@@ -34,7 +34,7 @@ from boltview.render.text import escape, show_bytes
 from boltview.tui.live_reads import changed_read, read_error
 from boltview.tui.messages import ShowError, ShowRaw
 from boltview.tui.values import key_text
-from boltview.tui.widgets.browsing import BrowsingTree, attached
+from boltview.tui.widgets.browsing import BrowsingTree, attached, batched
 from boltview.tui.widgets.keyfilter import FilterCounted, Filtered, scan
 from boltview.tui.widgets.raw_items import (
     BucketItem,
@@ -217,11 +217,11 @@ class RawTree(BrowsingTree[RawItem]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._loaded, node, mode, loaded, generation)
 
+    @batched
     def _loaded(self, node: TreeNode[RawItem], mode: str, loaded: Loaded, generation: int) -> None:
-        with self.batch():
-            self._apply(node, mode, loaded, generation)
-            if generation == self.generation:
-                self.restore_progress(node)
+        self._apply(node, mode, loaded, generation)
+        if generation == self.generation:
+            self.restore_progress(node)
 
     def _apply(self, node: TreeNode[RawItem], mode: str, loaded: Loaded, generation: int) -> None:
         if generation != self.generation or not attached(node):
@@ -405,6 +405,7 @@ class RawTree(BrowsingTree[RawItem]):
         if found is not None and not worker.is_cancelled:
             self.app.call_from_thread(self._show_filtered, node, found, generation)
 
+    @batched
     def _show_filtered(
         self, node: TreeNode[RawItem], found: Filtered[Entry], generation: int
     ) -> None:
@@ -452,6 +453,7 @@ class RawTree(BrowsingTree[RawItem]):
                 break
         self.app.call_from_thread(self._show_revealed, steps, generation)
 
+    @batched
     def _show_revealed(
         self,
         steps: list[tuple[tuple[bytes, ...], bytes, Window | None, str | None]],

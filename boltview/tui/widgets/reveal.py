@@ -20,7 +20,7 @@ from boltview.containerd.refs import KIND_TITLES, name_bytes
 from boltview.errors import BoltviewError
 from boltview.render.text import escape
 from boltview.tui.model import ContainerdModel
-from boltview.tui.widgets.browsing import BrowsingTree
+from boltview.tui.widgets.browsing import BrowsingTree, batched
 from boltview.tui.widgets.containerd_items import (
     ContainerdItem,
     GroupItem,
@@ -65,6 +65,7 @@ class RevealingTree(BrowsingTree[ContainerdItem]):
                 window = None
         self.app.call_from_thread(self._show_revealed, ref, obj, chain, window, generation)
 
+    @batched
     def _show_revealed(
         self,
         ref: ObjectRef,

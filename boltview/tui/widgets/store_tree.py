@@ -26,7 +26,7 @@ from boltview.bolt.file import BoltFile
 from boltview.render.text import escape
 from boltview.stores.view import WINDOW, StoreChange, StoreNode, StoreView
 from boltview.tui.live_reads import read_error
-from boltview.tui.widgets.browsing import BrowsingTree, attached
+from boltview.tui.widgets.browsing import BrowsingTree, attached, batched
 from boltview.tui.widgets.keyfilter import FilterCounted, Filtered, filter_label, scan
 from boltview.tui.widgets.treestate import TreeState
 
@@ -222,6 +222,7 @@ class StoreTree(BrowsingTree[Any]):
             result = read_error(self, self.db, error)
         self.app.call_from_thread(self._loaded, node, start, result, generation)
 
+    @batched
     def _loaded(
         self, node: TreeNode[Any], start: int, result: list[StoreNode] | str, generation: int
     ) -> None:
@@ -339,6 +340,7 @@ class StoreTree(BrowsingTree[Any]):
         if found is not None and not worker.is_cancelled:
             self.app.call_from_thread(self._show_filtered, node, found, generation)
 
+    @batched
     def _show_filtered(
         self, node: TreeNode[Any], found: Filtered[StoreNode], generation: int
     ) -> None:
@@ -434,6 +436,7 @@ class StoreTree(BrowsingTree[Any]):
             owner = found
         return levels, None
 
+    @batched
     def _show_revealed(
         self, path: tuple[str, ...], levels: list[tuple[list[StoreNode], bool]],
         far: StoreNode | None, generation: int,
