@@ -39,7 +39,7 @@ from typing import Any
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError, DecodeError
-from boltview.protobuf.wire import JsonValue, WireType, decode_raw, to_int64
+from boltview.protobuf.wire import JsonValue, WireType, decode_raw, read_uvarint, to_int64
 from boltview.stores import etcd_schemas as schemas
 from boltview.stores.etcd_scan import find_key_records
 
@@ -133,6 +133,47 @@ _KV_INTS = {2: "create_revision", 3: "mod_revision", 4: "version", 6: "lease"}
 
 def decode_key_value(data: bytes) -> KeyValue:
     """An ``mvccpb.KeyValue`` (key 1, create 2, mod 3, version 4, value 5, lease 6)."""
+    found = _key_value_by_tags(data)
+    return found if found is not None else key_value_of_fields(data)
+
+
+#: The one-byte tags of an ``mvccpb.KeyValue``'s varint fields, and their names.
+_KV_TAGS = {number << 3: name for number, name in _KV_INTS.items()}
+_KEY_TAG, _VALUE_TAG = 1 << 3 | WireType.LEN, 5 << 3 | WireType.LEN
+
+
+def _key_value_by_tags(data: bytes) -> KeyValue | None:
+    """The KeyValue read tag by tag, with no :class:`Field` made for each: the index of
+    every revision reads one per record.  None for anything but its six fields with
+    one-byte tags, well formed: :func:`key_value_of_fields` judges those."""
+    key = value = b""
+    numbers: dict[str, int] = {}
+    pos, end = 0, len(data)
+    try:
+        while pos < end:
+            tag = data[pos]
+            if tag == _KEY_TAG or tag == _VALUE_TAG:
+                length, pos = read_uvarint(data, pos + 1)
+                if length > end - pos:
+                    return None
+                if tag == _KEY_TAG:
+                    key = data[pos : pos + length]
+                else:
+                    value = data[pos : pos + length]
+                pos += length
+                continue
+            name = _KV_TAGS.get(tag)
+            if name is None:
+                return None
+            number, pos = read_uvarint(data, pos + 1)
+            numbers[name] = to_int64(number)
+    except DecodeError:
+        return None
+    return KeyValue(bytes(key), value=bytes(value), **numbers)
+
+
+def key_value_of_fields(data: bytes) -> KeyValue:
+    """:func:`decode_key_value` by way of the general decoder's fields; it says what is wrong."""
     key = value = b""
     numbers: dict[str, int] = {}
     for wire in decode_raw(bytes(data)):
