@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -80,6 +82,15 @@ class BrowsingTree(Tree[ItemT]):
             return
         self._clear_line_cache()  # a node's line asked for meanwhile is counted anew
         self._batched = True
+
+    def get_label_width(self, node: TreeNode[ItemT]) -> int:
+        """A label's width as :meth:`render_label` would make it, without making it: Textual
+        measures every line's label each time it lays the tree out (a window of 200 keys)."""
+        icon = ""
+        if node.allow_expand:
+            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        label = node.label
+        return cell_len(icon) + (label.cell_len if isinstance(label, Text) else cell_len(label))
 
     # -- keeping the place across a reload (see treestate) ------------------------------
 
