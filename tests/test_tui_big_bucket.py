@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Tree
 
 from boltview.bolt.cursor import WINDOW
 from boltview.bolt.file import BoltFile
@@ -116,6 +117,22 @@ async def test_opening_a_big_bucket_reads_one_window_and_counts_nothing(
         # and the label counts no keys.
         assert len(reads.pages) <= 20
         assert str(bucket.label) == f"{BUCKET.decode()}/"
+
+
+@pilot_test
+async def test_a_window_of_keys_is_laid_out_with_textuals_own_label_widths(
+    opened: tuple[BoltFile, Reads, list[bytes]],
+) -> None:
+    """The tree measures its labels without rendering them (``get_label_width``): the
+    widths, so the horizontal scroll, are those Textual's own measure gives."""
+    db, reads, _ = opened
+    app = make_app(db, clock=lambda: NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        tree, _ = await open_bucket(pilot, reads)
+        lines = [line.node for line in tree._tree_lines]
+        assert len(lines) > WINDOW
+        for node in lines:
+            assert tree.get_label_width(node) == Tree.get_label_width(tree, node), node.label
 
 
 @pilot_test
