@@ -184,12 +184,13 @@ def _pairs_body(data: bytes, pairs: tuple[int, tuple[int, ...], int], tokens: To
     count = len(sizes) // 2
     cut = _CUTS.get(count)
     if cut is None:
-        cut = _CUTS[count] = "<" + "%ds" * len(sizes)
+        cut = _CUTS[count] = b"<" + b"%ds" * len(sizes)
     return _body(struct.unpack_from(cut % sizes, data, start), count, tokens)
 
 
-#: ``struct`` formats with a placeholder for each size, by the number of pairs.
-_CUTS: dict[int, str] = {}
+#: ``struct`` formats with a placeholder for each size, by the number of pairs (bytes:
+#: filled in faster than a str).
+_CUTS: dict[int, bytes] = {}
 #: The JSON between a page's tokens: after a key, after a value (the last one dropped).
 _SEPARATORS: list[bytes | None] = [None, b'":"', None, b'","']
 
