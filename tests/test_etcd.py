@@ -23,18 +23,18 @@ from hypothesis import strategies as st
 
 from boltview.bolt.file import reading
 from boltview.errors import DecodeError
-from boltview.stores import etcd as etcd_module
+from boltview.stores import etcd_kv
 from boltview.stores.etcd import (
     EtcdStore,
     KeyValue,
     RevisionError,
     decode_key_value,
-    key_value_of_fields,
     lease_hex,
     parse_revision,
     prefix_end,
-    revision_key,
 )
+from boltview.stores.etcd_kv import key_value_of_fields, revision_key
+from tests import corrupt
 from tests.conftest import BOLT_FIXTURES, ROOT
 
 FIXTURE = ROOT / "fixtures" / "etcd"
@@ -123,7 +123,7 @@ def test_the_key_value_read_by_tags_is_the_general_decoders(data: st.DataObject)
         value[data.draw(st.integers(0, len(value) - 1))] = data.draw(st.integers(0, 255))
     elif change == "append":
         value += data.draw(st.binary(max_size=12))
-    fast = etcd_module._key_value_by_tags(bytes(value))
+    fast = etcd_kv._key_value_by_tags(bytes(value))
     try:
         general = key_value_of_fields(bytes(value))
     except DecodeError:
@@ -137,7 +137,7 @@ def test_the_key_value_read_by_tags_is_the_general_decoders(data: st.DataObject)
 
 def test_the_fast_reader_reads_every_recorded_value() -> None:
     for value in recorded_values():
-        assert etcd_module._key_value_by_tags(value) == key_value_of_fields(value)
+        assert etcd_kv._key_value_by_tags(value) == key_value_of_fields(value)
 
 
 def test_lease_ids_are_printed_as_etcdctl_prints_them() -> None:
@@ -369,6 +369,37 @@ def test_a_damaged_value_is_a_problem_not_a_stop(tmp_path: Path) -> None:
     assert result.returncode == 1 and json.loads(result.stdout)["problems"]
     get = run("etcd", "get", damaged, "foo")
     assert get.returncode == 1 and get.stderr.startswith("boltview: warning: key bucket")
+
+
+def test_a_damaged_page_of_the_key_bucket_loses_only_its_revisions(tmp_path: Path) -> None:
+    """A leaf page that cannot be read is a problem that names it; the revisions on the
+    key bucket's other pages are all read (a walk that stopped there would lose them)."""
+    with reading(str(DB)) as db:
+        bucket = db.bucket(b"key")
+        leaves = [page for page, _ in bucket.pages() if page.is_leaf]
+        assert len(leaves) >= 3
+        damaged_page = leaves[1]
+        lost = {data[ks:ke] for data in [damaged_page.data]
+                for _, ks, ke, _, _ in damaged_page.leaf_records()}  # fmt: skip
+        intact = EtcdStore(db)
+        every = [(r.revision, r.tombstone, r.kv) for r in intact.records()]
+        page_size = db.page_size
+    data = bytearray(DB.read_bytes())
+    header = corrupt.read_elements(bytes(data), damaged_page.pgid, leaf=True)
+    header.header.id += 1  # the header names another page: a torn write, or a wrong pointer
+    corrupt.write_elements(data, damaged_page.pgid, True, header)
+    assert data[damaged_page.pgid * page_size] != DB.read_bytes()[damaged_page.pgid * page_size]
+    damaged = tmp_path / "db"
+    damaged.write_bytes(bytes(data))
+    with reading(str(damaged)) as db:
+        store = EtcdStore(db)
+        kept = [(r.revision, r.tombstone, r.kv) for r in store.records()]
+        assert [r for r in every if revision_key(r[0].main, r[0].sub) not in lost
+                and revision_key(r[0].main, r[0].sub) + b"t" not in lost] == kept  # fmt: skip
+        assert 0 < len(every) - len(kept) == len(lost)
+        assert len(store.problems) == 1
+        assert f"page {damaged_page.pgid}" in store.problems[0]
+        assert "key bucket" in store.problems[0]
 
 
 # -- read-only ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ that a window of 200 such keys reads 200 small pieces, not 200 MiB.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -225,6 +225,52 @@ def leaves(
         child = child_page(db, records[position][2], trail, budget, glimpse)
         wanted = start if position == index else None
         yield from leaves(db, child, wanted, trail, budget, glimpse)
+
+
+def readable_leaves(bucket: Bucket, unreadable: Callable[[PageError], None]) -> Iterator[Page]:
+    """Every leaf page of ``bucket`` that can be read, in key order.  A page that cannot
+    (and with it what is below it) is told to ``unreadable`` and the walk goes on with
+    the next one, where :meth:`Bucket.leaves`, as bbolt, stops.  A spent budget (a
+    corrupt tree that would be walked without end) stops it too, after saying so."""
+    db = bucket.db
+    budget = Budget(db)
+    try:
+        yield from _readable(db, bucket.walk_root(budget), (), budget, unreadable)
+    except _Spent:
+        return
+    except PageError as error:  # the root itself
+        unreadable(error)
+
+
+class _Spent(Exception):
+    """The walk's budget is spent: nothing more can be read."""
+
+
+def _readable(
+    db: BoltFile, page: Page, ancestors: tuple[int, ...], budget: Budget,
+    unreadable: Callable[[PageError], None],
+) -> Iterator[Page]:  # fmt: skip
+    if page.is_leaf:
+        yield page
+        return
+    if not page.is_branch:
+        unreadable(_not_a_tree_page(page))
+        return
+    trail = ancestors + (page.pgid,)
+    try:
+        records = page.branch_records()
+    except PageError as error:
+        unreadable(error)
+        return
+    for _, _, pgid in records:
+        try:
+            child = child_page(db, pgid, trail, budget)
+        except PageError as error:
+            unreadable(error)
+            if budget.left < 0:
+                raise _Spent from None
+            continue
+        yield from _readable(db, child, trail, budget, unreadable)
 
 
 def leaf_keys(db: BoltFile, page: Page) -> list[bytes]:

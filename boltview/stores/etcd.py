@@ -37,10 +37,19 @@ from functools import cached_property
 from typing import Any
 
 from boltview.bolt.bucket import Bucket
+from boltview.bolt.cursor import page_entries, readable_leaves
 from boltview.bolt.file import BoltFile
-from boltview.errors import BoltviewError, DecodeError
-from boltview.protobuf.wire import JsonValue, WireType, decode_raw, read_uvarint, to_int64
+from boltview.errors import BoltviewError, DecodeError, PageError
+from boltview.protobuf.wire import JsonValue
 from boltview.stores import etcd_schemas as schemas
+from boltview.stores.etcd_kv import (
+    REVISION_SIZE,
+    KeyValue,
+    Record,
+    Revision,
+    decode_key_value,
+    parse_revision,
+)
 from boltview.stores.etcd_scan import find_key_records
 
 __all__ = [
@@ -66,40 +75,8 @@ BUCKETS = (
 )  # fmt: skip
 """etcd's backend buckets; ``key`` and ``meta`` are always there."""
 
-REVISION_SIZE = 17
-TOMBSTONE = ord("t")
-
-
 class RevisionError(BoltviewError):
     """A revision etcd would refuse: compacted away, or not written yet."""
-
-
-@dataclass(frozen=True, order=True)
-class Revision:
-    """A point in etcd's history: ``main`` counts transactions, ``sub`` changes within one."""
-
-    main: int
-    sub: int = 0
-
-    def __str__(self) -> str:
-        return f"{{{self.main}, {self.sub}}}"
-
-
-def parse_revision(key: bytes) -> tuple[Revision, bool]:
-    """A ``key`` bucket key: its revision, and whether it marks a tombstone."""
-    if len(key) not in (REVISION_SIZE, REVISION_SIZE + 1) or key[8] != ord("_"):
-        raise DecodeError(f"not an etcd revision: {len(key)} bytes, expected 17 or 18")
-    tombstone = len(key) == REVISION_SIZE + 1
-    if tombstone and key[REVISION_SIZE] != TOMBSTONE:
-        raise DecodeError(f"not an etcd revision: byte 18 is {key[17]:#04x}, not 't'")
-    main = int.from_bytes(key[:8], "big", signed=True)
-    sub = int.from_bytes(key[9:17], "big", signed=True)
-    return Revision(main, sub), tombstone
-
-
-def revision_key(main: int, sub: int = 0) -> bytes:
-    """The ``key`` bucket key of a revision (no tombstone mark)."""
-    return main.to_bytes(8, "big", signed=True) + b"_" + sub.to_bytes(8, "big", signed=True)
 
 
 def lease_hex(lease: int) -> str:
@@ -114,96 +91,6 @@ def prefix_end(prefix: bytes) -> bytes | None:
     if not stripped:
         return None
     return stripped[:-1] + bytes([stripped[-1] + 1])
-
-
-@dataclass(frozen=True)
-class KeyValue:
-    """An ``mvccpb.KeyValue``: a key's state at one revision."""
-
-    key: bytes
-    create_revision: int = 0
-    mod_revision: int = 0
-    version: int = 0
-    value: bytes = b""
-    lease: int = 0
-
-
-_KV_INTS = {2: "create_revision", 3: "mod_revision", 4: "version", 6: "lease"}
-
-
-def decode_key_value(data: bytes) -> KeyValue:
-    """An ``mvccpb.KeyValue`` (key 1, create 2, mod 3, version 4, value 5, lease 6)."""
-    found = _key_value_by_tags(data)
-    return found if found is not None else key_value_of_fields(data)
-
-
-#: The one-byte tags of an ``mvccpb.KeyValue``'s varint fields, and their names.
-_KV_TAGS = {number << 3: name for number, name in _KV_INTS.items()}
-_KEY_TAG, _VALUE_TAG = 1 << 3 | WireType.LEN, 5 << 3 | WireType.LEN
-
-
-def _key_value_by_tags(data: bytes) -> KeyValue | None:
-    """The KeyValue read tag by tag, with no :class:`Field` made for each: the index of
-    every revision reads one per record.  None for anything but its six fields with
-    one-byte tags, well formed: :func:`key_value_of_fields` judges those."""
-    key = value = b""
-    numbers: dict[str, int] = {}
-    pos, end = 0, len(data)
-    try:
-        while pos < end:
-            tag = data[pos]
-            if tag == _KEY_TAG or tag == _VALUE_TAG:
-                length, pos = read_uvarint(data, pos + 1)
-                if length > end - pos:
-                    return None
-                if tag == _KEY_TAG:
-                    key = data[pos : pos + length]
-                else:
-                    value = data[pos : pos + length]
-                pos += length
-                continue
-            name = _KV_TAGS.get(tag)
-            if name is None:
-                return None
-            number, pos = read_uvarint(data, pos + 1)
-            numbers[name] = to_int64(number)
-    except DecodeError:
-        return None
-    return KeyValue(bytes(key), value=bytes(value), **numbers)
-
-
-def key_value_of_fields(data: bytes) -> KeyValue:
-    """:func:`decode_key_value` by way of the general decoder's fields; it says what is wrong."""
-    key = value = b""
-    numbers: dict[str, int] = {}
-    for wire in decode_raw(bytes(data)):
-        if wire.number in (1, 5) and wire.wire_type == WireType.LEN:
-            assert isinstance(wire.value, bytes)
-            if wire.number == 1:
-                key = wire.value
-            else:
-                value = wire.value
-        elif wire.number in _KV_INTS and wire.wire_type == WireType.VARINT:
-            assert isinstance(wire.value, int)
-            numbers[_KV_INTS[wire.number]] = to_int64(wire.value)
-        else:
-            raise DecodeError(
-                f"not an mvccpb.KeyValue: field {wire.number} ({wire.wire_type.name})"
-            )
-    return KeyValue(key, value=value, **numbers)
-
-
-@dataclass(frozen=True)
-class Record:
-    """One entry of the ``key`` bucket: a put (``kv``) or a tombstone (a delete)."""
-
-    revision: Revision
-    tombstone: bool
-    kv: KeyValue
-
-    @property
-    def key(self) -> bytes:
-        return self.kv.key
 
 
 @dataclass(frozen=True)
@@ -287,11 +174,25 @@ class EtcdStore:
     # -- the key space ---------------------------------------------------------------
 
     def records(self) -> Iterator[Record]:
-        """Every revision in the file, oldest first; what cannot be read goes to ``problems``."""
-        for raw_key, raw_value in self._entries(b"key"):
-            record = self._record(raw_key, raw_value)
-            if record is not None:
-                yield record
+        """Every revision in the file, oldest first; what cannot be read goes to ``problems``:
+        a value, or a damaged page of the bucket and the revisions it holds, while those
+        on the other pages are read."""
+        bucket = self._bucket(b"key")
+        if bucket is None:
+            return
+        for page in readable_leaves(bucket, self._unreadable_page):
+            try:
+                entries = list(page_entries(page))
+            except PageError as error:
+                self._unreadable_page(error)
+                continue
+            for entry in entries:
+                record = None if entry.is_bucket else self._record(entry.key, entry.value)
+                if record is not None:
+                    yield record
+
+    def _unreadable_page(self, error: PageError) -> None:
+        self.problems.append(f"key bucket: {error}; the revisions there are not read")
 
     def _record(self, raw_key: bytes, raw_value: bytes) -> Record | None:
         """One entry of the ``key`` bucket; None (and a problem) when it cannot be read."""

@@ -14,7 +14,8 @@ from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
 from boltview.protobuf.wire import JsonValue, WireType, decode_raw
 from boltview.render.text import base64_text, printable_utf8
-from boltview.stores.etcd import KeyValue, Record, lease_hex, revision_key
+from boltview.stores.etcd import lease_hex
+from boltview.stores.etcd_kv import KeyValue, Record, revision_key
 from boltview.stores.kubernetes import REGISTRY, decode_value
 
 __all__ = [

@@ -32,15 +32,7 @@ from boltview.bolt.file import BoltFile
 from boltview.errors import BoltviewError
 from boltview.protobuf.wire import JsonValue
 from boltview.stores import recognize
-from boltview.stores.etcd import (
-    EtcdStore,
-    Record,
-    decode_key_value,
-    lease_hex,
-    parse_revision,
-    prefix_end,
-    revision_key,
-)
+from boltview.stores.etcd import EtcdStore, lease_hex, prefix_end
 from boltview.stores.etcd_keys import (
     KEYS,
     key_path,
@@ -54,6 +46,7 @@ from boltview.stores.etcd_keys import (
     text,
     value_summary,
 )
+from boltview.stores.etcd_kv import Record, decode_key_value, parse_revision, revision_key
 from boltview.stores.view import WINDOW, Link, StoreChange, StoreNode
 
 __all__ = ["EtcdView"]

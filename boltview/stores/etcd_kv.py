@@ -1,0 +1,149 @@
+"""etcd's ``key`` bucket, record by record: the revision each bolt key is, and the
+``mvccpb.KeyValue`` each value is (``api/mvccpb/kv.proto``: key 1, create_revision 2,
+mod_revision 3, version 4, value 5, lease 6).
+
+The index of every key reads one KeyValue per revision in the file, so the
+common case is read tag by tag (:func:`decode_key_value`); the general
+decoder's fields judge everything else, and say what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from boltview.errors import DecodeError
+from boltview.protobuf.wire import WireType, decode_raw, read_uvarint, to_int64
+
+__all__ = [
+    "REVISION_SIZE",
+    "KeyValue",
+    "Record",
+    "Revision",
+    "decode_key_value",
+    "key_value_of_fields",
+    "parse_revision",
+    "revision_key",
+]
+
+REVISION_SIZE = 17
+TOMBSTONE = ord("t")
+
+
+@dataclass(frozen=True, order=True)
+class Revision:
+    """A point in etcd's history: ``main`` counts transactions, ``sub`` changes within one."""
+
+    main: int
+    sub: int = 0
+
+    def __str__(self) -> str:
+        return f"{{{self.main}, {self.sub}}}"
+
+
+def parse_revision(key: bytes) -> tuple[Revision, bool]:
+    """A ``key`` bucket key: its revision, and whether it marks a tombstone."""
+    if len(key) not in (REVISION_SIZE, REVISION_SIZE + 1) or key[8] != ord("_"):
+        raise DecodeError(f"not an etcd revision: {len(key)} bytes, expected 17 or 18")
+    tombstone = len(key) == REVISION_SIZE + 1
+    if tombstone and key[REVISION_SIZE] != TOMBSTONE:
+        raise DecodeError(f"not an etcd revision: byte 18 is {key[17]:#04x}, not 't'")
+    main = int.from_bytes(key[:8], "big", signed=True)
+    sub = int.from_bytes(key[9:17], "big", signed=True)
+    return Revision(main, sub), tombstone
+
+
+def revision_key(main: int, sub: int = 0) -> bytes:
+    """The ``key`` bucket key of a revision (no tombstone mark)."""
+    return main.to_bytes(8, "big", signed=True) + b"_" + sub.to_bytes(8, "big", signed=True)
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    """An ``mvccpb.KeyValue``: a key's state at one revision."""
+
+    key: bytes
+    create_revision: int = 0
+    mod_revision: int = 0
+    version: int = 0
+    value: bytes = b""
+    lease: int = 0
+
+
+_KV_INTS = {2: "create_revision", 3: "mod_revision", 4: "version", 6: "lease"}
+
+
+def decode_key_value(data: bytes) -> KeyValue:
+    """An ``mvccpb.KeyValue`` (key 1, create 2, mod 3, version 4, value 5, lease 6)."""
+    found = _key_value_by_tags(data)
+    return found if found is not None else key_value_of_fields(data)
+
+
+#: The one-byte tags of an ``mvccpb.KeyValue``'s varint fields, and their names.
+_KV_TAGS = {number << 3: name for number, name in _KV_INTS.items()}
+_KEY_TAG, _VALUE_TAG = 1 << 3 | WireType.LEN, 5 << 3 | WireType.LEN
+
+
+def _key_value_by_tags(data: bytes) -> KeyValue | None:
+    """The KeyValue read tag by tag, with no :class:`Field` made for each: the index of
+    every revision reads one per record.  None for anything but its six fields with
+    one-byte tags, well formed: :func:`key_value_of_fields` judges those."""
+    key = value = b""
+    numbers: dict[str, int] = {}
+    pos, end = 0, len(data)
+    try:
+        while pos < end:
+            tag = data[pos]
+            if tag == _KEY_TAG or tag == _VALUE_TAG:
+                length, pos = read_uvarint(data, pos + 1)
+                if length > end - pos:
+                    return None
+                if tag == _KEY_TAG:
+                    key = data[pos : pos + length]
+                else:
+                    value = data[pos : pos + length]
+                pos += length
+                continue
+            name = _KV_TAGS.get(tag)
+            if name is None:
+                return None
+            number, pos = read_uvarint(data, pos + 1)
+            numbers[name] = to_int64(number)
+    except DecodeError:
+        return None
+    return KeyValue(bytes(key), value=bytes(value), **numbers)
+
+
+def key_value_of_fields(data: bytes) -> KeyValue:
+    """:func:`decode_key_value` by way of the general decoder's fields; it says what is wrong."""
+    key = value = b""
+    numbers: dict[str, int] = {}
+    for wire in decode_raw(bytes(data)):
+        if wire.number in (1, 5) and wire.wire_type == WireType.LEN:
+            assert isinstance(wire.value, bytes)
+            if wire.number == 1:
+                key = wire.value
+            else:
+                value = wire.value
+        elif wire.number in _KV_INTS and wire.wire_type == WireType.VARINT:
+            assert isinstance(wire.value, int)
+            numbers[_KV_INTS[wire.number]] = to_int64(wire.value)
+        else:
+            raise DecodeError(
+                f"not an mvccpb.KeyValue: field {wire.number} ({wire.wire_type.name})"
+            )
+    return KeyValue(key, value=value, **numbers)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One entry of the ``key`` bucket: a put (``kv``) or a tombstone (a delete)."""
+
+    revision: Revision
+    tombstone: bool
+    kv: KeyValue
+
+    @property
+    def key(self) -> bytes:
+        return self.kv.key
+
+
