@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Input
 
 from boltview.stores.etcd_keys import key_path
 from boltview.tui.app import BoltviewApp
 from boltview.tui.screens.export import ExportScreen
+from boltview.tui.values import rfc3339_time
 from boltview.tui.widgets.detail import RelationList
 from boltview.tui.widgets.header import DbHeader
 from boltview.tui.widgets.raw_tree import RawTree
 from boltview.tui.widgets.store_tree import MoreNodes, StoreItem, StoreTree
 from tests.conftest import ROOT, run_boltview
-from tests.test_tui import SIZE, app_for, detail_text, pilot_test, settle
+from tests.test_tui import NOW, SIZE, app_for, detail_text, pilot_test, settle
 
 ETCD = ROOT / "fixtures" / "etcd"
 EXPECTED = ETCD / "expected"
@@ -101,6 +104,39 @@ async def test_a_kubernetes_object_decoded_in_the_detail_pane() -> None:
         assert '"kind": "Pod"' in text and '"nodeName": "node-1"' in text
         revision = recorded_mod_revision(b"/registry/pods/default/web-0")
         assert "mod_revision" in text and str(revision) in text
+
+
+@pilot_test
+async def test_times_are_shown_as_local_times_with_their_age() -> None:
+    """Every time in the object (Kubernetes' own JSON of it says which) is listed under
+    "times" with the local time (UTC here) and its age as of the test's clock."""
+    recorded = json.loads((EXPECTED / "k8s" / "%registry%pods%default%web-0.json").read_text())
+    created = datetime.fromisoformat(recorded["metadata"]["creationTimestamp"])
+    app = app_for(ETCD / "db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(app, pilot, key_path(b"/registry/pods/default/web-0"))
+        text = detail_text(app)
+    times = text[text.index("\ntimes\n") :]
+    years = (NOW - created).days // 365
+    assert (f"value.metadata.creationTimestamp  {created:%Y-%m-%d %H:%M:%S} UTC, "
+            f"{years} years ago") in times  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-05-06T07:08:09Z", datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)),
+        ("2024-05-06T07:08:09.123456789Z", datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)),
+        ("2024-05-06T09:08:09+02:00", datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)),
+        ("0001-01-01T00:00:00Z", None),  # Go's zero time: no time was set
+        ("2024-13-06T07:08:09Z", None),
+        ("2024-05-06 07:08:09", None),
+        ("2024-05-06T07:08:09Z and more", None),
+    ],
+)
+def test_rfc3339_times_are_read_strictly(text: str, expected: datetime | None) -> None:
+    assert rfc3339_time(text) == expected
 
 
 @pilot_test

@@ -88,7 +88,7 @@ class StoreActions(
             detail.show_message(*store_root_parts(tree.view, self.db.path, self.db.txid))
             self._find_findings(tree.view, self.db)
             return
-        parts, more = store_node_parts(node)
+        parts, more = store_node_parts(node, self.clock(), self.local_tz)
         for change in tree.changes.get(node.path, []):
             parts.append(Text(f"last transaction: {escape(change.text)}", style="bold yellow"))
         detail.show_object_view(node, parts, more)

@@ -8,7 +8,8 @@ rich: highlighted escapes, key labels, ages.  Nothing here knows Textual.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from rich.text import Text
 
@@ -28,6 +29,7 @@ __all__ = [
     "key_text",
     "pretty_json",
     "read_value",
+    "rfc3339_time",
     "short_age",
     "time_facts",
 ]
@@ -107,6 +109,36 @@ def age(when: datetime, now: datetime) -> str:
             text = plural(count, unit)
             return f"in {text}" if future else f"{text} ago"
     return "just now"
+
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))"
+)
+
+
+def rfc3339_time(text: str) -> datetime | None:
+    """The time an RFC 3339 string names (as Go and Kubernetes write them, up to
+    nanoseconds, which are cut to microseconds), or None for any other string and for
+    Go's zero time (year 1: no time was set)."""
+    found = _RFC3339.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone, sign, zone_h, zone_m = found.groups()
+    offset = timedelta(0)
+    if zone != "Z":
+        offset = timedelta(hours=int(zone_h), minutes=int(zone_m)) * (-1 if sign == "-" else 1)
+    try:
+        when = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                        int((fraction or "0")[:6].ljust(6, "0")), timezone(offset))  # fmt: skip
+    except ValueError:  # month 13, an offset of a day or more...
+        return None
+    return None if when.year == 1 else when
+
+
+def when_words(when: datetime, now: datetime, local: tzinfo | None) -> str:
+    """A time as the local clock shows it, and how long ago: "2026-11-30 13:00:05 CET, 3 days ago"."""
+    here = when.astimezone(local) if local is not None else when.astimezone()
+    return f"{here.strftime('%Y-%m-%d %H:%M:%S %Z').strip()}, {age(when, now)}"
 
 
 def short_age(when: datetime, now: datetime) -> str:

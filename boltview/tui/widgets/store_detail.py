@@ -9,7 +9,9 @@ into ``Text``, or through the escaping JSON view, never markup.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -17,6 +19,7 @@ from rich.text import Text
 from boltview.protobuf.wire import JsonValue
 from boltview.render.text import escape, show_bytes
 from boltview.stores.view import Link, StoreNode, StoreView
+from boltview.tui.values import rfc3339_time, when_words
 from boltview.tui.widgets.detail import facts_table, json_view
 from boltview.tui.widgets.store_tree import shown
 
@@ -82,8 +85,12 @@ def findings_part(findings: list[str]) -> Text:
     return text
 
 
-def store_node_parts(node: StoreNode) -> tuple[list[RenderableType], list[RenderableType]]:
-    """The pane's body for ``node``, and what goes below its links."""
+def store_node_parts(
+    node: StoreNode, now: datetime, local: tzinfo | None
+) -> tuple[list[RenderableType], list[RenderableType]]:
+    """The pane's body for ``node``, and what goes below its links.  A field that is an
+    RFC 3339 time is shown as written, with the local time and its age beside it; those
+    inside nested fields are listed under "times"."""
     header = Text(node.kind, style="bold cyan")
     if node.title != node.kind:  # "meta", not "meta meta"
         header.append(" " + (shown(node.title) if node.title else '""'), style="bold")
@@ -96,7 +103,7 @@ def store_node_parts(node: StoreNode) -> tuple[list[RenderableType], list[Render
     plain = [(name, value) for name, value in node.fields.items() if not _nested(value)]
     nested = [(name, value) for name, value in node.fields.items() if _nested(value)]
     rows: list[tuple[str, RenderableType | str]] = [
-        (escape(name), _plain(value)) for name, value in plain
+        (escape(name), _plain(value, now, local)) for name, value in plain
     ]
     if node.count is not None:
         rows.append(("children", str(node.count)))
@@ -109,10 +116,19 @@ def store_node_parts(node: StoreNode) -> tuple[list[RenderableType], list[Render
     for name, value in nested:
         more.append(Text(f"\n{escape(name)}", style="bold cyan"))
         more.append(json_view(value))
+    times: list[tuple[str, RenderableType | str]] = [
+        (escape(path), when_words(when, now, local))
+        for name, value in nested
+        for path, when in _times(name, value)
+    ]
+    if times:
+        more.append(Text("\ntimes", style="bold cyan"))
+        more.append(facts_table(times[:_TIMES]))
     if node.secrets:
         more.append(Text("\nsecrets (left out of exports unless --include-secrets)",
                          style="bold yellow"))  # fmt: skip
-        more.append(facts_table([(escape(k), _plain(v)) for k, v in node.secrets.items()]))
+        more.append(facts_table([(escape(k), _plain(v, now, local))
+                                 for k, v in node.secrets.items()]))  # fmt: skip
     return parts, more
 
 
@@ -120,14 +136,36 @@ def _nested(value: JsonValue) -> bool:
     return isinstance(value, dict | list) and bool(value)
 
 
-def _plain(value: JsonValue) -> Text:
+#: Times listed from nested fields, at the most (an object with a long list of events).
+_TIMES = 50
+
+
+def _times(path: str, value: JsonValue) -> Iterator[tuple[str, datetime]]:
+    """Every RFC 3339 time in a nested value, with where it is (``metadata.creationTimestamp``)."""
+    if isinstance(value, str):
+        when = rfc3339_time(value)
+        if when is not None:
+            yield path, when
+    elif isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _times(f"{path}.{name}", inner)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _times(f"{path}[{index}]", inner)
+
+
+def _plain(value: JsonValue, now: datetime, local: tzinfo | None) -> Text:
     if value is None:
         return Text("(none)", style="dim")
     if isinstance(value, bool):
         return Text("yes" if value else "no")
     if isinstance(value, dict | list):
         return Text("(empty)", style="dim")
-    return Text(escape(str(value)))
+    text = Text(escape(str(value)))
+    when = rfc3339_time(value) if isinstance(value, str) else None
+    if when is not None:
+        text.append(f"  ({when_words(when, now, local)})", style="dim")
+    return text
 
 
 def _source(source: tuple[bytes, ...], origin: tuple[str, int] | None) -> Text:
