@@ -43,7 +43,7 @@ from boltview.errors import DecodeError
 from boltview.render.json import no_del
 from boltview.render.text import base64_text, escape, parse_name, show_text
 from boltview.render.yaml import yaml_text
-from boltview.stores.etcd import EtcdStore, KeyValue, RevisionError, lease_hex
+from boltview.stores.etcd import Answer, EtcdStore, KeyValue, RevisionError, lease_hex
 
 __all__ = ["etcd_group", "k8s_group"]
 
@@ -77,6 +77,26 @@ def kv_json(kv: KeyValue) -> dict[str, Any]:
     if kv.lease:
         out["lease"] = kv.lease
     return out
+
+
+def write_answer_json(answer: Answer) -> None:
+    """``-w json`` as etcdctl writes it, ``{"header":...,"kvs":[...],"count":N}``, a key at a
+    time: the bytes of the whole document dumped at once, without it in memory (a prefix
+    of a big etcd's keys is as big as their values)."""
+    out = sys.stdout.buffer
+
+    def dumps(value: Any) -> bytes:
+        return no_del(json.dumps(value, separators=(",", ":"), ensure_ascii=True)).encode()
+
+    header = dumps({"header": {"revision": answer.revision}})
+    if not answer.kvs:
+        out.write(header + b"\n")
+        return
+    out.write(header[:-1] + b',"kvs":[')
+    for index, kv in enumerate(answer.kvs):
+        out.write(b"," + dumps(kv_json(kv)) if index else dumps(kv_json(kv)))
+    out.write(b'],"count":' + str(len(answer.kvs)).encode() + b"}\n")
+    out.flush()
 
 
 def value_summary(kv: KeyValue, width: int = 120) -> str:
@@ -118,15 +138,15 @@ def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
     """Like etcdctl get KEY [--rev N] [--prefix]."""
     with etcd_store(path, meta, snapshot) as store:
         answer = store.get(parse_name(key) if key else b"", rev, prefix=prefix)
-        if write_out in ("json", "yaml"):
+        if write_out == "json":
+            write_answer_json(answer)
+            return
+        if write_out == "yaml":
             document: dict[str, Any] = {"header": {"revision": answer.revision}}
             if answer.kvs:
                 document["kvs"] = [kv_json(kv) for kv in answer.kvs]
                 document["count"] = len(answer.kvs)
-            if write_out == "yaml":
-                click.echo(yaml_text(document), nl=False)
-            else:
-                click.echo(no_del(json.dumps(document, separators=(",", ":"), ensure_ascii=True)))
+            click.echo(yaml_text(document), nl=False)
             return
         for kv in answer.kvs:
             click.echo(show_text(kv.key))

@@ -54,6 +54,7 @@ from boltview.stores.etcd_scan import find_key_records
 
 __all__ = [
     "BUCKETS",
+    "Answer",
     "EtcdStore",
     "KeyValue",
     "Lease",
