@@ -140,6 +140,18 @@ def test_the_fast_reader_reads_every_recorded_value() -> None:
         assert etcd_kv._key_value_by_tags(value) == key_value_of_fields(value)
 
 
+def test_the_index_keeps_where_values_are_not_the_values(store: EtcdStore) -> None:
+    """Each record of the index holds its KeyValue without the value, and reads the value
+    from the file when asked: the same KeyValue as decoding the bucket's own entry."""
+    entries = dict(store._entries(b"key"))
+    records = [record for history in store.history_index.values() for record in history]
+    assert len(records) == len(entries)
+    for record in records:
+        assert record.load is not None and record.head.value == b""
+        assert record.kv == decode_key_value(entries[revision_key(record.revision.main,
+                                             record.revision.sub) + b"t" * record.tombstone])  # fmt: skip
+
+
 def test_lease_ids_are_printed_as_etcdctl_prints_them() -> None:
     assert lease_hex(0x694D8A1F2C3B4D5E) == "694d8a1f2c3b4d5e"
     assert lease_hex(-1) == "ffffffffffffffff"

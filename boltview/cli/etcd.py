@@ -43,7 +43,7 @@ from boltview.errors import DecodeError
 from boltview.render.json import no_del
 from boltview.render.text import base64_text, escape, parse_name, show_text
 from boltview.render.yaml import yaml_text
-from boltview.stores.etcd import Answer, EtcdStore, KeyValue, RevisionError, lease_hex
+from boltview.stores.etcd import EtcdStore, KeyValue, Record, RevisionError, lease_hex
 
 __all__ = ["etcd_group", "k8s_group"]
 
@@ -79,23 +79,24 @@ def kv_json(kv: KeyValue) -> dict[str, Any]:
     return out
 
 
-def write_answer_json(answer: Answer) -> None:
+def write_answer_json(revision: int, records: list[Record]) -> None:
     """``-w json`` as etcdctl writes it, ``{"header":...,"kvs":[...],"count":N}``, a key at a
-    time: the bytes of the whole document dumped at once, without it in memory (a prefix
-    of a big etcd's keys is as big as their values)."""
+    time, its value read then: the bytes of the whole document dumped at once, without
+    it in memory (a prefix of a big etcd's keys is as big as their values)."""
     out = sys.stdout.buffer
 
     def dumps(value: Any) -> bytes:
         return no_del(json.dumps(value, separators=(",", ":"), ensure_ascii=True)).encode()
 
-    header = dumps({"header": {"revision": answer.revision}})
-    if not answer.kvs:
+    header = dumps({"header": {"revision": revision}})
+    if not records:
         out.write(header + b"\n")
         return
     out.write(header[:-1] + b',"kvs":[')
-    for index, kv in enumerate(answer.kvs):
-        out.write(b"," + dumps(kv_json(kv)) if index else dumps(kv_json(kv)))
-    out.write(b'],"count":' + str(len(answer.kvs)).encode() + b"}\n")
+    for index, record in enumerate(records):
+        kv = dumps(kv_json(record.kv))
+        out.write(b"," + kv if index else kv)
+    out.write(b'],"count":' + str(len(records)).encode() + b"}\n")
     out.flush()
 
 
@@ -137,10 +138,10 @@ def get_command(path: str, key: str, rev: int, prefix: bool, write_out: str,
                 meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
     """Like etcdctl get KEY [--rev N] [--prefix]."""
     with etcd_store(path, meta, snapshot) as store:
-        answer = store.get(parse_name(key) if key else b"", rev, prefix=prefix)
         if write_out == "json":
-            write_answer_json(answer)
+            write_answer_json(*store.get_records(parse_name(key) if key else b"", rev, prefix))
             return
+        answer = store.get(parse_name(key) if key else b"", rev, prefix=prefix)
         if write_out == "yaml":
             document: dict[str, Any] = {"header": {"revision": answer.revision}}
             if answer.kvs:

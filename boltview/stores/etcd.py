@@ -33,12 +33,13 @@ import json
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from boltview.bolt.bucket import Bucket
-from boltview.bolt.cursor import page_entries, readable_leaves
+from boltview.bolt.cursor import readable_leaves
 from boltview.bolt.file import BoltFile
+from boltview.bolt.layout import BUCKET_LEAF_FLAG
 from boltview.errors import BoltviewError, DecodeError, PageError
 from boltview.protobuf.wire import JsonValue
 from boltview.stores import etcd_schemas as schemas
@@ -48,13 +49,13 @@ from boltview.stores.etcd_kv import (
     Record,
     Revision,
     decode_key_value,
+    key_value_head,
     parse_revision,
 )
 from boltview.stores.etcd_scan import find_key_records
 
 __all__ = [
     "BUCKETS",
-    "Answer",
     "EtcdStore",
     "KeyValue",
     "Lease",
@@ -181,29 +182,40 @@ class EtcdStore:
         bucket = self._bucket(b"key")
         if bucket is None:
             return
+        size = self.db.page_size
         for page in readable_leaves(bucket, self._unreadable_page):
             try:
-                entries = list(page_entries(page))
+                elements = page.leaf_records()
             except PageError as error:
                 self._unreadable_page(error)
                 continue
-            for entry in entries:
-                record = None if entry.is_bucket else self._record(entry.key, entry.value)
+            data, base = page.data, page.pgid * size
+            for flags, key_start, key_end, value_start, value_end in elements:
+                if flags & BUCKET_LEAF_FLAG:
+                    continue
+                at = base + value_start if page.pgid else None  # an inline bucket's: held whole
+                record = self._record(data[key_start:key_end], data[value_start:value_end], at)
                 if record is not None:
                     yield record
 
     def _unreadable_page(self, error: PageError) -> None:
         self.problems.append(f"key bucket: {error}; the revisions there are not read")
 
-    def _record(self, raw_key: bytes, raw_value: bytes) -> Record | None:
-        """One entry of the ``key`` bucket; None (and a problem) when it cannot be read."""
+    def _record(self, raw_key: bytes, raw_value: bytes, at: int | None = None) -> Record | None:
+        """One entry of the ``key`` bucket; None (and a problem) when it cannot be read.
+        With ``at``, where the value lies in the file, the record keeps where its value
+        is instead of the value."""
         try:
             revision, tombstone = parse_revision(raw_key)
-            kv = decode_key_value(raw_value)
+            if at is None:
+                return Record(revision, tombstone, decode_key_value(raw_value))
+            head, start, end = key_value_head(raw_value)
         except DecodeError as error:
             self.problems.append(f"key bucket, key {raw_key.hex()}: {error}")
             return None
-        return Record(revision, tombstone, kv)
+        if start < 0:  # not as etcd lays it out: held whole
+            return Record(revision, tombstone, head)
+        return Record(revision, tombstone, head, partial(self.db.source.read, at + start, end - start))
 
     @cached_property
     def history_index(self) -> dict[bytes, list[Record]]:
@@ -279,6 +291,11 @@ class EtcdStore:
 
     def value_at(self, key: bytes, rev: int) -> KeyValue | None:
         """``key`` as of revision ``rev`` (already checked): None when absent or deleted."""
+        record = self.record_at(key, rev)
+        return None if record is None else record.kv
+
+    def record_at(self, key: bytes, rev: int) -> Record | None:
+        """``key``'s put in force at revision ``rev``: None when absent or deleted."""
         records = self.history_index.get(key)
         if not records:
             return None
@@ -287,12 +304,20 @@ class EtcdStore:
         if at == 0:
             return None
         record = records[at - 1]
-        return None if record.tombstone else record.kv
+        return None if record.tombstone else record
 
     def get(
         self, key: bytes, rev: int = 0, prefix: bool = False, range_end: bytes | None = None
     ) -> Answer:
         """Like ``etcdctl get KEY [--rev N] [--prefix]``: keys in order, as of ``rev``."""
+        revision, records = self.get_records(key, rev, prefix, range_end)
+        return Answer(revision, [record.kv for record in records])
+
+    def get_records(
+        self, key: bytes, rev: int = 0, prefix: bool = False, range_end: bytes | None = None
+    ) -> tuple[int, list[Record]]:
+        """:meth:`get`'s revision and the records of its keys, no value read yet (an
+        answer may be as big as the file: its values can be written one at a time)."""
         at = self.check_revision(rev)
         if prefix:
             if key == b"":
@@ -300,19 +325,19 @@ class EtcdStore:
             range_end = prefix_end(key)
             if key == b"\x00":
                 range_end = None
-            return Answer(self.current_revision, list(self._range(key, range_end, at)))
+            return self.current_revision, list(self._range_records(key, range_end, at))
         if range_end is not None:
-            return Answer(self.current_revision, list(self._range(key, range_end, at)))
-        found = self.value_at(key, at)
-        return Answer(self.current_revision, [found] if found is not None else [])
+            return self.current_revision, list(self._range_records(key, range_end, at))
+        found = self.record_at(key, at)
+        return self.current_revision, [found] if found is not None else []
 
-    def _range(self, start: bytes, end: bytes | None, rev: int) -> Iterator[KeyValue]:
+    def _range_records(self, start: bytes, end: bytes | None, rev: int) -> Iterator[Record]:
         keys = self.sorted_keys
         for index in range(bisect.bisect_left(keys, start), len(keys)):
             key = keys[index]
             if end is not None and key >= end:
                 return
-            found = self.value_at(key, rev)
+            found = self.record_at(key, rev)
             if found is not None:
                 yield found
 
@@ -342,6 +367,11 @@ class EtcdStore:
         """The keys that start with ``prefix`` and exist as of ``rev``."""
         return self.get(prefix, rev, prefix=True).kvs
 
+    def live_records(self, prefix: bytes = b"", rev: int = 0) -> list[Record]:
+        """The puts in force as of ``rev`` of the keys that start with ``prefix``: as
+        :meth:`live_keys`, with no value read."""
+        return self.get_records(prefix, rev, prefix=True)[1]
+
     def children(
         self, prefix: bytes = b"", rev: int = 0
     ) -> list[tuple[bytes, int, KeyValue | None]]:
@@ -352,11 +382,11 @@ class EtcdStore:
         when longer keys begin with it and a ``/``.
         """
         out: dict[bytes, list[Any]] = {}
-        for kv in self.live_keys(prefix, rev):
-            rest = kv.key[len(prefix) :]
+        for record in self.live_records(prefix, rev):
+            rest = record.key[len(prefix) :]
             slash = rest.find(b"/")
             if slash < 0:
-                out.setdefault(kv.key, [kv.key, 0, None])[2] = kv
+                out.setdefault(record.key, [record.key, 0, None])[2] = record.kv
             else:
                 path = prefix + rest[: slash + 1]
                 out.setdefault(path, [path, 0, None])[1] += 1
@@ -389,9 +419,9 @@ class EtcdStore:
     def leases(self) -> list[Lease]:
         """Every lease, with the keys attached to it at the current revision."""
         attached: dict[int, list[bytes]] = {}
-        for kv in self.live_keys():
-            if kv.lease:
-                attached.setdefault(kv.lease, []).append(kv.key)
+        for record in self.live_records():
+            if record.head.lease:
+                attached.setdefault(record.head.lease, []).append(record.key)
         leases = []
         for raw_key, raw_value in self._entries(b"lease"):
             try:

@@ -9,7 +9,8 @@ decoder's fields judge everything else, and say what is wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from boltview.errors import DecodeError
 from boltview.protobuf.wire import WireType, decode_raw, read_uvarint, to_int64
@@ -20,6 +21,7 @@ __all__ = [
     "Record",
     "Revision",
     "decode_key_value",
+    "key_value_head",
     "key_value_of_fields",
     "parse_revision",
     "revision_key",
@@ -74,8 +76,22 @@ _KV_INTS = {2: "create_revision", 3: "mod_revision", 4: "version", 6: "lease"}
 
 def decode_key_value(data: bytes) -> KeyValue:
     """An ``mvccpb.KeyValue`` (key 1, create 2, mod 3, version 4, value 5, lease 6)."""
-    found = _key_value_by_tags(data)
-    return found if found is not None else key_value_of_fields(data)
+    found = _fields_by_tags(data)
+    if found is None:
+        return key_value_of_fields(data)
+    key, numbers, start, end = found
+    return KeyValue(key, value=bytes(data[start:end]), **numbers)
+
+
+def key_value_head(data: bytes) -> tuple[KeyValue, int, int]:
+    """The KeyValue without its value, and where in ``data`` the value lies; for one not
+    laid out as etcd's marshaller writes it, the whole KeyValue and ``(-1, -1)``.
+    DecodeError when it is no KeyValue."""
+    found = _fields_by_tags(data)
+    if found is None:
+        return key_value_of_fields(data), -1, -1
+    key, numbers, start, end = found
+    return KeyValue(key, value=b"", **numbers), start, end
 
 
 #: The one-byte tags of an ``mvccpb.KeyValue``'s varint fields, and their names.
@@ -83,13 +99,15 @@ _KV_TAGS = {number << 3: name for number, name in _KV_INTS.items()}
 _KEY_TAG, _VALUE_TAG = 1 << 3 | WireType.LEN, 5 << 3 | WireType.LEN
 
 
-def _key_value_by_tags(data: bytes) -> KeyValue | None:
-    """The KeyValue read tag by tag, with no :class:`Field` made for each: the index of
-    every revision reads one per record.  None for anything but its six fields with
-    one-byte tags, well formed: :func:`key_value_of_fields` judges those."""
-    key = value = b""
+def _fields_by_tags(data: bytes) -> tuple[bytes, dict[str, int], int, int] | None:
+    """The KeyValue read tag by tag, with no :class:`Field` made for each (the index of
+    every revision reads one per record): its key, its numbers, and where its value
+    lies.  None for anything but its six fields with one-byte tags, well formed:
+    :func:`key_value_of_fields` judges those."""
+    key = b""
     numbers: dict[str, int] = {}
     pos, end = 0, len(data)
+    value_start = value_end = 0
     try:
         while pos < end:
             tag = data[pos]
@@ -98,9 +116,9 @@ def _key_value_by_tags(data: bytes) -> KeyValue | None:
                 if length > end - pos:
                     return None
                 if tag == _KEY_TAG:
-                    key = data[pos : pos + length]
+                    key = bytes(data[pos : pos + length])
                 else:
-                    value = data[pos : pos + length]
+                    value_start, value_end = pos, pos + length
                 pos += length
                 continue
             name = _KV_TAGS.get(tag)
@@ -110,7 +128,17 @@ def _key_value_by_tags(data: bytes) -> KeyValue | None:
             numbers[name] = to_int64(number)
     except DecodeError:
         return None
-    return KeyValue(bytes(key), value=bytes(value), **numbers)
+    return key, numbers, value_start, value_end
+
+
+def _key_value_by_tags(data: bytes) -> KeyValue | None:
+    """:func:`decode_key_value`'s fast reader alone (None where it leaves the judging to
+    :func:`key_value_of_fields`)."""
+    found = _fields_by_tags(data)
+    if found is None:
+        return None
+    key, numbers, start, end = found
+    return KeyValue(key, value=bytes(data[start:end]), **numbers)
 
 
 def key_value_of_fields(data: bytes) -> KeyValue:
@@ -134,16 +162,33 @@ def key_value_of_fields(data: bytes) -> KeyValue:
     return KeyValue(key, value=value, **numbers)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Record:
-    """One entry of the ``key`` bucket: a put (``kv``) or a tombstone (a delete)."""
+    """One entry of the ``key`` bucket: a put (``kv``) or a tombstone (a delete).
+
+    The index of every revision keeps each value where it is: ``head`` is the
+    KeyValue without it, and ``load`` reads it again from the file when ``kv`` is
+    asked for (an etcd's values are most of its file).  A record read whole has no
+    ``load`` and its whole KeyValue as ``head``.
+    """
 
     revision: Revision
     tombstone: bool
-    kv: KeyValue
+    head: KeyValue
+    load: Callable[[], bytes] | None = None
+
+    @property
+    def kv(self) -> KeyValue:
+        return self.head if self.load is None else replace(self.head, value=self.load())
 
     @property
     def key(self) -> bytes:
-        return self.kv.key
+        return self.head.key
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Record):
+            return NotImplemented
+        return (self.revision, self.tombstone, self.kv) == (other.revision, other.tombstone, other.kv)
 
+    def __hash__(self) -> int:
+        return hash((self.revision, self.tombstone, self.head.key))

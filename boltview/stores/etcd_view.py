@@ -172,9 +172,9 @@ class EtcdView:
         leases = {lease.id for lease in self.etcd.leases()}
         for key in self.etcd.sorted_keys:
             newest = self.etcd.history_index[key][-1]
-            if not newest.tombstone and newest.kv.lease and newest.kv.lease not in leases:
+            if not newest.tombstone and newest.head.lease and newest.head.lease not in leases:
                 found.append(
-                    f"key {shown(key)!r} is attached to lease {lease_hex(newest.kv.lease)}, "
+                    f"key {shown(key)!r} is attached to lease {lease_hex(newest.head.lease)}, "
                     "which is not in the lease bucket"
                 )
         return found + list(dict.fromkeys(self.etcd.problems))
@@ -273,11 +273,13 @@ class EtcdView:
             live = next((r for r in reversed(records) if not r.tombstone), None)
         else:
             live = newest
-            summary = value_summary(key, newest.kv.value)
         if live is not None:
-            fields.update(kv_fields(live.kv))
-            if live.kv.lease:
-                links = (Link("lease", (LEASES, lease_hex(live.kv.lease))),)
+            kv = live.kv  # its value read once
+            if live is newest:
+                summary = value_summary(key, kv.value)
+            fields.update(kv_fields(kv))
+            if kv.lease:
+                links = (Link("lease", (LEASES, lease_hex(kv.lease))),)
         fields["revisions_in_file"] = len(records)
         if with_history:
             fields["history"] = [record_fields(record) for record in records]
@@ -418,11 +420,11 @@ class EtcdView:
         op = "DELETE" if record.tombstone else "PUT"
         summary = f"{op} {shown(record.key)}"
         if not record.tombstone:
-            summary += f" v{record.kv.version}"
+            summary += f" v{record.head.version}"
         fields = record_fields(record)
         links = [Link("key", key_path(record.key))]
-        if record.kv.lease:
-            links.append(Link("lease", (LEASES, lease_hex(record.kv.lease))))
+        if record.head.lease:
+            links.append(Link("lease", (LEASES, lease_hex(record.head.lease))))
         return StoreNode(
             path, "revision", summary, fields, links=tuple(links),
             source=(b"key", record_key(record)),
