@@ -54,7 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import best_of, best_run, row, versions
+from bench.report import best_of, best_run, peak_memory, row, versions
 
 PREFIX = "/registry/"
 DONE = "bench-complete.json"
@@ -249,16 +249,19 @@ def prefix_get(
     )
     same = same_answer(json.loads(theirs), json.loads(ours))
     del theirs, ours
+    memory = peak_memory([*boltview, "get", db, PREFIX, "--prefix", "--rev", str(rev), "-w", "json"])
     print(
         f"prefix get at rev {rev}: etcdctl {theirs_time:.2f} s, boltview {ours_time:.2f} s, "
-        f"{ours_time / theirs_time:.2f}x (goal <= 3x); same answer: {same}"
+        f"{ours_time / theirs_time:.2f}x (goal <= 3x); same answer: {same}; boltview's peak "
+        f"memory {memory:.0f} MiB"
     )
     if not same:
         raise SystemExit("boltview's answer differs from etcdctl's")
     row(f"`bench/etcd_bench.py`: `etcd get --prefix /registry/ --rev N -w json` over a "
         f"{size / 2**30:.2f} GiB backend written by etcd ({args.keys:,} keys x 3 rounds)",
         "`etcdctl get` against the running etcd",
-        f"{ours_time:.2f} s vs {theirs_time:.2f} s, **{ours_time / theirs_time:.2f}x**",
+        f"{ours_time:.2f} s vs {theirs_time:.2f} s, **{ours_time / theirs_time:.2f}x**; "
+        f"boltview's peak memory {memory:.0f} MiB (the answer is written a key at a time)",
         "≤ 3x")  # fmt: skip
     return str(newest["mod_revision"])
 
