@@ -19,6 +19,7 @@ from boltview.bolt import meta as metas
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.freelist import PageSpan, page_spans
 from boltview.bolt.layout import (
+    BRANCH_PAGE,
     LEAF_ELEMENT_SIZE,
     MAGIC_BYTES,
     META_SIZE,
@@ -369,7 +370,7 @@ class BoltFile:
             raise PageError(
                 pgid, f"header says page {page.header_id} (a torn read or a corrupt pointer)"
             )
-        if page.is_branch and page.overflow == 0:
+        if page.flags & BRANCH_PAGE and page.overflow == 0:
             # Branch pages are what every seek re-reads; leaves are read once per walk.
             self._pages[pgid] = page
             if len(self._pages) > _CACHED_PAGES:
@@ -400,14 +401,15 @@ class BoltFile:
     def _read_page(self, pgid: int) -> Page:
         page_size = self.page_size
         offset = pgid * page_size
-        if offset + page_size > self.source.size:
-            self.source.refresh_size()
-        if pgid < 0 or offset + PAGE_HEADER_SIZE > self.size:
+        source = self.source
+        size = source.size
+        if offset + page_size > size:
+            size = source.refresh_size()
+        if pgid < 0 or offset + PAGE_HEADER_SIZE > size:
             raise PageError(
-                pgid, f"past the end of the file ({self.size} bytes, {self.size // page_size} pages)"
+                pgid, f"past the end of the file ({size} bytes, {size // page_size} pages)"
             )
-        first = self.source.read(offset, page_size)
-        page = Page(pgid, first, self.layout)
+        page = Page(pgid, source.read(offset, page_size), self.layout)
         if page.overflow:
             length = (page.overflow + 1) * page_size
             if offset + length > self.size and offset + length > self.source.refresh_size():

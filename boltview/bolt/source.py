@@ -82,7 +82,12 @@ class Source:
 
     def read_live(self, offset: int, length: int) -> bytes:
         """Read the file itself, even when working from a snapshot."""
-        chunks = []
+        first = os.pread(self._fd, length, offset) if length > 0 else b""
+        if len(first) == length or not first:  # nearly always: the whole of it at once
+            return first
+        chunks = [first]
+        offset += len(first)
+        length -= len(first)
         while length > 0:
             chunk = os.pread(self._fd, length, offset)
             if not chunk:

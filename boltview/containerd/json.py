@@ -77,8 +77,21 @@ def go_time(value: GoTime | None) -> str:
     UTC times (all containerd writes) take a fast path, cached per second:
     export formats two of them per object.
     """
+    global _last_time
     if value is None:
         return GO_ZERO_TIME
+    last = _last_time
+    if value is last[0]:  # updated when created: the loader gives the same GoTime twice
+        return last[1]
+    text = _go_time(value)
+    _last_time = (value, text)
+    return text
+
+
+_last_time: tuple[GoTime | None, str] = (None, "")
+
+
+def _go_time(value: GoTime) -> str:
     seconds = value.unix_seconds
     if value.offset_minutes != -1 or value.offset_seconds or not 0 <= seconds <= _MAX_UNIX:
         return value.rfc3339()

@@ -176,10 +176,16 @@ class Fields:
         raw = self.values.pop(key, None)
         if raw is None:
             return None
+        known = _recent_times.get(raw)
+        if known is not None:
+            return known
         if len(raw) == 15 and raw[0] == 1:  # version 1, as Go writes: the fast path
             _, seconds, nanos, offset = GO_TIME_V1.unpack(raw)
             if 0 <= nanos < 1_000_000_000:
-                return GoTime(seconds - UNIX_TO_INTERNAL, nanos, offset)
+                if len(_recent_times) > 4096:
+                    _recent_times.clear()
+                found = _recent_times[raw] = GoTime(seconds - UNIX_TO_INTERNAL, nanos, offset)
+                return found
         return self._decoded(key, raw, decode_go_time)
 
     def varint(self, key: bytes) -> int | None:
@@ -271,6 +277,10 @@ class Fields:
 
 
 T = TypeVar("T")
+
+#: Times decoded lately, by their bytes: an object is mostly created and updated at
+#: once, and the same (immutable) GoTime then lets ``go_time`` format it once.
+_recent_times: dict[bytes, GoTime] = {}
 
 _utf8 = methodcaller("decode", "utf-8")
 
