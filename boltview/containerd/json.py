@@ -200,10 +200,15 @@ class Verbatim:
         return f"\x00{self.token}:{len(self.texts) - 1}\x00"
 
     def splice(self, encoded: str) -> str:
-        for index, text in enumerate(self.texts):
-            encoded = encoded.replace(f'"\\u0000{self.token}:{index}\\u0000"', text, 1)
+        """``encoded`` with each placeholder (as the encoder wrote it) swapped for its text,
+        in one pass; the texts are then forgotten."""
+        pieces = encoded.split(f'"\\u0000{self.token}:')
+        out = [pieces[0]]
+        for piece in pieces[1:]:
+            index, _, rest = piece.partition('\\u0000"')
+            out += (self.texts[int(index)], rest)
         self.texts.clear()
-        return encoded
+        return "".join(out)
 
 
 def payload(value: AnyValue, verbatim: Verbatim | None) -> Any:

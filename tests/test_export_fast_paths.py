@@ -1,0 +1,248 @@
+"""export's fast paths write what the general ones write, byte for byte.
+
+export (issue 14, item 3) encodes a batch of members in one call of the C
+encoder, splices stored JSON in one pass, and splits an Any laid out as Go
+marshals it without the schemaless decoder.  Each is checked here against the
+general path it stands in for: on the committed containerd fixtures (written by
+containerd and by real bbolt), on a file whose object names decode alike
+(written by real bbolt), and on generated Any encodings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from boltview.bolt.file import BoltFile
+from boltview.containerd import export as export_module
+from boltview.containerd import model
+from boltview.containerd.encoding import encode_uvarint, split_any
+from boltview.containerd.json import Verbatim, encoder
+from boltview.containerd.reader import MetadataReader
+from boltview.containerd.snapshotter import SnapshotterDB
+from tests.conftest import build_go, missing_go_source, require_real
+
+ROOT = Path(__file__).resolve().parent.parent
+READ_AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+FIXTURES = [
+    ROOT / "boltview" / "demo" / "meta.db",
+    *sorted((ROOT / "fixtures" / "containerd").glob("*/meta.db")),
+    *sorted((ROOT / "fixtures" / "node").rglob("meta.db")),
+]
+
+
+def exported(path: Path, *, one_by_one: bool, monkeypatch: pytest.MonkeyPatch,
+             indent: int | None = None) -> str:  # fmt: skip
+    """The export document of ``path``; ``one_by_one``: every member encoded apart."""
+    with monkeypatch.context() as patch:
+        if one_by_one:
+            patch.setattr(
+                export_module._Writer, "members", export_module._Writer._members_one_by_one
+            )
+        with BoltFile.open(str(path)) as db:
+            snapshotters = {}
+            beside = path.parent / "overlayfs-metadata.db"
+            if beside.exists():
+                snapshotters["overlayfs"] = SnapshotterDB(BoltFile.open(str(beside)), "overlayfs")
+            out = io.StringIO()
+            export_module.export(
+                MetadataReader(db, snapshotters), out, indent=indent, read_at=READ_AT
+            )
+            return out.getvalue()
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_batched_members_write_the_bytes_of_one_by_one(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batched = exported(path, one_by_one=False, monkeypatch=monkeypatch)
+    assert batched == exported(path, one_by_one=True, monkeypatch=monkeypatch)
+    json.loads(batched)
+
+
+def test_batches_that_end_mid_kind_write_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 3 cut every kind's listing at odd places: the same document."""
+    path = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
+    whole = exported(path, one_by_one=False, monkeypatch=monkeypatch)
+    monkeypatch.setattr(export_module, "_BATCH", 3)
+    assert exported(path, one_by_one=False, monkeypatch=monkeypatch) == whole
+
+
+def test_the_indented_export_is_the_compact_one_indented(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = ROOT / "fixtures" / "containerd" / "v20" / "meta.db"
+    compact = exported(path, one_by_one=False, monkeypatch=monkeypatch)
+    indented = exported(path, one_by_one=False, monkeypatch=monkeypatch, indent=2)
+    assert json.loads(indented) == json.loads(compact)
+
+
+# -- names that decode alike --------------------------------------------------------------
+
+TWO_NAMES_WRITER = """\
+package main
+
+import (
+	"os"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Two containers whose names are not UTF-8 and decode alike (to U+FFFD).
+func main() {
+	db, err := bolt.Open(os.Args[1], 0o600, nil)
+	if err != nil {
+		panic(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		v1, err := tx.CreateBucket([]byte("v1"))
+		if err != nil {
+			return err
+		}
+		if err = v1.Put([]byte("version"), []byte{3}); err != nil {
+			return err
+		}
+		containers, err := v1.CreateBucket([]byte("default"))
+		if err != nil {
+			return err
+		}
+		if containers, err = containers.CreateBucket([]byte("containers")); err != nil {
+			return err
+		}
+		for name, image := range map[string]string{"\\xfe": "first", "\\xff": "second"} {
+			c, err := containers.CreateBucket([]byte(name))
+			if err != nil {
+				return err
+			}
+			if err = c.Put([]byte("image"), []byte(image)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	if err = db.Close(); err != nil {
+		panic(err)
+	}
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def alike_names_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_real(missing_go_source("go.etcd.io/bbolt"), "a meta.db written by real bbolt")
+    package = tmp_path_factory.mktemp("alikenames")
+    (package / "main.go").write_text(TWO_NAMES_WRITER)
+    writer = build_go(package, package / "alikenames")
+    path = package / "meta.db"
+    subprocess.run([str(writer), str(path)], check=True)
+    return path
+
+
+def test_members_whose_names_decode_alike_are_each_written(
+    alike_names_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batched = exported(alike_names_db, one_by_one=False, monkeypatch=monkeypatch)
+    assert batched == exported(alike_names_db, one_by_one=True, monkeypatch=monkeypatch)
+    containers = batched.split('"containers":{', 1)[1]
+    assert containers.count('"\\ufffd":{"ID":"\\ufffd"') == 2
+    assert '"Image":"first"' in containers and '"Image":"second"' in containers
+
+
+# -- Verbatim ----------------------------------------------------------------------------
+
+payloads = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(st.lists(payloads, min_size=1, max_size=6), st.text(max_size=6))
+def test_splice_puts_each_text_where_its_placeholder_was(values: list[object], other: str) -> None:
+    """Spliced JSON is the document encoded with the payloads in place of the placeholders."""
+    verbatim = Verbatim()
+    encode = encoder(None)
+    texts = [json.dumps(value, separators=(",", ":")) for value in values]
+    document = {"a": [verbatim.add(text) for text in texts[: len(texts) // 2]], "b": other,
+                "c": {str(i): verbatim.add(text) for i, text in enumerate(texts[len(texts) // 2 :])}}  # fmt: skip
+    expected = {"a": values[: len(values) // 2], "b": other,
+                "c": {str(i): value for i, value in enumerate(values[len(values) // 2 :])}}  # fmt: skip
+    assert verbatim.splice(encode(document)) == json.dumps(expected, separators=(",", ":"))
+    assert verbatim.texts == []
+
+
+# -- Any -----------------------------------------------------------------------------------
+
+
+def field(number: int, payload: bytes) -> bytes:
+    return encode_uvarint(number << 3 | 2) + encode_uvarint(len(payload)) + payload
+
+
+raw_fields = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from([1, 2, 3, 15, 16]), st.binary(max_size=300)).map(
+            lambda f: field(*f)
+        ),
+        st.binary(max_size=4),  # anything at all: varints, wrong wire types, truncation
+        st.just(bytes([0x0A, 0x80, 0x00])),  # a length in a two-byte (overlong) varint
+    ),
+    max_size=4,
+).map(b"".join)
+
+
+@given(raw_fields)
+def test_split_any_agrees_with_the_schemaless_walk(raw: bytes) -> None:
+    """With or without the fast path, an Any splits the same, faults and all."""
+    assert model._split_any(raw) == _walked(raw)
+
+
+def _walked(raw: bytes) -> tuple[str, bytes, str | None]:
+    """``model._split_any`` without its fast path."""
+    original = model.split_any
+    model.split_any = lambda _raw: None
+    try:
+        return model._split_any(raw)
+    finally:
+        model.split_any = original
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        field(1, b"t"),
+        field(2, b"v"),
+        field(1, b"type") + field(2, b"value"),
+        field(1, b"x" * 200) + field(2, b"{}" * 5000),
+    ],
+)
+def test_go_layouts_take_the_fast_path(raw: bytes) -> None:
+    assert split_any(raw) is not None
+    assert model._split_any(raw) == _walked(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        field(2, b"v") + field(1, b"t"),
+        field(1, b"a") + field(1, b"b"),
+        field(3, b"x"),
+        field(1, b"t")[:-1],
+        field(1, b"t") + b"\x08\x01",
+        bytes([0x0A, 0xFF]),
+    ],
+)
+def test_other_layouts_take_the_walk(raw: bytes) -> None:
+    assert split_any(raw) is None
+    assert model._split_any(raw) == _walked(raw)
