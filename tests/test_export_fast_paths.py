@@ -1,11 +1,10 @@
 """export's fast paths write what the general ones write, byte for byte.
 
-export (issue 14, item 3) encodes a batch of members in one call of the C
-encoder, splices stored JSON in one pass, and splits an Any laid out as Go
-marshals it without the schemaless decoder.  Each is checked here against the
-general path it stands in for: on the committed containerd fixtures (written by
-containerd and by real bbolt), on a file whose object names decode alike
-(written by real bbolt), and on generated Any encodings.
+export (issue 14, item 3) splits an Any laid out as Go marshals it without the
+schemaless decoder, and splices stored JSON (specs) in one pass.  Each is
+checked against the general path: on the committed containerd fixtures
+(written by containerd and by real bbolt), on generated encodings, and on a
+file whose object names decode alike (written by real bbolt).
 """
 
 from __future__ import annotations
@@ -21,12 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boltview.bolt.file import BoltFile
-from boltview.containerd import export as export_module
 from boltview.containerd import model
 from boltview.containerd.encoding import encode_uvarint, split_any
+from boltview.containerd.export import export
 from boltview.containerd.json import Verbatim, encoder
 from boltview.containerd.reader import MetadataReader
-from boltview.containerd.snapshotter import SnapshotterDB
 from tests.conftest import build_go, missing_go_source, require_real
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,48 +37,22 @@ FIXTURES = [
 ]
 
 
-def exported(path: Path, *, one_by_one: bool, monkeypatch: pytest.MonkeyPatch,
-             indent: int | None = None) -> str:  # fmt: skip
-    """The export document of ``path``; ``one_by_one``: every member encoded apart."""
-    with monkeypatch.context() as patch:
-        if one_by_one:
-            patch.setattr(
-                export_module._Writer, "members", export_module._Writer._members_one_by_one
-            )
-        with BoltFile.open(str(path)) as db:
-            snapshotters = {}
-            beside = path.parent / "overlayfs-metadata.db"
-            if beside.exists():
-                snapshotters["overlayfs"] = SnapshotterDB(BoltFile.open(str(beside)), "overlayfs")
-            out = io.StringIO()
-            export_module.export(
-                MetadataReader(db, snapshotters), out, indent=indent, read_at=READ_AT
-            )
-            return out.getvalue()
+def exported(path: Path) -> str:
+    """The export document of ``path``, compact."""
+    with BoltFile.open(str(path)) as db:
+        out = io.StringIO()
+        export(MetadataReader(db), out, read_at=READ_AT)
+        return out.getvalue()
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_batched_members_write_the_bytes_of_one_by_one(
+def test_the_export_is_the_same_without_the_fast_any_split(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batched = exported(path, one_by_one=False, monkeypatch=monkeypatch)
-    assert batched == exported(path, one_by_one=True, monkeypatch=monkeypatch)
-    json.loads(batched)
-
-
-def test_batches_that_end_mid_kind_write_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches of 3 cut every kind's listing at odd places: the same document."""
-    path = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
-    whole = exported(path, one_by_one=False, monkeypatch=monkeypatch)
-    monkeypatch.setattr(export_module, "_BATCH", 3)
-    assert exported(path, one_by_one=False, monkeypatch=monkeypatch) == whole
-
-
-def test_the_indented_export_is_the_compact_one_indented(monkeypatch: pytest.MonkeyPatch) -> None:
-    path = ROOT / "fixtures" / "containerd" / "v20" / "meta.db"
-    compact = exported(path, one_by_one=False, monkeypatch=monkeypatch)
-    indented = exported(path, one_by_one=False, monkeypatch=monkeypatch, indent=2)
-    assert json.loads(indented) == json.loads(compact)
+    fast = exported(path)
+    monkeypatch.setattr(model, "split_any", lambda _raw: None)
+    assert exported(path) == fast
+    json.loads(fast)
 
 
 # -- names that decode alike --------------------------------------------------------------
@@ -147,12 +119,8 @@ def alike_names_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_members_whose_names_decode_alike_are_each_written(
-    alike_names_db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    batched = exported(alike_names_db, one_by_one=False, monkeypatch=monkeypatch)
-    assert batched == exported(alike_names_db, one_by_one=True, monkeypatch=monkeypatch)
-    containers = batched.split('"containers":{', 1)[1]
+def test_members_whose_names_decode_alike_are_each_written(alike_names_db: Path) -> None:
+    containers = exported(alike_names_db).split('"containers":{', 1)[1]
     assert containers.count('"\\ufffd":{"ID":"\\ufffd"') == 2
     assert '"Image":"first"' in containers and '"Image":"second"' in containers
 

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
-from itertools import islice
 from typing import Any, BinaryIO, TextIO
 
 from boltview.bolt.ahead import Ahead
@@ -89,33 +88,7 @@ class _Writer:
         self.parts.clear()
 
     def members(self, items: Iterable[tuple[str, Any]]) -> None:
-        """``{"key": value, ...}`` from an iterable, one member at a time.
-
-        Compact output encodes a batch of members as one dict, in one call of
-        the C encoder, which writes them as it would one by one; a batch whose
-        keys repeat (names that are not UTF-8 can decode alike) is written
-        member by member, so every member is still in the document.
-        """
-        if self.indent is not None:
-            self._members_one_by_one(items)
-            return
-        self.write("{")
-        encode, verbatim, items = self.encode, self.verbatim, iter(items)
-        separator = ""
-        while batch := list(islice(items, _BATCH)):
-            members = dict(batch)
-            if len(members) == len(batch):
-                text = encode(members)[1:-1]
-            else:
-                text = ",".join(quote(key) + ":" + encode(value) for key, value in batch)
-            if verbatim.texts:
-                text = verbatim.splice(text)
-            self.write(separator + text)
-            separator = ","
-        self.write("}")
-
-    def _members_one_by_one(self, items: Iterable[tuple[str, Any]]) -> None:
-        """``members``, indented: each member encoded apart."""
+        """``{"key": value, ...}`` from an iterable, one member at a time."""
         self.write("{")
         newline = "" if self.indent is None else "\n"
         separator = newline
@@ -127,10 +100,6 @@ class _Writer:
             self.write(separator + quote(key) + ":" + text)
             separator = "," + newline
         self.write(newline + "}" if separator != newline else "}")
-
-
-#: Members encoded in one call of the encoder (held in memory together: a few MiB at most).
-_BATCH = 128
 
 
 def export(
