@@ -4,11 +4,13 @@ export (issue 14, item 3) splits an Any laid out as Go marshals it without the
 schemaless decoder, and splices stored JSON (specs) in one pass.  Each is
 checked against the general path: on the committed containerd fixtures
 (written by containerd and by real bbolt), on generated encodings, and on a
-file whose object names decode alike (written by real bbolt).
+file whose object names decode alike (written by real bbolt).  The file's hash,
+read into one buffer over and over, is checked against hashlib's of its bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -20,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from boltview.bolt.file import BoltFile
+from boltview.bolt.source import Source
 from boltview.containerd import model
 from boltview.containerd.encoding import encode_uvarint, split_any
 from boltview.containerd.export import export
@@ -214,3 +217,27 @@ def test_go_layouts_take_the_fast_path(raw: bytes) -> None:
 def test_other_layouts_take_the_walk(raw: bytes) -> None:
     assert split_any(raw) is None
     assert model._split_any(raw) == _walked(raw)
+
+
+# -- the file's hash ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("snapshot", [False, True])
+def test_the_hash_read_into_one_buffer_is_the_files(snapshot: bool) -> None:
+    path = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
+    with BoltFile.open(str(path), snapshot=snapshot) as db:
+        assert db.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("snapshot", [False, True])
+@pytest.mark.parametrize("end", [0, 1, 4095, 4096, 10_000, 1 << 30])
+def test_chunks_are_the_bytes_up_to_the_end_in_order(snapshot: bool, end: int) -> None:
+    """Each chunk is copied before the next is read: the buffer is read into again."""
+    path = ROOT / "fixtures" / "containerd" / "v16" / "meta.db"
+    source = Source(str(path), snapshot=snapshot)
+    try:
+        pieces = [bytes(chunk) for chunk in source.chunks(4096, end)]
+    finally:
+        source.close()
+    assert b"".join(pieces) == path.read_bytes()[:end]
+    assert all(len(piece) <= 4096 for piece in pieces)

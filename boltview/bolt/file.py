@@ -37,7 +37,7 @@ from boltview.errors import BoltviewError, InvalidDatabaseError, PageError
 _META_END = PAGE_HEADER_SIZE + META_SIZE
 _CACHED_PAGES = 256
 SNAPSHOT_ATTEMPTS = 5
-_HASH_CHUNK = 16 << 20
+_HASH_CHUNK = 4 << 20
 #: An overflow run longer than this is read only as far as its elements reach.
 _WHOLE_RUN = 16 << 20
 #: A live file up to this size is copied to memory to be read consistently.
@@ -342,19 +342,16 @@ class BoltFile:
         return self.meta.pgid
 
     def sha256(self) -> str:
-        """The file's sha256, read in few big chunks.
+        """The file's sha256 (its first ``size`` bytes), read in few chunks into one buffer.
 
         export hashes in a thread while it reads objects; every read hands the
-        interpreter lock back and forth, so fewer reads keep the reader fast.
+        interpreter lock back and forth, so few reads keep the reader fast, and
+        one buffer read into again keeps the hash from evicting the reader's
+        memory from the cache (and the kernel from zeroing a new one each time).
         """
         digest = hashlib.sha256()
-        offset, size = 0, self.size
-        while offset < size:
-            chunk = self.source.read(offset, min(_HASH_CHUNK, size - offset))
-            if not chunk:
-                break
+        for chunk in self.source.chunks(_HASH_CHUNK, self.size):
             digest.update(chunk)
-            offset += len(chunk)
         return digest.hexdigest()
 
     # -- pages ------------------------------------------------------------

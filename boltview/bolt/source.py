@@ -97,6 +97,35 @@ class Source:
             length -= len(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
+    def chunks(self, size: int, end: int) -> Iterator[bytes | memoryview]:
+        """The bytes up to ``end`` (fewer if the file is shorter), in order, ``size`` at a time.
+
+        Each chunk is good until the next is asked for: the file is read into
+        one buffer over and over (a snapshot is given as views of the copy).
+        """
+        offset = 0
+        if self._data is not None:
+            view = memoryview(self._data)[:end]
+            while offset < len(view):
+                yield view[offset : offset + size]
+                offset += size
+            return
+        if type(self).read_live is not Source.read_live:  # reads its own way (a disk image)
+            while offset < end and (chunk := self.read(offset, min(size, end - offset))):
+                yield chunk
+                offset += len(chunk)
+            return
+        buffer = bytearray(size)
+        view = memoryview(buffer)
+        while offset < end:
+            if end - offset < size:
+                view = view[: end - offset]
+            got = os.preadv(self._fd, [view], offset)
+            if got <= 0:
+                return
+            yield view[:got]
+            offset += got
+
     def _read_all(self) -> bytes:
         size = os.fstat(self._fd).st_size
         data = self.read_live(0, size)
