@@ -5,7 +5,8 @@ schemaless decoder, and splices stored JSON (specs) in one pass.  Each is
 checked against the general path: on the committed containerd fixtures
 (written by containerd and by real bbolt), on generated encodings, and on a
 file whose object names decode alike (written by real bbolt).  The file's hash,
-read into one buffer over and over, is checked against hashlib's of its bytes.
+read into one buffer over and over, by a forked process or a thread, is checked
+against hashlib's of its bytes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from boltview.bolt import hashing
 from boltview.bolt.file import BoltFile
 from boltview.bolt.source import Source
 from boltview.containerd import model
@@ -241,3 +244,37 @@ def test_chunks_are_the_bytes_up_to_the_end_in_order(snapshot: bool, end: int) -
         source.close()
     assert b"".join(pieces) == path.read_bytes()[:end]
     assert all(len(piece) <= 4096 for piece in pieces)
+
+
+HASHED = [
+    ROOT / "fixtures" / "containerd" / "v16" / name for name in ("meta.db", "overlayfs-metadata.db")
+]
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "thread"])
+def test_hashes_beside_the_reader_are_the_files(
+    fork: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing, "may_fork", lambda: fork)
+    dbs = [BoltFile.open(str(path)) for path in HASHED]
+    try:
+        hashes = hashing.Hashes(dbs)
+        assert (hashes.pid is not None) == fork
+        for db in reversed(dbs):
+            assert hashes.sha256(db) == hashlib.sha256(Path(db.path).read_bytes()).hexdigest()
+        hashes.close()
+        assert hashes.pid is None
+    finally:
+        for db in dbs:
+            db.close()
+
+
+def test_a_hashing_process_that_dies_leaves_its_files_to_be_hashed_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hashing, "may_fork", lambda: True)
+    monkeypatch.setattr(hashing, "_hash_into", lambda files, out: os._exit(3))
+    with BoltFile.open(str(HASHED[0])) as db:
+        hashes = hashing.Hashes([db])
+        assert hashes.sha256(db) == hashlib.sha256(HASHED[0].read_bytes()).hexdigest()
+        hashes.close()

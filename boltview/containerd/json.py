@@ -75,23 +75,12 @@ def go_time(value: GoTime | None) -> str:
     """RFC 3339 with nanoseconds, as Go (and ctr) print; the zero time when absent.
 
     UTC times (all containerd writes) take a fast path, cached per second:
-    export formats two of them per object.
+    export formats two of them per object, mostly the same GoTime twice.
     """
     global _last_time
-    if value is None:
-        return GO_ZERO_TIME
     last = _last_time
-    if value is last[0]:  # updated when created: the loader gives the same GoTime twice
-        return last[1]
-    text = _go_time(value)
-    _last_time = (value, text)
-    return text
-
-
-_last_time: tuple[GoTime | None, str] = (None, "")
-
-
-def _go_time(value: GoTime) -> str:
+    if value is None or value is last[0]:
+        return GO_ZERO_TIME if value is None else last[1]
     seconds = value.unix_seconds
     if value.offset_minutes != -1 or value.offset_seconds or not 0 <= seconds <= _MAX_UNIX:
         return value.rfc3339()
@@ -101,9 +90,12 @@ def _go_time(value: GoTime) -> str:
             _seconds_text.clear()
         prefix = _seconds_text[seconds] = _SECOND.format(*_gmtime(seconds))
     nanos = value.nanos
-    if not nanos:
-        return prefix + "Z"
-    return prefix + f".{nanos:09d}".rstrip("0") + "Z"
+    text = prefix + (f".{nanos:09d}".rstrip("0") if nanos else "") + "Z"
+    _last_time = (value, text)
+    return text
+
+
+_last_time: tuple[GoTime | None, str] = (None, "")
 
 
 def optional_time(value: GoTime | None) -> str | None:
