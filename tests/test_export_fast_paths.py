@@ -3,7 +3,8 @@
 export (issue 14, item 3) splits an Any laid out as Go marshals it without the
 schemaless decoder, and splices stored JSON (specs) in one pass.  Each is
 checked against the general path: on the committed containerd fixtures
-(written by containerd and by real bbolt), on generated encodings, and on a
+(written by containerd and by real bbolt), on generated encodings (every varint
+of one or two bytes, read by the loader's short path), and on a
 file whose object names decode alike (written by real bbolt).  The file's hash,
 read into one buffer over and over, by a forked process or a thread, is checked
 against hashlib's of its bytes.
@@ -27,10 +28,12 @@ from boltview.bolt import hashing
 from boltview.bolt.file import BoltFile
 from boltview.bolt.source import Source
 from boltview.containerd import model
-from boltview.containerd.encoding import encode_uvarint, split_any
+from boltview.containerd.encoding import decode_varint, encode_uvarint, split_any
 from boltview.containerd.export import export
 from boltview.containerd.json import Verbatim, encoder
+from boltview.containerd.loader import Fields
 from boltview.containerd.reader import MetadataReader
+from boltview.errors import DecodeError
 from tests.conftest import build_go, missing_go_source, require_real
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -278,3 +281,21 @@ def test_a_hashing_process_that_dies_leaves_its_files_to_be_hashed_here(
         hashes = hashing.Hashes([db])
         assert hashes.sha256(db) == hashlib.sha256(HASHED[0].read_bytes()).hexdigest()
         hashes.close()
+
+
+# -- varints -----------------------------------------------------------------------------
+
+
+def test_one_and_two_byte_varints_read_as_the_full_decoder_reads_them() -> None:
+    """Every value of one or two bytes: the loader's short path or the decoder, same answer."""
+    for raw in [bytes([a]) for a in range(256)] + [
+        bytes([a, b]) for a in range(256) for b in range(256)
+    ]:
+        fields = Fields.__new__(Fields)
+        fields.values, fields.issues = {b"size": raw}, []
+        try:
+            expected: int | None = decode_varint(raw)
+        except DecodeError:
+            expected = None
+        assert fields.varint(b"size") == expected, raw
+        assert bool(fields.issues) == (expected is None), raw

@@ -192,6 +192,9 @@ class Fields:
         raw = self.values.pop(key, None)
         if not raw:  # absent, or empty: Go's binary.Varint reads 0
             return None
+        if raw[-1] < 0x80 and (len(raw) == 1 or (len(raw) == 2 and raw[0] >= 0x80)):
+            unsigned = raw[0] if len(raw) == 1 else (raw[0] & 0x7F) | (raw[1] << 7)  # most sizes
+            return (unsigned >> 1) ^ -(unsigned & 1)  # zigzag, as binary.Varint reads it
         return self._decoded(key, raw, decode_varint)
 
     def _decoded(self, key: bytes, raw: bytes, decode: Callable[[bytes], T]) -> T | None:
