@@ -19,6 +19,7 @@ from boltview.bolt import meta as metas
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.freelist import PageSpan, page_spans
 from boltview.bolt.layout import (
+    BRANCH_PAGE,
     LEAF_ELEMENT_SIZE,
     MAGIC_BYTES,
     META_SIZE,
@@ -36,7 +37,7 @@ from boltview.errors import BoltviewError, InvalidDatabaseError, PageError
 _META_END = PAGE_HEADER_SIZE + META_SIZE
 _CACHED_PAGES = 256
 SNAPSHOT_ATTEMPTS = 5
-_HASH_CHUNK = 16 << 20
+_HASH_CHUNK = 4 << 20
 #: An overflow run longer than this is read only as far as its elements reach.
 _WHOLE_RUN = 16 << 20
 #: A live file up to this size is copied to memory to be read consistently.
@@ -341,19 +342,16 @@ class BoltFile:
         return self.meta.pgid
 
     def sha256(self) -> str:
-        """The file's sha256, read in few big chunks.
+        """The file's sha256 (its first ``size`` bytes), read in few chunks into one buffer.
 
         export hashes in a thread while it reads objects; every read hands the
-        interpreter lock back and forth, so fewer reads keep the reader fast.
+        interpreter lock back and forth, so few reads keep the reader fast, and
+        one buffer read into again keeps the hash from evicting the reader's
+        memory from the cache (and the kernel from zeroing a new one each time).
         """
         digest = hashlib.sha256()
-        offset, size = 0, self.size
-        while offset < size:
-            chunk = self.source.read(offset, min(_HASH_CHUNK, size - offset))
-            if not chunk:
-                break
+        for chunk in self.source.chunks(_HASH_CHUNK, self.size):
             digest.update(chunk)
-            offset += len(chunk)
         return digest.hexdigest()
 
     # -- pages ------------------------------------------------------------
@@ -369,7 +367,7 @@ class BoltFile:
             raise PageError(
                 pgid, f"header says page {page.header_id} (a torn read or a corrupt pointer)"
             )
-        if page.is_branch and page.overflow == 0:
+        if page.flags & BRANCH_PAGE and page.overflow == 0:
             # Branch pages are what every seek re-reads; leaves are read once per walk.
             self._pages[pgid] = page
             if len(self._pages) > _CACHED_PAGES:
@@ -400,14 +398,15 @@ class BoltFile:
     def _read_page(self, pgid: int) -> Page:
         page_size = self.page_size
         offset = pgid * page_size
-        if offset + page_size > self.source.size:
-            self.source.refresh_size()
-        if pgid < 0 or offset + PAGE_HEADER_SIZE > self.size:
+        source = self.source
+        size = source.size
+        if offset + page_size > size:
+            size = source.refresh_size()
+        if pgid < 0 or offset + PAGE_HEADER_SIZE > size:
             raise PageError(
-                pgid, f"past the end of the file ({self.size} bytes, {self.size // page_size} pages)"
+                pgid, f"past the end of the file ({size} bytes, {size // page_size} pages)"
             )
-        first = self.source.read(offset, page_size)
-        page = Page(pgid, first, self.layout)
+        page = Page(pgid, source.read(offset, page_size), self.layout)
         if page.overflow:
             length = (page.overflow + 1) * page_size
             if offset + length > self.size and offset + length > self.source.refresh_size():

@@ -91,7 +91,12 @@ class Source:
 
     def read_live(self, offset: int, length: int) -> bytes:
         """Read the file itself, even when working from a snapshot."""
-        chunks = []
+        first = os.pread(self._fd, length, offset) if length > 0 else b""
+        if len(first) == length or not first:  # nearly always: the whole of it at once
+            return first
+        chunks = [first]
+        offset += len(first)
+        length -= len(first)
         while length > 0:
             chunk = os.pread(self._fd, length, offset)
             if not chunk:
@@ -100,6 +105,35 @@ class Source:
             offset += len(chunk)
             length -= len(chunk)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def chunks(self, size: int, end: int) -> Iterator[bytes | memoryview]:
+        """The bytes up to ``end`` (fewer if the file is shorter), in order, ``size`` at a time.
+
+        Each chunk is good until the next is asked for: the file is read into
+        one buffer over and over (a snapshot is given as views of the copy).
+        """
+        offset = 0
+        if self._data is not None:
+            view = memoryview(self._data)[:end]
+            while offset < len(view):
+                yield view[offset : offset + size]
+                offset += size
+            return
+        if type(self).read_live is not Source.read_live:  # reads its own way (a disk image)
+            while offset < end and (chunk := self.read(offset, min(size, end - offset))):
+                yield chunk
+                offset += len(chunk)
+            return
+        buffer = bytearray(size)
+        view = memoryview(buffer)
+        while offset < end:
+            if end - offset < size:
+                view = view[: end - offset]
+            got = os.preadv(self._fd, [view], offset)
+            if got <= 0:
+                return
+            yield view[:got]
+            offset += got
 
     def _read_all(self) -> bytes:
         size = os.fstat(self._fd).st_size

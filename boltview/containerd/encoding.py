@@ -6,7 +6,9 @@ containerd writes its metadata with Go's standard library and nothing else:
   or ``binary.PutUvarint``: :mod:`boltview.values.varint`;
 - times (``createdat``, ``updatedat``, ``expireat``) with ``time.MarshalBinary``:
   :mod:`boltview.values.gotime`;
-- content addresses as go-digest strings, ``sha256:<64 hex>``: here.
+- content addresses as go-digest strings, ``sha256:<64 hex>``: here;
+- typed payloads (a spec, runtime options, extensions) as a marshaled
+  ``google.protobuf.Any``: :func:`split_any` reads the usual layout here.
 
 The varint and time names are re-exported here, where containerd's code and
 its tests have always found them.  Each is decoded the way Go decodes it;
@@ -46,6 +48,7 @@ __all__ = [
     "parse_digest",
     "read_uvarint",
     "read_varint",
+    "split_any",
 ]
 
 
@@ -115,3 +118,33 @@ def _digest_text(value: str | bytes) -> str:
         return bytes(value).decode("ascii")
     except UnicodeDecodeError:
         raise DecodeError(f"digest {bytes(value)!r}: not ASCII") from None
+
+
+# --- Any -------------------------------------------------------------------
+
+_TYPE_URL_KEY = 0x0A  # field 1, length-delimited
+_VALUE_KEY = 0x12  # field 2, length-delimited
+
+
+def split_any(raw: bytes) -> tuple[bytes, bytes] | None:
+    """A marshaled ``google.protobuf.Any``'s type URL and value, when it is laid out
+    as Go marshals one: field 1, then field 2, each at most once, and nothing else.
+
+    None for any other layout (repeated or unknown fields, a length past the end),
+    which the schemaless decoder reads by the full rules.  The layout Go writes
+    costs two slices here instead of a walk over the message's fields.
+    """
+    type_url = value = b""
+    pos, end = 0, len(raw)
+    try:
+        if pos < end and raw[pos] == _TYPE_URL_KEY:
+            length, start = read_uvarint(raw, pos + 1)
+            pos = start + length
+            type_url = raw[start:pos]
+        if pos < end and raw[pos] == _VALUE_KEY:
+            length, start = read_uvarint(raw, pos + 1)
+            pos = start + length
+            value = raw[start:pos]
+    except DecodeError:
+        return None
+    return (type_url, value) if pos == end else None

@@ -24,14 +24,15 @@ from __future__ import annotations
 import gc
 import io
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, BinaryIO, TextIO
 
 from boltview.bolt.ahead import Ahead
 from boltview.bolt.file import BoltFile
+from boltview.bolt.hashing import Hashes
 from boltview.bolt.path import BucketPath
+from boltview.bolt.processes import may_fork
 from boltview.containerd import schema as S
 from boltview.containerd.json import (
     Verbatim,
@@ -113,12 +114,13 @@ def export(
 ) -> None:
     """Write the export document for one namespace or all of them to ``out``.
 
-    ``provenance`` comes last: the files are hashed in a thread while the
-    objects are written (hashlib and pread let go of the GIL), and the hash
-    is known only then.  With ``helper`` a forked process writes some of the
-    namespaces' sections while this one writes the others (only from a process
-    that runs no other thread, as the CLI); the document is the same, but what
-    is written ahead of its turn is held in memory (a whole section at a time).
+    ``provenance`` comes last: the files are hashed beside the writing, by
+    a forked process (:class:`~boltview.bolt.hashing.Hashes`; a thread when
+    this process may not fork), and the hash is known only then.  With
+    ``helper`` a forked process writes some of the namespaces' sections while
+    this one writes the others (only when this process may fork); the
+    document is the same, but what is written ahead of its turn is held in
+    memory (a whole section at a time).
     """
     read_at = read_at or datetime.now(UTC)
     collecting = gc.isenabled()
@@ -139,35 +141,35 @@ def _export(
     names = list(iter_namespaces(reader, namespace))
     files = [reader.db, *(sdb.db for sdb in reader.snapshotter_dbs.values())]
     sections = [(section, name) for name in names for section in _SECTIONS]
+    hashes = Hashes(files)  # forked, or a thread when this process may not fork
     ahead = None
-    if helper and len(sections) > 1:  # forked before the hashing thread starts
-        ahead = Ahead([partial(_written, reader, section, name, indent) for section, name in sections])
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-            hashes = {db.path: pool.submit(db.sha256) for db in files}
-            w.write('{"schema_version":' + w.encode(reader.schema().version))
-            w.write(',"namespaces":{')
-            done = iter([None] * len(sections)) if ahead is None else ahead.results()
-            for (section, name), result in zip(sections, done):
-                if section is _SECTIONS[0]:
-                    w.write(("," if name != names[0] else "") + w.encode(name) + ":")
-                if result is None:
-                    section(reader, w, name)
-                else:  # written by the helper: what it met is recorded here, in its turn
-                    text, problems = result[0]
-                    w.write(text)
-                    reader.note_problems(problems)
-            w.write("}")
-            unknown = _root_unknown(reader)
-            if unknown:
-                w.write(',"unknown":' + w.encode(unknown))
-            w.write(',"problems":' + w.encode([problem_json(p) for p in reader.problems]))
-            sdbs = {name: (sdb.db, hashes[sdb.db.path]) for name, sdb in reader.snapshotter_dbs.items()}
-            record = provenance(reader.db, read_at, hashes[reader.db.path], sdbs)
-            w.write(',"provenance":' + w.encode(record) + "}\n")
+        if helper and len(sections) > 1 and may_fork():  # forked before any thread starts
+            ahead = Ahead([partial(_written, reader, section, name, indent) for section, name in sections])
+        w.write('{"schema_version":' + w.encode(reader.schema().version))
+        w.write(',"namespaces":{')
+        done = iter([None] * len(sections)) if ahead is None else ahead.results()
+        for (section, name), result in zip(sections, done):
+            if section is _SECTIONS[0]:
+                w.write(("," if name != names[0] else "") + w.encode(name) + ":")
+            if result is None:
+                section(reader, w, name)
+            else:  # written by the helper: what it met is recorded here, in its turn
+                text, problems = result[0]
+                w.write(text)
+                reader.note_problems(problems)
+        w.write("}")
+        unknown = _root_unknown(reader)
+        if unknown:
+            w.write(',"unknown":' + w.encode(unknown))
+        w.write(',"problems":' + w.encode([problem_json(p) for p in reader.problems]))
+        sdbs = {name: (sdb.db, hashes.sha256(sdb.db)) for name, sdb in reader.snapshotter_dbs.items()}
+        record = provenance(reader.db, read_at, hashes.sha256(reader.db), sdbs)
+        w.write(',"provenance":' + w.encode(record) + "}\n")
     finally:
         if ahead is not None:
             ahead.close()
+        hashes.close()
     w.flush()
 
 

@@ -75,10 +75,12 @@ def go_time(value: GoTime | None) -> str:
     """RFC 3339 with nanoseconds, as Go (and ctr) print; the zero time when absent.
 
     UTC times (all containerd writes) take a fast path, cached per second:
-    export formats two of them per object.
+    export formats two of them per object, mostly the same GoTime twice.
     """
-    if value is None:
-        return GO_ZERO_TIME
+    global _last_time
+    last = _last_time
+    if value is None or value is last[0]:
+        return GO_ZERO_TIME if value is None else last[1]
     seconds = value.unix_seconds
     if value.offset_minutes != -1 or value.offset_seconds or not 0 <= seconds <= _MAX_UNIX:
         return value.rfc3339()
@@ -88,9 +90,12 @@ def go_time(value: GoTime | None) -> str:
             _seconds_text.clear()
         prefix = _seconds_text[seconds] = _SECOND.format(*_gmtime(seconds))
     nanos = value.nanos
-    if not nanos:
-        return prefix + "Z"
-    return prefix + f".{nanos:09d}".rstrip("0") + "Z"
+    text = prefix + (f".{nanos:09d}".rstrip("0") if nanos else "") + "Z"
+    _last_time = (value, text)
+    return text
+
+
+_last_time: tuple[GoTime | None, str] = (None, "")
 
 
 def optional_time(value: GoTime | None) -> str | None:
@@ -187,10 +192,15 @@ class Verbatim:
         return f"\x00{self.token}:{len(self.texts) - 1}\x00"
 
     def splice(self, encoded: str) -> str:
-        for index, text in enumerate(self.texts):
-            encoded = encoded.replace(f'"\\u0000{self.token}:{index}\\u0000"', text, 1)
+        """``encoded`` with each placeholder (as the encoder wrote it) swapped for its text,
+        in one pass; the texts are then forgotten."""
+        pieces = encoded.split(f'"\\u0000{self.token}:')
+        out = [pieces[0]]
+        for piece in pieces[1:]:
+            index, _, rest = piece.partition('\\u0000"')
+            out += (self.texts[int(index)], rest)
         self.texts.clear()
-        return encoded
+        return "".join(out)
 
 
 def payload(value: AnyValue, verbatim: Verbatim | None) -> Any:

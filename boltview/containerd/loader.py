@@ -176,16 +176,25 @@ class Fields:
         raw = self.values.pop(key, None)
         if raw is None:
             return None
+        known = _recent_times.get(raw)
+        if known is not None:
+            return known
         if len(raw) == 15 and raw[0] == 1:  # version 1, as Go writes: the fast path
             _, seconds, nanos, offset = GO_TIME_V1.unpack(raw)
             if 0 <= nanos < 1_000_000_000:
-                return GoTime(seconds - UNIX_TO_INTERNAL, nanos, offset)
+                if len(_recent_times) > 4096:
+                    _recent_times.clear()
+                found = _recent_times[raw] = GoTime(seconds - UNIX_TO_INTERNAL, nanos, offset)
+                return found
         return self._decoded(key, raw, decode_go_time)
 
     def varint(self, key: bytes) -> int | None:
         raw = self.values.pop(key, None)
         if not raw:  # absent, or empty: Go's binary.Varint reads 0
             return None
+        if raw[-1] < 0x80 and (len(raw) == 1 or (len(raw) == 2 and raw[0] >= 0x80)):
+            unsigned = raw[0] if len(raw) == 1 else (raw[0] & 0x7F) | (raw[1] << 7)  # most sizes
+            return (unsigned >> 1) ^ -(unsigned & 1)  # zigzag, as binary.Varint reads it
         return self._decoded(key, raw, decode_varint)
 
     def _decoded(self, key: bytes, raw: bytes, decode: Callable[[bytes], T]) -> T | None:
@@ -271,6 +280,10 @@ class Fields:
 
 
 T = TypeVar("T")
+
+#: Times decoded lately, by their bytes: an object is mostly created and updated at
+#: once, and the same (immutable) GoTime then lets ``go_time`` format it once.
+_recent_times: dict[bytes, GoTime] = {}
 
 _utf8 = methodcaller("decode", "utf-8")
 

@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Final, overload
 
 from boltview.bolt.path import BucketPath
 from boltview.containerd import schema as S
-from boltview.containerd.encoding import GoTime
+from boltview.containerd.encoding import GoTime, split_any
 from boltview.errors import BoltviewError
 from boltview.protobuf.any import (
     JSON,
@@ -251,9 +251,10 @@ def _decode_small(raw: bytes, type_url: str, value: bytes) -> DecodedAny:
 
 def _split_any(raw: bytes) -> tuple[str, bytes, str | None]:
     """An Any's type URL and value; like Go, the last occurrence of a field wins."""
-    type_url, value = b"", b""
+    fields = split_any(raw)  # the layout Go writes, read without the general decoder
+    type_url, value = fields if fields is not None else (b"", b"")
     try:
-        for wire_field in decode_raw(raw):
+        for wire_field in decode_raw(raw) if fields is None else ():
             if wire_field.wire_type != WireType.LEN or not isinstance(wire_field.value, bytes):
                 continue
             if wire_field.number == 1:
