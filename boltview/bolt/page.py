@@ -194,18 +194,17 @@ class Page:
         self._element_array(BRANCH_ELEMENT_SIZE)
         raw = self.layout.fast_branch_elements(count).unpack_from(self.data, PAGE_HEADER_SIZE)
         size = len(self.data)
-        records = []
-        base = PAGE_HEADER_SIZE
-        for i in range(0, 3 * count, 3):
-            kstart = base + raw[i]
-            kend = kstart + raw[i + 1]
-            if kend > size:
-                raise PageError(
-                    self.pgid, f"element {i // 3} runs past the end of the page ({kend} > {size})"
-                )
-            records.append((kstart, kend, raw[i + 2]))
-            base += BRANCH_ELEMENT_SIZE
-        return records
+        # An element's pos counts from the element's own address; the arithmetic in C.
+        elements = range(PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + BRANCH_ELEMENT_SIZE * count,
+                         BRANCH_ELEMENT_SIZE)  # fmt: skip
+        key_starts = list(map(add, raw[0::3], elements))
+        key_ends = list(map(add, key_starts, raw[1::3]))
+        if max(key_ends) > size:
+            bad = next(i for i, end in enumerate(key_ends) if end > size)
+            raise PageError(
+                self.pgid, f"element {bad} runs past the end of the page ({key_ends[bad]} > {size})"
+            )
+        return list(zip(key_starts, key_ends, raw[2::3]))
 
     def branch_elements(self) -> list[BranchElement]:
         self._expect(BRANCH_PAGE)
