@@ -49,6 +49,7 @@ class BrowsingTree(Tree[ItemT]):
     DEFAULT_CSS = """
     BrowsingTree {
         scrollbar-size-vertical: 1;
+        overflow-y: scroll;
     }
     """
 
