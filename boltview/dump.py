@@ -13,9 +13,11 @@ lower-case hex digits).  So byte 0xa2 is ``\\xa2`` and the four characters
 
 This is the hottest loop in boltview, so it walks pages directly instead of
 going through ``Bucket.entries``, and a leaf page without sub-buckets is
-encoded with no Python loop per key: ``map`` slices and encodes every key
-and value in C and ``join`` lays out the JSON.  Memory holds the pages on
-the current path and one chunk of output, whatever the size of the file.
+encoded with no Python loop per key: laid out as bbolt writes it, one
+``struct`` call cuts every key and value, ``map`` encodes them in C and
+``join`` lays out the JSON (a page laid out otherwise is sliced by its
+elements' positions).  Memory holds the pages on the current path and one
+chunk of output, whatever the size of the file.
 
 With ``workers``, forked processes read and encode the plain leaf pages below
 a branch page, consecutive pages with one ``pread``, while the walk takes their
