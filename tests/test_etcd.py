@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,8 +22,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from boltview.bolt.file import reading
-from boltview.errors import DecodeError
+from boltview.bolt.file import BoltFile, reading
+from boltview.errors import BoltviewError, DecodeError
 from boltview.stores import etcd_kv
 from boltview.stores.etcd import (
     EtcdStore,
@@ -33,7 +34,7 @@ from boltview.stores.etcd import (
     parse_revision,
     prefix_end,
 )
-from boltview.stores.etcd_kv import key_value_of_fields, revision_key
+from boltview.stores.etcd_kv import ValueAt, key_value_of_fields, revision_key
 from tests import corrupt
 from tests.conftest import BOLT_FIXTURES, ROOT
 
@@ -150,6 +151,24 @@ def test_the_index_keeps_where_values_are_not_the_values(store: EtcdStore) -> No
         assert record.load is not None and record.head.value == b""
         assert record.kv == decode_key_value(entries[revision_key(record.revision.main,
                                              record.revision.sub) + b"t" * record.tombstone])  # fmt: skip
+
+
+def test_a_value_read_after_a_writer_reused_its_page_is_refused(tmp_path: Path) -> None:
+    """The index keeps where each value is; read later, the KeyValue there must still be
+    the one indexed, or the read is refused in a sentence (never another key's bytes)."""
+    copy = tmp_path / "db"
+    shutil.copyfile(DB, copy)
+    with BoltFile.open(str(copy), snapshot=False) as db:
+        store = EtcdStore(db)
+        record = store.history_index[b"/app/config"][-1]
+        assert record.kv.value  # read from the file, as indexed
+        load = record.load
+        assert isinstance(load, ValueAt)
+        with open(copy, "r+b") as writer:  # a writer puts another key's revision there
+            writer.seek(load.at + 2)  # tag, length, then the key's first byte
+            writer.write(b"X")
+        with pytest.raises(BoltviewError, match="no longer where it was read"):
+            _ = record.kv
 
 
 def test_lease_ids_are_printed_as_etcdctl_prints_them() -> None:

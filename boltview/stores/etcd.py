@@ -33,7 +33,7 @@ import json
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any
 
 from boltview.bolt.bucket import Bucket
@@ -48,6 +48,7 @@ from boltview.stores.etcd_kv import (
     KeyValue,
     Record,
     Revision,
+    ValueAt,
     decode_key_value,
     key_value_head,
     parse_revision,
@@ -209,13 +210,14 @@ class EtcdStore:
             revision, tombstone = parse_revision(raw_key)
             if at is None:
                 return Record(revision, tombstone, decode_key_value(raw_value))
-            head, start, end = key_value_head(raw_value)
+            head, start, _ = key_value_head(raw_value)
         except DecodeError as error:
             self.problems.append(f"key bucket, key {raw_key.hex()}: {error}")
             return None
         if start < 0:  # not as etcd lays it out: held whole
             return Record(revision, tombstone, head)
-        return Record(revision, tombstone, head, partial(self.db.source.read, at + start, end - start))
+        load = ValueAt(self.db.source.read, at, len(raw_value), head)
+        return Record(revision, tombstone, head, load)
 
     @cached_property
     def history_index(self) -> dict[bytes, list[Record]]:

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from boltview.errors import DecodeError
+from boltview.errors import BoltviewError, DecodeError
 from boltview.protobuf.wire import WireType, decode_raw, read_uvarint, to_int64
+from boltview.render.text import show_bytes
 
 __all__ = [
     "REVISION_SIZE",
     "KeyValue",
     "Record",
     "Revision",
+    "ValueAt",
     "decode_key_value",
     "key_value_head",
     "key_value_of_fields",
@@ -160,6 +162,30 @@ def key_value_of_fields(data: bytes) -> KeyValue:
                 f"not an mvccpb.KeyValue: field {wire.number} ({wire.wire_type.name})"
             )
     return KeyValue(key, value=value, **numbers)
+
+
+class ValueAt:
+    """Where a record's value lies in the file, to read it again when asked: the KeyValue
+    is read whole there and must still be the one indexed (key, revisions, version,
+    lease), or a writer has reused the page since and the read is refused."""
+
+    __slots__ = ("at", "head", "length", "read")
+
+    def __init__(self, read: Callable[[int, int], bytes], at: int, length: int,
+                 head: KeyValue) -> None:  # fmt: skip
+        self.read, self.at, self.length, self.head = read, at, length, head
+
+    def __call__(self) -> bytes:
+        raw = self.read(self.at, self.length)
+        found = _fields_by_tags(raw)
+        if found is not None:
+            key, numbers, start, end = found
+            if KeyValue(key, value=b"", **numbers) == self.head:
+                return bytes(raw[start:end])
+        raise BoltviewError(
+            f"key {show_bytes(self.head.key)}: its value is no longer where it was read, "
+            "the file has changed since (read it again)"
+        )
 
 
 @dataclass(frozen=True, eq=False)
