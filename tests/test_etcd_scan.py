@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from boltview.bolt.file import reading
+from boltview.bolt.file import BoltFile, reading
+from boltview.node.image import StreamSource
 from boltview.stores import etcd_scan
 from boltview.stores.etcd import EtcdStore
 from boltview.stores.etcd_scan import key_head, leaf_pages
@@ -110,6 +111,23 @@ def test_a_helper_that_dies_costs_time_not_the_answer(monkeypatch: pytest.Monkey
         records = EtcdStore(db).history_index[b"/app/config"]
         assert EtcdStore(db).history(b"/app/config") == records
     assert len(forked) == 1
+
+
+def test_a_file_inside_a_disk_image_is_scanned_through_its_stream(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file read through a disk image's stream has no descriptor of its own: the scan
+    reads through the stream, in this process only (a forked helper would move the
+    stream it shares with this one)."""
+    forked = forks(monkeypatch)
+    with open(DB, "rb") as stream:
+        source = StreamSource(f"image:{DB}", stream, DB.stat().st_size, threading.Lock())
+        db = BoltFile.from_source(source)
+        assert source.reads_its_own_way
+        index = EtcdStore(db).history_index
+        for key, records in index.items():
+            assert EtcdStore(db).history(key) == records, key
+    assert forked == []
 
 
 def test_no_helper_is_forked_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -75,8 +75,15 @@ class Source:
         return self._data
 
     def fileno(self) -> int:
-        """The read-only descriptor, for a hot loop of ``os.pread`` calls of its own."""
+        """The read-only descriptor, for a hot loop of ``os.pread`` calls of its own (only
+        when not :attr:`reads_its_own_way`)."""
         return self._fd
+
+    @property
+    def reads_its_own_way(self) -> bool:
+        """Whether the file is read otherwise than by ``pread`` on a descriptor of its own
+        (a file inside a disk image, through a stream shared with other files)."""
+        return type(self).read_live is not Source.read_live
 
     def take_snapshot(self) -> None:
         """Copy the whole file into memory; reads then come from the copy."""
@@ -119,7 +126,7 @@ class Source:
                 yield view[offset : offset + size]
                 offset += size
             return
-        if type(self).read_live is not Source.read_live:  # reads its own way (a disk image)
+        if self.reads_its_own_way:
             while offset < end and (chunk := self.read(offset, min(size, end - offset))):
                 yield chunk
                 offset += len(chunk)

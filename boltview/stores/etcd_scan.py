@@ -84,17 +84,21 @@ def key_head(key: bytes) -> bytes:
 def leaf_pages(bucket: Bucket) -> list[int]:
     """The page ids of the bucket's leaves, in key order, only branch pages read."""
     db = bucket.db
-    return _leaves(bucket.root, _reader(bucket), db.page_size, db.high_water_mark, db.layout)
+    return _leaves(bucket.root, _reader(bucket)[0], db.page_size, db.high_water_mark, db.layout)
 
 
-def _reader(bucket: Bucket) -> Read:
-    """``read(length, offset)`` on the bucket's file: ``os.pread`` on its descriptor, or
-    a slice of the copy in memory the file is read from."""
+def _reader(bucket: Bucket) -> tuple[Read, bool]:
+    """``read(length, offset)`` on the bucket's file, and whether a forked helper may read
+    with it too: ``os.pread`` on its descriptor, or a slice of the copy in memory the file
+    is read from; a file that reads its own way (inside a disk image, through a stream a
+    forked process would move under this one) is read through it, in this process only."""
     source = bucket.db.source
     data = source.snapshot
-    if data is None:
-        return partial(os.pread, source.fileno())
-    return lambda length, offset: data[offset : offset + length]
+    if data is not None:
+        return (lambda length, offset: data[offset : offset + length]), True
+    if source.reads_its_own_way:
+        return (lambda length, offset: source.read(offset, length)), False
+    return partial(os.pread, source.fileno()), True
 
 
 def _leaves(root: int, read: Read, size: int, end: int, lay: Layout) -> list[int]:
@@ -133,11 +137,11 @@ def find_key_records(bucket: Bucket, key: bytes) -> Iterator[tuple[bytes, bytes]
     revision order: each whose value begins with the key's field, and each whose
     value does not begin with field 1 at all (the caller decodes and compares)."""
     db = bucket.db
-    read, head = _reader(bucket), key_head(key)
+    (read, shared), head = _reader(bucket), key_head(key)
     leaves = _leaves(bucket.root, read, db.page_size, db.high_water_mark, db.layout)
     bases = [pgid * db.page_size for pgid in leaves]
     scan = partial(_matches, read, head=head, lay=db.layout)
-    found = _split(scan, bases) if len(bases) >= SPLIT_LEAVES else scan(bases)
+    found = _split(scan, bases) if shared and len(bases) >= SPLIT_LEAVES else scan(bases)
     for flags, key_start, value_start, value_size in found:
         if flags:  # a sub-bucket: not etcd's
             raise BoltviewError("a sub-bucket inside etcd's key bucket")
