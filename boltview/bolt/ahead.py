@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
-from boltview.bolt.fanout import fork_child
+from boltview.bolt.fanout import fork_child, write_all
 
 T = TypeVar("T")
 
@@ -137,6 +137,4 @@ def _serve(jobs: Sequence[Callable[[], object]], requests: int, answers: int) ->
     while len(head := incoming.read(_INDEX.size)) == _INDEX.size:
         (index,) = _INDEX.unpack(head)
         data = pickle.dumps(jobs[index](), protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(_LENGTH.pack(len(data), index) + data)
-        while view:
-            view = view[os.write(answers, view) :]
+        write_all(answers, _LENGTH.pack(len(data), index) + data)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from boltview.bolt.fanout import fork_child
+from boltview.bolt.fanout import fork_child, write_all
 from boltview.bolt.processes import may_fork
 
 if TYPE_CHECKING:
@@ -78,6 +78,4 @@ class Hashes:
 def _hash_into(files: Sequence[BoltFile], out: int) -> None:
     """In the forked process: each file's digest, a line each, as soon as it is known."""
     for db in files:
-        line = (db.sha256() + "\n").encode("ascii")
-        while line:
-            line = line[os.write(out, line) :]
+        write_all(out, (db.sha256() + "\n").encode("ascii"))
