@@ -78,11 +78,8 @@ _KV_INTS = {2: "create_revision", 3: "mod_revision", 4: "version", 6: "lease"}
 
 def decode_key_value(data: bytes) -> KeyValue:
     """An ``mvccpb.KeyValue`` (key 1, create 2, mod 3, version 4, value 5, lease 6)."""
-    found = _fields_by_tags(data)
-    if found is None:
-        return key_value_of_fields(data)
-    key, numbers, start, end = found
-    return KeyValue(key, value=bytes(data[start:end]), **numbers)
+    found = _key_value_by_tags(data)
+    return found if found is not None else key_value_of_fields(data)
 
 
 def key_value_head(data: bytes) -> tuple[KeyValue, int, int]:
@@ -177,11 +174,12 @@ class ValueAt:
 
     def __call__(self) -> bytes:
         raw = self.read(self.at, self.length)
-        found = _fields_by_tags(raw)
-        if found is not None:
-            key, numbers, start, end = found
-            if KeyValue(key, value=b"", **numbers) == self.head:
-                return bytes(raw[start:end])
+        try:
+            head, start, end = key_value_head(raw)
+        except DecodeError:
+            start = end = -1
+        if start >= 0 and head == self.head:
+            return bytes(raw[start:end])
         raise BoltviewError(
             f"key {show_bytes(self.head.key)}: its value is no longer where it was read, "
             "the file has changed since (read it again)"
