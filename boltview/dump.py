@@ -13,8 +13,8 @@ lower-case hex digits).  So byte 0xa2 is ``\\xa2`` and the four characters
 
 This is the hottest loop in boltview, so it walks pages directly instead of
 going through ``Bucket.entries``, and a leaf page without sub-buckets is
-encoded with no Python loop per key: laid out as bbolt writes it, one
-``struct`` call cuts every key and value, ``map`` encodes them in C and
+encoded with no Python loop per key: laid out as bbolt writes it, ``map``
+reads every key and value in turn from a ``BytesIO``, encodes them in C and
 ``join`` lays out the JSON (a page laid out otherwise is sliced by its
 elements' positions).  Memory holds the pages on the current path and one
 chunk of output, whatever the size of the file.
@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import binascii
 import json
-import struct
 from collections.abc import Callable, Generator, Iterable, Iterator
+from io import BytesIO
 from itertools import chain, groupby
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -181,18 +181,15 @@ def plain_leaf_body(page: Page, tokens: Tokens) -> bytes | None:
 
 
 def _pairs_body(data: bytes, pairs: tuple[int, tuple[int, ...], int], tokens: Tokens) -> bytes:
-    """The body of pairs laid end to end: one ``struct`` call cuts every key and value."""
+    """The body of pairs laid end to end: each key and value read after the one before,
+    from where the first key begins, by ``map`` over their sizes (a ``BytesIO`` shares
+    ``data``; its ``read`` costs less than a ``struct`` format made for every page)."""
     start, sizes, _ = pairs
-    count = len(sizes) // 2
-    cut = _CUTS.get(count)
-    if cut is None:
-        cut = _CUTS[count] = b"<" + b"%ds" * len(sizes)
-    return _body(struct.unpack_from(cut % sizes, data, start), count, tokens)
+    stream = BytesIO(data)
+    stream.seek(start)
+    return _body(map(stream.read, sizes), len(sizes) // 2, tokens)
 
 
-#: ``struct`` formats with a placeholder for each size, by the number of pairs (bytes:
-#: filled in faster than a str).
-_CUTS: dict[int, bytes] = {}
 #: The JSON between a page's tokens: after a key, after a value (the last one dropped).
 _SEPARATORS: list[bytes | None] = [None, b'":"', None, b'","']
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
-from operator import add
+from itertools import repeat
+from operator import add, sub
 
 from boltview.bolt.layout import (
     BRANCH_ELEMENT_SIZE,
@@ -419,20 +419,25 @@ def plain_pairs_at(
     flags) laid end to end, as bbolt writes them: where the first key begins, the sizes
     (key 0, value 0, key 1, ...) and where the last value ends; else None.
 
-    The dump's hot path: two ``struct`` calls, the sizes summed by ``accumulate``
-    and each element's pos compared with where the sum puts its key, all in C.
-    The caller has checked that the array fits; it checks that the end does.
+    The dump's hot path: two ``struct`` calls, then one comparison in C.  Element
+    ``i`` sits 16 bytes before element ``i + 1``, and its pos counts from its own
+    address, so the pairs lie end to end exactly when, for each element but the
+    last, ``pos[i + 1] - pos[i] == k[i] + v[i] - 16``.  Both sides are small
+    numbers, which Python keeps made; the places themselves would each be a new int.  The caller has checked that the array
+    fits; it checks that the end does.
     """
     structs = LITTLE_ENDIAN if LITTLE_ENDIAN.layout is layout else fast_structs(layout)
     elements = base + _ELEMENTS
     heads = structs.element_heads(count).unpack_from(data, elements)
     if any(heads[0::2]):
         return None
+    places = heads[1::2]
     sizes = structs.element_sizes(count).unpack_from(data, elements)
-    bounds = list(accumulate(sizes, initial=elements + heads[1]))
-    # An element's pos counts from the element's own address.
-    keys = map(add, heads[1::2], range(elements, elements + _STEP * count, _STEP))
-    return (bounds[0], sizes, bounds[-1]) if list(keys) == bounds[0:-1:2] else None
+    pairs = map(add, sizes[0:-2:2], sizes[1:-2:2])
+    if list(map(sub, places[1:], places)) != list(map(sub, pairs, repeat(_STEP))):
+        return None
+    start = elements + places[0]
+    return start, sizes, start + sum(sizes)
 
 
 def leaf_columns(page: Page) -> Columns:
