@@ -15,7 +15,7 @@ from boltview.bolt.layout import (
     fast_struct,
     layout,
 )
-from boltview.bolt.page import Page
+from boltview.bolt.page import Page, plain_pairs_at
 
 ORDERS = st.sampled_from(["<", ">"])
 
@@ -71,6 +71,47 @@ def test_leaf_page_built_by_construct_reads_back(
         blobs += key + value
     page = Page(7, header + array + blobs, lay)
     assert [(e.flags, e.key, e.value) for e in page.leaf_elements()] == elements
+
+
+@given(
+    order=ORDERS,
+    elements=st.lists(
+        st.tuples(
+            st.sampled_from([0, 0, 0, 1]),  # flags: mostly plain
+            st.integers(0, 20),  # key size
+            st.integers(0, 40),  # value size
+            st.sampled_from([0, 0, 0, 0, -17, -1, 1, 3]),  # pos moved from end to end
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    gap=st.integers(0, 5),
+)
+def test_plain_pairs_check_agrees_with_the_elements(
+    order: str, elements: list[tuple[int, int, int, int]], gap: int
+) -> None:
+    """The dump's check that a leaf's pairs lie end to end, held to the elements as
+    construct reads them: it answers exactly when no element has flags and each key
+    begins where the value before it ends, and then with the right bounds."""
+    lay = layout(order)
+    count = len(elements)
+    first = PAGE_HEADER_SIZE + LEAF_ELEMENT_SIZE * count + gap
+    array, offset, starts = b"", first, []
+    for index, (flags, key_size, value_size, moved) in enumerate(elements):
+        address = PAGE_HEADER_SIZE + LEAF_ELEMENT_SIZE * index
+        start = max(offset + moved, address)
+        starts.append(start)
+        array += lay.leaf_element.build(
+            {"flags": flags, "pos": start - address, "ksize": key_size, "vsize": value_size}
+        )
+        offset = start + key_size + value_size
+    data = bytes(PAGE_HEADER_SIZE) + array + bytes(offset)
+    parsed = [lay.leaf_element.parse(array[i * 16 : i * 16 + 16]) for i in range(count)]
+    sizes = tuple(size for e in parsed for size in (e.ksize, e.vsize))
+    ends = [start + e.ksize + e.vsize for start, e in zip(starts, parsed)]
+    end_to_end = starts[1:] == ends[:-1] and not any(e.flags for e in parsed)
+    answer = plain_pairs_at(lay, data, 0, count)
+    assert answer == ((starts[0], sizes, ends[-1]) if end_to_end else None)
 
 
 def test_element_array_formats_cover_many_elements() -> None:
