@@ -21,9 +21,10 @@ chunk of output, whatever the size of the file.
 
 With ``workers``, forked processes read and encode the plain leaf pages below
 a branch page, consecutive pages with one ``pread``, while the walk takes their
-answers in order and writes them (:mod:`~boltview.bolt.fanout`).  Only the walk
-decides anything: a page a worker does not encode is read by the walk itself,
-so the bytes written, the gaps and the errors are the same as without workers.
+answers in order and writes them (:mod:`~boltview.bolt.fanout`); while an answer
+has not come, the walk encodes the next batch itself.  Only the walk decides
+anything: a page a worker does not encode is read by the walk itself, so the
+bytes written, the gaps and the errors are the same as without workers.
 """
 
 from __future__ import annotations
@@ -151,12 +152,13 @@ MAX_WORKERS = 4
 
 
 def default_workers(db: BoltFile) -> int:
-    """How many worker processes ``dump`` uses for ``db`` unless told: one per core, for a
-    big file; none in a process that runs threads (a fork copies only the calling one)."""
+    """How many worker processes ``dump`` uses for ``db`` unless told: one per core but the
+    walk's own (which encodes too while it waits), for a big file; none in a process that
+    runs threads (a fork copies only the calling one)."""
     cores = usable_cores()
     if cores < 2 or db.size < WORKERS_FROM_SIZE or not may_fork():
         return 0
-    return min(cores, MAX_WORKERS)
+    return min(cores - 1, MAX_WORKERS)
 
 
 def plain_leaf_body(page: Page, tokens: Tokens) -> bytes | None:

@@ -5,7 +5,8 @@ pages; the walk keeps every decision.  So on every file -- the committed
 fixtures, a big one bbolt writes here, and hundreds of damaged copies of it --
 the output bytes, the gaps reported and the error raised are the same with
 workers as without, and equal to bbolt's own reading where bbolt can read it.
-A worker that dies is taken over by the walk; workers read the transaction the
+The walk encodes batches itself while a worker's answer has not come, and
+writes the same bytes.  A worker that dies is taken over by the walk; workers read the transaction the
 walk opened (a snapshot stays a snapshot), and a writer that moves the file on
 under them is caught, not mixed in.
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,11 +77,18 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[PagePool]]:
     made: list[PagePool] = []
 
     class Counted(PagePool):
-        answered = bounced = 0
+        answered = bounced = helped = 0
 
         def __init__(self, *args: Any) -> None:
-            super().__init__(*args)
+            super().__init__(*args)  # the workers forked with the encode given
             made.append(self)
+            encode = self.encode
+
+            def helping(pgids: list[int]) -> list[bytes | None]:
+                self.helped += len(pgids)
+                return encode(pgids)
+
+            self.encode = helping  # what the walk encodes itself
 
     original = Stream.next
 
@@ -103,7 +113,7 @@ def test_a_big_file_is_written_the_same_by_workers(
     assert alone[1:] == ([], None)
     for workers in (1, 2, 3):
         assert dumped(big, encoding, workers) == alone
-    # The workers did the work: nearly every leaf page came from them.
+    # The workers did the work, with the walk's help: nearly every leaf page came from them.
     with BoltFile.open(str(big)) as db:
         leaves = db.high_water_mark // 2
     assert all(pool.answered > leaves // 2 for pool in pools), [p.answered for p in pools]  # type: ignore[attr-defined]
@@ -198,25 +208,62 @@ def test_damaged_copies_are_written_the_same_by_workers(big: Path, tmp_path: Pat
     assert {"error", "gaps", "whole"} <= outcomes, outcomes
 
 
+def test_the_walk_helps_while_a_worker_s_answer_has_not_come(
+    big: Path, monkeypatch: pytest.MonkeyPatch, pools: list[PagePool]
+) -> None:
+    """One worker and the walk share the leaves: the walk encodes a batch whenever the
+    oldest answer it waits for is a worker's that has not come, and takes it in after
+    the worker's answers before it.  With the worker quick or made slow, both encode
+    a fair share and the bytes are the same."""
+    alone = dumped(big)
+    assert dumped(big, workers=1) == alone
+
+    parent = os.getpid()
+    real = dump_module._worker_bodies
+
+    def slow(*args: Any) -> list[bytes | None]:
+        if os.getpid() != parent:
+            time.sleep(0.01)
+        return real(*args)
+
+    monkeypatch.setattr(dump_module, "_worker_bodies", slow)
+    assert dumped(big, workers=1) == alone
+    for pool in pools:  # pages encoded by the walk, and by either (walk or worker)
+        helped, answered = pool.helped, pool.answered  # type: ignore[attr-defined]
+        assert answered // 10 < helped < answered * 9 // 10, (helped, answered)
+
+
 def test_a_worker_that_dies_is_taken_over(
     big: Path, monkeypatch: pytest.MonkeyPatch, pools: list[PagePool]
 ) -> None:
+    """A worker dies at its fifth batch: the walk reads the pages it owed, keeps the
+    batches it encoded itself, and writes the same bytes."""
     alone = dumped(big)
     calls = 0
-    real = dump_module._worker_body
+    real = dump_module._worker_bodies
+    parent = os.getpid()
 
-    def dying(*args: Any) -> bytes | None:
+    def dying(*args: Any) -> list[bytes | None]:
         nonlocal calls
-        calls += 1
-        if calls == 40:  # in each worker, its 40th page
-            import os
-
-            os._exit(3)
+        if os.getpid() != parent:
+            calls += 1
+            if calls == 5:
+                os._exit(3)
         return real(*args)
 
-    monkeypatch.setattr(dump_module, "_worker_body", dying)
-    assert dumped(big, workers=2) == alone
-    assert not pools[0].workers  # all stopped and reaped once one died
+    losses = []
+    lose = PagePool.lose
+
+    def losing(pool: PagePool) -> None:
+        losses.append(pool)
+        lose(pool)
+
+    monkeypatch.setattr(dump_module, "_worker_bodies", dying)
+    monkeypatch.setattr(PagePool, "lose", losing)
+    for workers in (1, 2):
+        assert dumped(big, workers=workers) == alone
+    assert losses == pools  # each pool lost its workers, all stopped and reaped
+    assert not any(pool.workers for pool in pools)
 
 
 def test_workers_read_the_snapshot_the_walk_opened(

@@ -3,7 +3,9 @@
 A walk that spends most of its time encoding leaf pages (``dump``) hands the
 pgids of a branch page's children to a ``PagePool``: its workers read those
 pages and encode them while the walk takes the answers in the order it asked,
-and writes them.  A worker answers None for a page it does not encode (the
+and writes them.  While the oldest answer has not come, the walk's own process
+encodes the next batch itself rather than wait, so one worker and the walk keep
+two cores busy.  A worker answers None for a page it does not encode (the
 caller's ``encode`` said so, or reading it failed): the walk then reads that
 page itself, so every decision about the tree stays in one process.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import fcntl
 import gc
 import os
+import select
 import struct
 from collections import deque
 from collections.abc import Callable
@@ -34,18 +37,21 @@ from itertools import groupby
 
 #: Pages in one request: enough to pay for the round trip, few enough to share out.
 BATCH = 16
-#: Requests each worker may have outstanding: it works on one while the next waits.
-WINDOW = 2
+#: Requests each worker may have outstanding (it works on one while the others wait), and
+#: batches the walk may have encoded itself ahead of the answers it waits for.
+WINDOW = 3
 #: How much an answer pipe holds, when the kernel allows (it caps this).
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 _COUNT = struct.Struct("<I")
-_Batch = tuple["_Worker", int]
 
 #: Answers to consecutive pages: how many, and the bodies of those that are not
 #: empty, joined by ``","`` (None: none of them was encoded, read them yourself).
 Run = tuple[int, bytes | None]
+#: A batch asked for: the worker that owes its answer, or the runs the walk made of it
+#: itself; and how many pages it holds.
+_Batch = tuple["_Worker | list[Run]", int]
 
 
 class _Lost(Exception):
@@ -58,13 +64,20 @@ class _Worker:
     def __init__(self, pid: int, requests: int, answers: int) -> None:
         self.pid = pid
         self.requests = requests
-        self.answers = os.fdopen(answers, "rb", buffering=_PIPE_SIZE)
+        #: Read unbuffered: what has come and not been taken is in the pipe (``has_answered``).
+        self.answers = answers
+        self.waiting = select.poll()
+        self.waiting.register(answers, select.POLLIN)
 
     def send(self, pgids: list[int]) -> None:
         try:
             write_all(self.requests, _COUNT.pack(len(pgids)) + _ids(len(pgids)).pack(*pgids))
         except OSError:
             raise _Lost from None
+
+    def has_answered(self) -> bool:
+        """Whether its oldest answer has begun to come (or its pipe has closed)."""
+        return bool(self.waiting.poll(0))
 
     def receive(self) -> list[Run]:
         """The answer to the oldest request: its runs, in order."""
@@ -77,7 +90,12 @@ class _Worker:
 
     def _read(self, size: int) -> bytes:
         try:
-            data = self.answers.read(size)
+            data = os.read(self.answers, size)
+            while 0 < len(data) < size:  # a pipe gives what it holds
+                more = os.read(self.answers, size - len(data))
+                if not more:
+                    break
+                data += more
         except OSError:
             raise _Lost from None
         if len(data) != size:
@@ -86,7 +104,7 @@ class _Worker:
 
     def stop(self) -> None:
         """Close both pipes (the worker sees the end of its requests, or a broken pipe) and reap it."""
-        self.answers.close()
+        os.close(self.answers)
         os.close(self.requests)
         os.waitpid(self.pid, 0)
 
@@ -111,9 +129,11 @@ def fork_child(run: Callable[[], None], close: list[int]) -> int:
 
 class PagePool:
     """``workers`` forked processes answering ``encode(pgids)`` for batches of pgids: one body
-    per page, or None for a page the walk must read itself."""
+    per page, or None for a page the walk must read itself; and the walk's process, which
+    calls ``encode`` too while it would otherwise wait."""
 
     def __init__(self, encode: Callable[[list[int]], list[bytes | None]], workers: int) -> None:
+        self.encode = encode
         self.workers: list[_Worker] = []
         self.turn = 0
         #: The stream whose requests are in the pipes (only one at a time).
@@ -135,7 +155,7 @@ class PagePool:
             pass  # the default size works, with more switches between processes
         parent_ends = [request_write, answer_read]
         for sibling in self.workers:  # or an older sibling would never see its end
-            parent_ends += [sibling.requests, sibling.answers.fileno()]
+            parent_ends += [sibling.requests, sibling.answers]
         pid = fork_child(lambda: _serve(encode, request_read, answer_write), parent_ends)
         os.close(request_read)
         os.close(answer_write)
@@ -155,7 +175,8 @@ class PagePool:
         """A worker stopped answering: stop them all; what they owe is the walk's to read."""
         active, self.active = self.active, None
         if active is not None:
-            active.ready.extend((count, None) for _, count in active.in_flight)
+            for owed, count in active.in_flight:
+                active.ready.extend(owed if isinstance(owed, list) else [(count, None)])
             active.in_flight.clear()
         self.close()
 
@@ -195,8 +216,9 @@ class Stream:
             if pool.active is not self:
                 pool.activate(self)
             self.submit()
-            if not self.ready:
-                self.receive_one()
+            while not self.ready:
+                if not self.help():
+                    self.receive_one()
                 self.submit()
         except _Lost:
             pool.lose()
@@ -210,15 +232,39 @@ class Stream:
             self.ready.extend((len(pgids), None) for pgids in queue)
             queue.clear()
             return
-        while queue and len(self.in_flight) < WINDOW * len(workers):
+        asked = sum(1 for owed, _ in self.in_flight if not isinstance(owed, list))
+        while queue and asked < WINDOW * len(workers):
             worker = workers[self.pool.turn % len(workers)]
             self.pool.turn += 1
-            batch = queue[0][:BATCH]
-            del queue[0][:BATCH]
-            if not queue[0]:
-                queue.popleft()
+            batch = self.take()
             self.in_flight.append((worker, len(batch)))
             worker.send(batch)
+            asked += 1
+
+    def help(self) -> bool:
+        """Encode the next batch here, if the oldest answer is a worker's that has not come
+        and fewer than ``WINDOW`` batches encoded here wait behind it; whether it did."""
+        owed, _ = self.in_flight[0]
+        if not self.queue or isinstance(owed, list) or owed.has_answered():
+            return False
+        if sum(1 for owed, _ in self.in_flight if isinstance(owed, list)) >= WINDOW:
+            return False
+        batch = self.take()
+        try:
+            bodies = self.pool.encode(batch)
+        except Exception:  # noqa: BLE001 - as in a worker: the walk meets it itself
+            bodies = [None] * len(batch)
+        self.in_flight.append((_runs_of(bodies), len(batch)))
+        return True
+
+    def take(self) -> list[int]:
+        """The next batch of pgids: up to ``BATCH`` of the first list waiting."""
+        queue = self.queue
+        batch = queue[0][:BATCH]
+        del queue[0][:BATCH]
+        if not queue[0]:
+            queue.popleft()
+        return batch
 
     def receive_all(self) -> None:
         """Take in every answer asked for, so that another stream may use the pipes."""
@@ -231,8 +277,8 @@ class Stream:
 
     def receive_one(self) -> None:
         """The answers to the oldest request (still owed if they do not all come)."""
-        worker, _ = self.in_flight[0]
-        self.ready.extend(worker.receive())
+        owed, _ = self.in_flight[0]
+        self.ready.extend(owed if isinstance(owed, list) else owed.receive())
         self.in_flight.popleft()
 
     def close(self) -> None:
@@ -262,21 +308,25 @@ def _serve(encode: Callable[[list[int]], list[bytes | None]], requests: int, ans
         except Exception:  # noqa: BLE001 - whatever it is, the walk meets it itself
             bodies = [None] * count
         try:
-            write_all(answers, _answer(bodies))
+            write_all(answers, _answer(_runs_of(bodies)))
         except BrokenPipeError:
             return
 
 
-def _answer(bodies: list[bytes | None]) -> bytes:
-    """Runs of encoded and of not encoded pages: (count, length or -1) each, then the bodies."""
-    heads: list[int] = []
-    joined: list[bytes] = []
+def _runs_of(bodies: list[bytes | None]) -> list[Run]:
+    """Runs of encoded and of not encoded pages, the bodies of each joined by ``","``."""
+    runs: list[Run] = []
     for encoded, group in groupby(bodies, lambda body: body is not None):
         pages = list(group)
-        body = b'","'.join(filter(None, pages)) if encoded else b""  # type: ignore[arg-type]
-        heads += (len(pages), len(body) if encoded else -1)
-        joined.append(body)
-    return b"".join([_COUNT.pack(len(heads) // 2), _runs(len(heads) // 2).pack(*heads), *joined])
+        runs.append((len(pages), b'","'.join(filter(None, pages)) if encoded else None))  # type: ignore[arg-type]
+    return runs
+
+
+def _answer(runs: list[Run]) -> bytes:
+    """Runs as sent: their number, (count, length or -1) each, then the bodies."""
+    heads = [field for count, body in runs for field in (count, -1 if body is None else len(body))]
+    bodies = [body for _, body in runs if body is not None]
+    return b"".join([_COUNT.pack(len(runs)), _runs(len(runs)).pack(*heads), *bodies])
 
 
 def write_all(fd: int, data: bytes) -> None:

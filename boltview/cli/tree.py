@@ -33,8 +33,9 @@ from boltview.render.text import escape, printable_utf8, show_bytes, show_path
 @click.option("--encoding", type=click.Choice(ENCODINGS), default="text", show_default=True,
               help="base64 is lossless; text and hex are for reading.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
-              help="Processes that encode leaf pages beside the walk (default: one per core, "
-                   "up to 4, for a file over 64 MiB; 0: none). The output is the same.")  # fmt: skip
+              help="Processes that encode leaf pages beside the walk, which encodes too while "
+                   "it waits (default: one per core but one, up to 4, for a file over 64 MiB; "
+                   "0: none). The output is the same.")  # fmt: skip
 @db_options
 def dump_command(path: str, bucket: tuple[str, ...], encoding: str, workers: int | None,
                  meta: int | None, snapshot: bool | None) -> None:  # fmt: skip
