@@ -188,7 +188,8 @@ class PagePool:
 
 
 class Stream:
-    """Answers for lists of pages, asked of the workers a window at a time.
+    """Answers for lists of pages, asked of the workers a window at a time, or encoded
+    here while the oldest answer has not come (``help``).
 
     More lists may be added (``extend``) before their turn comes: the walk asks
     for the next branch page's leaves while it still takes this one's, so the
