@@ -19,6 +19,7 @@ import os
 import random
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 import pytest
 
 import boltview.dump as dump_module
+from boltview.bolt import fanout
 from boltview.bolt.fanout import PagePool, Run, Stream
 from boltview.bolt.file import BoltFile, reading
 from boltview.bolt.layout import PAGE_HEADER_SIZE
@@ -252,11 +254,17 @@ def test_a_worker_that_dies_is_taken_over(
         return real(*args)
 
     losses = []
+    kept = []  # the runs the walk had encoded itself when the worker was lost
     lose = PagePool.lose
 
     def losing(pool: PagePool) -> None:
         losses.append(pool)
+        stream = pool.active
+        assert stream is not None
+        own = [run for owed, _ in stream.in_flight if isinstance(owed, list) for run in owed]
         lose(pool)
+        assert all(any(run is ready for ready in stream.ready) for run in own)
+        kept.extend(own)
 
     monkeypatch.setattr(dump_module, "_worker_bodies", dying)
     monkeypatch.setattr(PagePool, "lose", losing)
@@ -264,6 +272,41 @@ def test_a_worker_that_dies_is_taken_over(
         assert dumped(big, workers=workers) == alone
     assert losses == pools  # each pool lost its workers, all stopped and reaped
     assert not any(pool.workers for pool in pools)
+    assert kept  # some of the walk's own batches were waiting behind a lost answer
+
+
+def _write_in_pieces(fd: int, data: bytes) -> None:
+    try:
+        for start in range(0, len(data), 70_001):
+            os.write(fd, data[start : start + 70_001])
+            time.sleep(0.01)
+    except BrokenPipeError:
+        pass  # the reader gave up (a failing test): end, do not hang
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("cut_short", [False, True])
+def test_an_answer_that_comes_in_pieces_is_read_whole(cut_short: bool) -> None:
+    """A pipe gives what it holds: an answer written in pieces is read whole, and one
+    cut short by the worker's end is a lost worker, never a short body."""
+    body = bytes(range(256)) * 1000
+    answer = fanout._answer([(3, body), (2, None)])
+    read_end, write_end = os.pipe()
+    worker = fanout._Worker(0, -1, read_end)
+    assert not worker.has_answered()
+    sent = answer[:-1] if cut_short else answer
+    writer = threading.Thread(target=_write_in_pieces, args=(write_end, sent))
+    writer.start()
+    try:
+        if cut_short:
+            with pytest.raises(fanout._Lost):
+                worker.receive()
+        else:
+            assert worker.receive() == [(3, body), (2, None)]
+    finally:
+        os.close(read_end)
+        writer.join()
 
 
 def test_workers_read_the_snapshot_the_walk_opened(

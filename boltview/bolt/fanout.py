@@ -21,7 +21,8 @@ Requests and answers go through pipes: a batch of pgids (``u32`` count, then
 ``u64`` each) one way; back, the batch as runs of consecutive answers (``u32``
 count of runs, then ``u32`` pages and ``i32`` length, -1 for None, for each),
 followed by their bodies.  A worker that dies is noticed as a short read; the
-pool then answers None for everything, and the walk reads the rest itself.
+pool then answers None for everything the workers owed, and the walk reads the
+rest itself (the batches it encoded itself stay as they are).
 """
 
 from __future__ import annotations
@@ -91,11 +92,12 @@ class _Worker:
     def _read(self, size: int) -> bytes:
         try:
             data = os.read(self.answers, size)
-            while 0 < len(data) < size:  # a pipe gives what it holds
-                more = os.read(self.answers, size - len(data))
-                if not more:
-                    break
-                data += more
+            if 0 < len(data) < size:  # a pipe gives what it holds: the rest as it comes
+                parts, got = [data], len(data)
+                while got < size and (more := os.read(self.answers, size - got)):
+                    parts.append(more)
+                    got += len(more)
+                data = b"".join(parts)
         except OSError:
             raise _Lost from None
         if len(data) != size:

@@ -422,9 +422,10 @@ def plain_pairs_at(
     The dump's hot path: two ``struct`` calls, then one comparison in C.  Element
     ``i`` sits 16 bytes before element ``i + 1``, and its pos counts from its own
     address, so the pairs lie end to end exactly when, for each element but the
-    last, ``pos[i + 1] - pos[i] == k[i] + v[i] - 16``.  Both sides are small
-    numbers, which Python keeps made; the places themselves would each be a new int.  The caller has checked that the array
-    fits; it checks that the end does.
+    last, ``pos[i + 1] - pos[i] == k[i] + v[i] - 16``: the sizes of the pairs, numbers
+    smaller than the places themselves and, for small pairs, ones Python keeps made
+    (up to 256) where each place would be a new int.  The caller has checked that the
+    array fits; it checks that the end does.
     """
     structs = LITTLE_ENDIAN if LITTLE_ENDIAN.layout is layout else fast_structs(layout)
     elements = base + _ELEMENTS
