@@ -8,9 +8,9 @@ then times, each in a fresh process, taking turns, best of ``--runs``:
 
 - ``bboltref dump FILE``: bbolt's ForEach walk, encoding the tree as the same
   base64 JSON;
-- ``boltview dump FILE --encoding base64``, as it runs by default (worker
-  processes on a machine with two cores or more), and with ``--workers 0`` (one
-  process, as before workers);
+- ``boltview dump FILE --encoding base64``, as it runs by default (on a machine
+  with two cores or more, a worker process per core but one, and the walk encoding
+  too while it waits), and with ``--workers 0`` (one process, as before workers);
 - ``bboltref check FILE`` (bbolt's tx.Check) and ``boltview check FILE``.
 
 It checks that the dumps are the same bytes, and prints wall time and peak
