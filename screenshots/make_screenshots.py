@@ -270,6 +270,11 @@ def to_png(svg: Path) -> Path | None:
     return png
 
 
+def report(svg: Path, png: Path | None) -> None:
+    """One line for a picture made: the SVG (from the repository, when it is in it) and its PNG."""
+    print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg, png.name if png else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, default=ROOT / "boltview" / "demo" / "meta.db")
@@ -284,8 +289,7 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         svg = asyncio.run(shoot(args.db.resolve(), name, scene, args.out.resolve(), now))
-        png = None if args.no_png else to_png(svg)
-        print(svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg, png.name if png else "")
+        report(svg, None if args.no_png else to_png(svg))
     others: dict[str, Callable[[], Awaitable[Path]]] = {
         "node": lambda: shoot_node(ROOT / "fixtures" / "node" / "root", args.out.resolve()),
         "drift": lambda: shoot_drift(args.out.resolve()),
@@ -299,8 +303,7 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         svg = asyncio.run(make())
-        png = None if args.no_png else to_png(svg)
-        print(svg.relative_to(ROOT), png.name if png else "")
+        report(svg, None if args.no_png else to_png(svg))
 
 
 if __name__ == "__main__":
