@@ -52,6 +52,7 @@ from boltview.errors import BoltviewError, PageError
 
 if TYPE_CHECKING:
     from boltview.bolt.file import BoltFile
+    from boltview.bolt.layout import Layout
 
 ENCODINGS = ("text", "hex", "base64")
 
@@ -167,11 +168,10 @@ def plain_leaf_body(page: Page, tokens: Tokens) -> bytes | None:
     b"" for an empty page, None for one that holds a sub-bucket (or any flag).
     A page that cannot be read raises PageError, as ``Page.leaf_spans`` does.
     """
-    data, count = page.data, page.count
-    if count and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= len(data):
-        pairs = plain_pairs_at(page.layout, data, 0, count)
-        if pairs is not None and pairs[2] <= len(data):
-            return _pairs_body(data, pairs, tokens)
+    data = page.data
+    body = _laid_out_body(page.layout, data, 0, page.count, len(data), tokens)
+    if body is not None:
+        return body
     flags, key_starts, value_starts, value_ends = page.leaf_spans()  # its checks, its errors
     if not flags:
         return b""
@@ -182,10 +182,22 @@ def plain_leaf_body(page: Page, tokens: Tokens) -> bytes | None:
     return _body(map(data.__getitem__, map(slice, starts, ends)), len(flags), tokens)
 
 
-def _pairs_body(data: bytes, pairs: tuple[int, tuple[int, ...], int], tokens: Tokens) -> bytes:
-    """The body of pairs laid end to end: each key and value read after the one before,
-    from where the first key begins, by ``map`` over their sizes (a ``BytesIO`` shares
-    ``data``; its ``read`` costs less than a ``struct`` format made for every page)."""
+def _laid_out_body(
+    layout: Layout, data: bytes, base: int, count: int, end: int, tokens: Tokens
+) -> bytes | None:
+    """The body of the leaf at ``data[base:end]`` when its ``count`` elements are plain
+    pairs laid end to end, as bbolt writes them, that fit before ``end``; else None (the
+    caller takes the general path, which says what is wrong, if anything).
+
+    Each key and value is read after the one before, from where the first key begins,
+    by ``map`` over their sizes (a ``BytesIO`` shares ``data``; its ``read`` costs less
+    than a ``struct`` format made for every page).
+    """
+    if not count or base + PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE > end:
+        return None
+    pairs = plain_pairs_at(layout, data, base, count)
+    if pairs is None or pairs[2] > end:
+        return None
     start, sizes, _ = pairs
     stream = BytesIO(data)
     stream.seek(start)
@@ -224,17 +236,10 @@ def _worker_bodies(db: BoltFile, pgids: list[int], tokens: Tokens) -> list[bytes
         data = db.source.read(run_pgids[0] * size, len(run_pgids) * size)
         for base, pgid in zip(range(0, len(data) - size + 1, size), run_pgids):
             pid, flags, count, overflow = header.unpack_from(data, base)
-            pairs = None
-            if (
-                pgid and pid == pgid and not overflow and flags & LEAF_PAGE
-                and not flags & BRANCH_PAGE and count
-                and PAGE_HEADER_SIZE + count * LEAF_ELEMENT_SIZE <= size
-            ):  # fmt: skip
-                pairs = plain_pairs_at(layout, data, base, count)
-            if pairs is not None and pairs[2] <= base + size:
-                bodies.append(_pairs_body(data, pairs, tokens))
-            else:
-                bodies.append(_worker_body(db, pgid, tokens))
+            body = None
+            if pgid and pid == pgid and not overflow and flags & LEAF_PAGE and not flags & BRANCH_PAGE:
+                body = _laid_out_body(layout, data, base, count, base + size, tokens)
+            bodies.append(_worker_body(db, pgid, tokens) if body is None else body)
         for pgid in run_pgids[len(data) // size :]:  # past the end of the file
             bodies.append(_worker_body(db, pgid, tokens))
     return bodies
