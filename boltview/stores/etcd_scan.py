@@ -39,6 +39,7 @@ from functools import partial
 from boltview.bolt.bucket import Bucket
 from boltview.bolt.fanout import fork_child, write_all
 from boltview.bolt.layout import (
+    BRANCH_ELEMENT_SIZE,
     BRANCH_PAGE,
     LEAF_ELEMENT_SIZE,
     LEAF_PAGE,
@@ -126,7 +127,7 @@ def _leaves(root: int, read: Read, size: int, end: int, lay: Layout) -> list[int
                 raise PageError(pgid, f"a {page_type_name(flags)} page in the key bucket's tree")
             if header_id != pgid:
                 raise PageError(pgid, f"header says page {header_id} (a corrupt pointer)")
-            if PAGE_HEADER_SIZE + count * 16 > len(data):
+            if PAGE_HEADER_SIZE + count * BRANCH_ELEMENT_SIZE > len(data):
                 raise PageError(pgid, f"{count} elements do not fit in the page")
             children += lay.fast_branch_elements(count).unpack_from(data, PAGE_HEADER_SIZE)[2::3]
         level = children
